@@ -1,0 +1,184 @@
+"""`kg_entities`: merge list matches, coined names and acronym definitions into typed entities.
+
+Writes `doc.spans["kg"]` (label METHOD|DATASET|METRIC|TASK, kb_id = display name) with parallel
+plain-data lists in the group's attrs: `key` (cross-paper key), `confidence`, `source`.
+Type is decided by, in order: the name lists, the partner form of an acronym definition, the head
+word of a defined long form, context words ("... dataset", "in terms of ..."), the name's own
+shape, and finally METHOD (coined names in abstracts are mostly models).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from extractors.components.names import SPAN_KEY as NAMES_KEY
+from extractors.components.terms import SPAN_KEY as TERMS_KEY
+from extractors.lexicon import Lexicon, load_lexicon
+from extractors.normalize import normalize_key
+
+SPAN_KEY = "kg"
+LABELS = ("METHOD", "DATASET", "METRIC", "TASK")
+
+
+@dataclass
+class Candidate:
+    start: int
+    end: int
+    label: str | None
+    canonical: str | None
+    source: str
+    confidence: float
+
+
+def head_label(words: list[str], lexicon: Lexicon) -> str | None:
+    """Type of a multi-word phrase from its last word ("... network" -> METHOD)."""
+    if not words:
+        return None
+    head = words[-1].lower()
+    cues = lexicon.cues
+    if head in cues["dataset_heads"]:
+        return "DATASET"
+    if head in cues["task_heads"]:
+        return "TASK"
+    if head in cues["metric_heads"]:
+        return "METRIC"
+    if head in cues["method_heads"]:
+        return "METHOD"
+    return None
+
+
+def context_label(doc: Doc, start: int, end: int, lexicon: Lexicon) -> tuple[str | None, float]:
+    """Type of a name from the words around it, with a confidence."""
+    cues = lexicon.cues
+    nxt = doc[end].lower_ if end < len(doc) else ""
+    nxt2 = doc[end + 1].lower_ if end + 1 < len(doc) else ""
+    if nxt in cues["dataset_nouns"] or (nxt in {"test", "validation", "dev"} and nxt2 in {"set", "sets", "split"}):
+        if nxt not in {"data", "set", "sets"} or nxt2 not in {"structure", "structures"}:
+            return "DATASET", 0.8
+    if nxt in cues["metric_nouns"] and nxt in {"score", "scores", "metric", "metrics"}:
+        return "METRIC", 0.75
+    if nxt in cues["task_nouns"]:
+        return "TASK", 0.6
+    prev = [t.lower_ for t in doc[max(0, start - 3) : start]]
+    if prev[-3:] == ["in", "terms", "of"]:
+        return "METRIC", 0.7
+    window = [t.lower_ for t in doc[max(0, start - 6) : min(len(doc), end + 4)]]
+    if any(w in {"dataset", "datasets", "benchmark", "benchmarks", "corpus"} for w in window) and (
+        prev[-1:] in (["on"], ["the"], ["and"], [","]) or nxt in {",", "and", ")"}
+    ):
+        return "DATASET", 0.6
+    return None, 0.0
+
+
+def shape_label(text: str) -> str | None:
+    """Type from the spelling alone: "NATS-Bench" is a benchmark, "nDCG@10" a metric."""
+    low = text.lower()
+    if low.endswith("bench") or low.endswith("-bench"):
+        return "DATASET"
+    if "@" in text:
+        return "METRIC"
+    return None
+
+
+def _candidates(doc: Doc, lexicon: Lexicon) -> list[Candidate]:
+    cands: list[Candidate] = []
+    for span in doc.spans.get(TERMS_KEY, []):
+        exact = span.text == span.kb_id_ or any(c.isupper() for c in span.text[1:])
+        multi = len(span) > 1
+        conf = 0.9 if exact else (0.8 if multi else 0.7)
+        cands.append(Candidate(span.start, span.end, span.label_, span.kb_id_, "list", conf))
+    for span in doc.spans.get(NAMES_KEY, []):
+        term = lexicon.lookup(span.text)
+        if term is not None:
+            cands.append(Candidate(span.start, span.end, term.label, term.canonical, "list", 0.9))
+        else:
+            cands.append(Candidate(span.start, span.end, None, None, "name", 0.6))
+    return [c for c in cands if doc[c.start : c.end].text not in lexicon.stop_names]
+
+
+def _select(cands: list[Candidate]) -> list[Candidate]:
+    """Longest first; list matches win ties; no overlaps."""
+    cands.sort(key=lambda c: (-(c.end - c.start), c.source != "list", c.start))
+    taken: set[int] = set()
+    kept = []
+    for c in cands:
+        if any(i in taken for i in range(c.start, c.end)):
+            continue
+        taken.update(range(c.start, c.end))
+        kept.append(c)
+    kept.sort(key=lambda c: c.start)
+    return kept
+
+
+def resolve(doc: Doc, lexicon: Lexicon) -> tuple[list[Span], list[str], list[float], list[str]]:
+    """Typed, non-overlapping entity spans with their keys, confidences and sources."""
+    cands = _candidates(doc, lexicon)
+    by_range = {(c.start, c.end): c for c in cands}
+    alias_key: dict[str, tuple[str, str, str]] = {}  # normalised form -> (key, label, name)
+    for ls, le, ss, se in doc._.kg_abbreviations if Doc.has_extension("kg_abbreviations") else ():
+        long_text, short_text = doc[ls:le].text, doc[ss:se].text
+        term = lexicon.lookup(short_text) or lexicon.lookup(long_text)
+        if short_text in lexicon.stop_names and term is None:
+            continue
+        if term is not None:
+            label, name = term.label, term.canonical
+        else:
+            label = head_label([t.text for t in doc[ls:le]], lexicon) or shape_label(short_text) or "METHOD"
+            name = long_text
+        key = normalize_key(name if term is not None else short_text, acronym=term is None)
+        alias_key[normalize_key(long_text)] = (key, label, name)
+        alias_key[normalize_key(short_text, acronym=True)] = (key, label, name)
+        for rng, conf in (((ls, le), 0.85), ((ss, se), 0.85)):
+            if rng not in by_range:
+                c = Candidate(rng[0], rng[1], label, name, "acronym", conf)
+                cands.append(c)
+                by_range[rng] = c
+            else:
+                c = by_range[rng]
+                c.label, c.canonical = label, name
+                c.source, c.confidence = "acronym", max(c.confidence, conf)
+    spans, keys, confs, sources = [], [], [], []
+    for c in _select(cands):
+        text = doc[c.start : c.end].text
+        label, conf = c.label, c.confidence
+        if label is None:
+            label, conf = context_label(doc, c.start, c.end, lexicon)
+            if label is None:
+                label, conf = shape_label(text), 0.6
+            if label is None:
+                label, conf = "METHOD", 0.55
+        norm = normalize_key(text)
+        if norm in alias_key:
+            key, label, name = alias_key[norm]
+        else:
+            name = c.canonical or text
+            key = normalize_key(name)
+        spans.append(Span(doc, c.start, c.end, label=label, kb_id=name))
+        keys.append(key)
+        confs.append(round(conf, 3))
+        sources.append(c.source)
+    return spans, keys, confs, sources
+
+
+class EntityResolver:
+    """Writes `doc.spans["kg"]` and its attrs (key, confidence, source)."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans, keys, confs, sources = resolve(doc, self.lexicon)
+        group = doc.spans[SPAN_KEY] = spans
+        group = doc.spans[SPAN_KEY]
+        group.attrs["key"] = keys
+        group.attrs["confidence"] = confs
+        group.attrs["source"] = sources
+        return doc
+
+
+@Language.factory("kg_entities", assigns=["doc.spans"], default_config={"terms_path": None})
+def make_entity_resolver(nlp: Language, name: str, terms_path: str | None) -> EntityResolver:
+    return EntityResolver(load_lexicon(terms_path))

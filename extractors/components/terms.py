@@ -1,0 +1,71 @@
+"""`kg_term_ruler`: find names from the curated lists with two PhraseMatchers.
+
+Coined spellings (BERT, ResNet-50, mAP) match case-sensitively on ORTH; English technique names
+(knowledge distillation, semantic segmentation) match on LOWER, with plural and hyphen/space
+variants generated here so the lists stay one line per name.
+"""
+
+from __future__ import annotations
+
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+
+from extractors.lexicon import Lexicon, Term, load_lexicon
+
+SPAN_KEY = "kg_terms"
+
+
+def surface_variants(term: Term) -> list[str]:
+    """Spelling variants of a list entry: plural of the last word, hyphen <-> space."""
+    forms = {term.pattern}
+    if "-" in term.pattern:
+        forms.add(term.pattern.replace("-", " "))
+    elif " " in term.pattern and not term.exact and len(term.pattern.split()) == 2:
+        forms.add(term.pattern.replace(" ", "-"))
+    plural = set()
+    for f in forms:
+        last = f.split()[-1] if f.split() else f
+        if term.exact:
+            if f[-1:].isupper():
+                plural.add(f + "s")
+        elif last.isalpha() and not last.endswith("s"):
+            plural.add(f[:-1] + "ies" if last.endswith("y") and last[-2:-1] not in "aeiou" else f + "s")
+    return sorted(forms | plural)
+
+
+class TermRuler:
+    """Writes `doc.spans["kg_terms"]`: label = entity type, kb_id = canonical name."""
+
+    def __init__(self, nlp: Language, lexicon: Lexicon) -> None:
+        self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self.lower = PhraseMatcher(nlp.vocab, attr="LOWER")
+        exact_forms: dict[str, list[str]] = {}
+        lower_forms: dict[str, list[str]] = {}
+        for term in lexicon.terms:
+            key = f"{term.label}\t{term.canonical}"
+            target = exact_forms if term.exact else lower_forms
+            for form in surface_variants(term):
+                target.setdefault(key, []).append(form if term.exact else form.lower())
+        for matcher, table in ((self.exact, exact_forms), (self.lower, lower_forms)):
+            for key, forms in table.items():
+                matcher.add(key, list(nlp.tokenizer.pipe(forms)))
+
+    def __call__(self, doc: Doc) -> Doc:
+        strings = doc.vocab.strings
+        spans = []
+        for match_id, start, end in self.exact(doc) + self.lower(doc):
+            label, canonical = strings[match_id].split("\t", 1)
+            spans.append(Span(doc, start, end, label=label, kb_id=canonical))
+        doc.spans[SPAN_KEY] = spans
+        return doc
+
+
+@Language.factory(
+    "kg_term_ruler",
+    assigns=["doc.spans"],
+    default_config={"terms_path": None},
+)
+def make_term_ruler(nlp: Language, name: str, terms_path: str | None) -> TermRuler:
+    """Factory: the lists default to the packaged `patterns/terms.jsonl`."""
+    return TermRuler(nlp, load_lexicon(terms_path))

@@ -1,0 +1,77 @@
+"""Name lists and cue words as data: loaded once per process from `extractors/patterns/`."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+PATTERNS_DIR = Path(__file__).parent / "patterns"
+DEFAULT_TERMS = PATTERNS_DIR / "terms.jsonl"
+DEFAULT_STOP = PATTERNS_DIR / "stop_names.txt"
+DEFAULT_CUES = PATTERNS_DIR / "cues.json"
+
+
+@dataclass(frozen=True)
+class Term:
+    """One surface form from the name lists; `canonical` is the display name it resolves to."""
+
+    label: str
+    pattern: str
+    canonical: str
+    exact: bool
+    source: str
+
+
+@dataclass
+class Lexicon:
+    """All name-list data the components need, indexed for lookups."""
+
+    terms: list[Term]
+    stop_names: frozenset[str]
+    cues: dict[str, frozenset[str]]
+    by_exact: dict[str, Term] = field(default_factory=dict)
+    by_lower: dict[str, Term] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for t in self.terms:
+            self.by_exact.setdefault(t.pattern, t)
+            self.by_lower.setdefault(t.pattern.lower(), t)
+
+    def lookup(self, text: str) -> Term | None:
+        """The list entry for a surface form: exact spelling first, then case-insensitive."""
+        hit = self.by_exact.get(text)
+        if hit is not None:
+            return hit
+        hit = self.by_lower.get(text.lower())
+        if hit is not None and not hit.exact:
+            return hit
+        return None
+
+
+def read_terms(path: Path) -> list[Term]:
+    """Read a terms JSONL file ({"label","pattern","id","exact","source"} per line)."""
+    terms = []
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                row = json.loads(line)
+                terms.append(Term(row["label"], row["pattern"], row.get("id", row["pattern"]),
+                                  bool(row.get("exact", False)), row.get("source", "")))
+    return terms
+
+
+@lru_cache(maxsize=4)
+def load_lexicon(terms_path: str | None = None, stop_path: str | None = None,
+                 cues_path: str | None = None) -> Lexicon:
+    """Load (and cache per process) the lexicon; paths default to the packaged lists."""
+    terms = read_terms(Path(terms_path) if terms_path else DEFAULT_TERMS)
+    stop_file = Path(stop_path) if stop_path else DEFAULT_STOP
+    stop = frozenset(
+        s.strip() for s in stop_file.read_text(encoding="utf-8").splitlines()
+        if s.strip() and not s.startswith("#")
+    )
+    raw = json.loads((Path(cues_path) if cues_path else DEFAULT_CUES).read_text(encoding="utf-8"))
+    cues = {k: frozenset(v) for k, v in raw.items() if not k.startswith("_")}
+    return Lexicon(terms=terms, stop_names=stop, cues=cues)

@@ -1,0 +1,111 @@
+"""Doc -> `Extraction`: the only reader of our `._` attributes and span groups.
+
+Offsets are mapped back to the `title` or `abstract` field; one `Entity` per key with all its
+mentions; spaCy objects never leave this module.
+"""
+
+from __future__ import annotations
+
+from spacy.tokens import Doc
+
+from extractors.components.entities import SPAN_KEY
+from schema import Entity, Extraction, Mention, Relation, ResultRecord
+
+ROLE_PRIORITY = {"proposed": 5, "compared": 4, "evaluated_on": 3, "used": 2, "reported": 1, "mentioned": 0}
+
+
+def _field_offsets(doc: Doc, start: int, end: int) -> tuple[str, int, int] | None:
+    """(field, start, end) of a char range, or None if it straddles the title/abstract seam."""
+    title_end = doc._.kg_title_chars
+    abstract_start = doc.user_data.get("kg_abstract_start", title_end)
+    if end <= title_end:
+        return "title", start, end
+    if start >= abstract_start:
+        return "abstract", start - abstract_start, end - abstract_start
+    return None
+
+
+def _sentences(doc: Doc) -> tuple[list[str], list[int]]:
+    """Evidence text per sentence (clipped to its field) and each sentence's start token."""
+    texts, starts = [], []
+    title_end = doc._.kg_title_chars
+    abstract_start = doc.user_data.get("kg_abstract_start", title_end)
+    sents = list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
+    for sent in sents:
+        s, e = sent.start_char, sent.end_char
+        if s < title_end:
+            e = min(e, title_end)
+        else:
+            s = max(s, abstract_start)
+        texts.append(doc.text[s:e].strip())
+        starts.append(sent.start)
+    return texts, starts
+
+
+def doc_to_extraction(doc: Doc, paper_id: str, title: str) -> Extraction:
+    """Convert an annotated Doc into the extraction contract."""
+    sentences, sent_starts = _sentences(doc)
+    group = doc.spans[SPAN_KEY] if SPAN_KEY in doc.spans else []
+    attrs = group.attrs if SPAN_KEY in doc.spans else {}
+    n = len(group)
+    keys = attrs.get("key", [s.kb_id_ for s in group])
+    confs = attrs.get("confidence", [0.5] * n)
+    roles = attrs.get("role", ["mentioned"] * n)
+
+    def sent_index(token_i: int) -> int:
+        lo, hi = 0, len(sent_starts) - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if sent_starts[mid] <= token_i:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo
+
+    entities: dict[tuple[str, str], Entity] = {}
+    span_entity: dict[int, Entity] = {}
+    for i, span in enumerate(group):
+        where = _field_offsets(doc, span.start_char, span.end_char)
+        if where is None:
+            continue
+        field, start, end = where
+        mention = Mention(field=field, start=start, end=end, text=span.text, sentence=sent_index(span.start))
+        ent = entities.get((span.label_, keys[i]))
+        if ent is None:
+            ent = entities[(span.label_, keys[i])] = Entity(
+                label=span.label_, name=span.kb_id_, key=keys[i], text=span.text,
+                aliases=[], role=roles[i], confidence=confs[i], mentions=[mention],
+            )
+        else:
+            ent.mentions.append(mention)
+            ent.confidence = max(ent.confidence, confs[i])
+            if ROLE_PRIORITY[roles[i]] > ROLE_PRIORITY[ent.role]:
+                ent.role = roles[i]
+        if span.text != ent.name and span.text not in ent.aliases:
+            ent.aliases.append(span.text)
+        span_entity[i] = ent
+    for ent in entities.values():
+        if len(ent.mentions) > 1:
+            ent.confidence = min(0.99, round(ent.confidence + 0.05, 3))
+    results = []
+    for start, end, value, unit, mi, di, pi in doc._.kg_results:
+        where = _field_offsets(doc, start, end)
+        if where is None or mi not in span_entity:
+            continue
+        field, fs, fe = where
+        results.append(ResultRecord(
+            metric=span_entity[mi].key, value=value, unit=unit,
+            dataset=span_entity[di].key if di in span_entity else None,
+            method=span_entity[pi].key if pi in span_entity else None,
+            field=field, start=fs, end=fe, text=doc.text[start:end],
+            sentence=sent_index(doc.char_span(start, end, alignment_mode="expand").start),
+        ))
+    relations = []
+    for i, parent_name, parent_key in doc._.kg_variants:
+        if i in span_entity:
+            child = span_entity[i]
+            rel = Relation(type="VARIANT_OF", source=child.key, target=parent_key, label=child.label)
+            if rel not in relations:
+                relations.append(rel)
+    return Extraction(id=paper_id, title=title, entities=list(entities.values()),
+                      results=results, relations=relations, sentences=sentences)
