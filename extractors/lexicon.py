@@ -22,6 +22,12 @@ class Term:
     canonical: str
     exact: bool
     source: str
+    fold: bool = False  # coined spelling that is safe to match in any case ("Camvid")
+
+    @property
+    def rank(self) -> int:
+        """Trust in the list the term came from: hand-written core lists first."""
+        return {"core": 0, "nlp-progress": 1}.get(self.source, 2)
 
 
 @dataclass
@@ -45,7 +51,7 @@ class Lexicon:
         if hit is not None:
             return hit
         hit = self.by_lower.get(text.lower())
-        if hit is not None and not hit.exact:
+        if hit is not None and (not hit.exact or hit.fold):
             return hit
         return None
 
@@ -58,7 +64,8 @@ def read_terms(path: Path) -> list[Term]:
             if line.strip():
                 row = json.loads(line)
                 terms.append(Term(row["label"], row["pattern"], row.get("id", row["pattern"]),
-                                  bool(row.get("exact", False)), row.get("source", "")))
+                                  bool(row.get("exact", False)), row.get("source", ""),
+                                  bool(row.get("fold", False))))
     return terms
 
 

@@ -16,6 +16,7 @@ from spacy.tokens import Doc
 
 # importing the components registers their factories
 from extractors.components import abbreviations, entities, names, results, roles, terms, variants  # noqa: F401
+from extractors.lexicon import load_lexicon
 from extractors.records import doc_to_extraction
 from schema import Extraction, Paper
 
@@ -69,12 +70,13 @@ def extract(papers: Iterable[Paper], nlp: Language | None = None, batch_size: in
     ['BERT']
     """
     nlp = nlp or build_nlp()
+    efficiency = load_lexicon().cues.get("efficiency_metrics", frozenset())
     pending: list[Paper] = []
 
     def run(batch: list[Paper]) -> Iterator[Extraction]:
         docs = [make_doc(nlp, p) for p in batch]
         for paper, doc in zip(batch, nlp.pipe(docs, batch_size=batch_size)):
-            yield doc_to_extraction(doc, paper.id, paper.title)
+            yield doc_to_extraction(doc, paper.id, paper.title, efficiency)
 
     for paper in papers:
         pending.append(paper)

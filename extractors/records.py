@@ -42,8 +42,12 @@ def _sentences(doc: Doc) -> tuple[list[str], list[int]]:
     return texts, starts
 
 
-def doc_to_extraction(doc: Doc, paper_id: str, title: str) -> Extraction:
-    """Convert an annotated Doc into the extraction contract."""
+def doc_to_extraction(doc: Doc, paper_id: str, title: str, efficiency: frozenset[str] = frozenset()) -> Extraction:
+    """Convert an annotated Doc into the extraction contract.
+
+    Efficiency quantities (latency, FLOPs, ...) count as metrics only when the paper reports a
+    number for them (the annotation guideline's rule), so those without a result are dropped.
+    """
     sentences, sent_starts = _sentences(doc)
     group = doc.spans[SPAN_KEY] if SPAN_KEY in doc.spans else []
     attrs = group.attrs if SPAN_KEY in doc.spans else {}
@@ -100,9 +104,13 @@ def doc_to_extraction(doc: Doc, paper_id: str, title: str) -> Extraction:
             field=field, start=fs, end=fe, text=doc.text[start:end],
             sentence=sent_index(doc.char_span(start, end, alignment_mode="expand").start),
         ))
+    measured = {r.metric for r in results}
+    for k, ent in list(entities.items()):
+        if ent.label == "METRIC" and ent.name in efficiency and ent.key not in measured:
+            del entities[k]
     relations = []
     for i, parent_name, parent_key in doc._.kg_variants:
-        if i in span_entity:
+        if i in span_entity and (span_entity[i].label, span_entity[i].key) in entities:
             child = span_entity[i]
             rel = Relation(type="VARIANT_OF", source=child.key, target=parent_key, label=child.label)
             if rel not in relations:

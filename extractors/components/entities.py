@@ -83,25 +83,86 @@ def shape_label(text: str) -> str | None:
     return None
 
 
+LABEL_PREFERENCE = {"METHOD": 0, "DATASET": 1, "TASK": 2, "METRIC": 3}
+
+
+def family_label(text: str, lexicon: Lexicon) -> tuple[str, str] | None:
+    """(label, family name) of a variant spelling: "ILSVRC-2012", "ImageNet-64", "Imagenet32x32"."""
+    parts = [p for p in text.replace(" ", "-").split("-") if p]
+    forms = ["-".join(parts[:k]) for k in range(len(parts) - 1, 0, -1)]
+    alpha = ""
+    for ch in text:
+        if not ch.isalpha():
+            break
+        alpha += ch
+    if 2 <= len(alpha) < len(text):
+        forms.append(alpha)
+    for form in forms:
+        term = lexicon.lookup(form)
+        if term is not None and sum(c.isalpha() for c in form) >= 3:
+            return term.label, term.canonical
+    return None
+
+
+def dataset_evidence(doc: Doc, start: int, end: int, lexicon: Lexicon) -> bool:
+    """Words around a name that say it is data: "... dataset", "on X", "benchmarks (X, Y)"."""
+    window = {t.lower_ for t in doc[max(0, start - 6) : min(len(doc), end + 3)]}
+    if window & lexicon.cues["dataset_nouns"] - {"data", "set", "sets"}:
+        return True
+    return start > 0 and doc[start - 1].lower_ in {"on", "across"}
+
+
+def _is_compound_modifier(doc: Doc, span_start: int, span_end: int, lexicon: Lexicon) -> bool:
+    """ "low-precision", "mixed precision weights": a metric word used as a modifier."""
+    prev = doc[span_start - 1] if span_start > 0 else None
+    nxt = doc[span_end].lower_ if span_end < len(doc) else ""
+    if prev is not None and (prev.text == "-" or prev.lower_ in lexicon.cues["compound_modifiers"]):
+        return True
+    return nxt == "-" or nxt in lexicon.cues["method_heads"] or nxt in {"weights", "activations", "format"}
+
+
 def _candidates(doc: Doc, lexicon: Lexicon) -> list[Candidate]:
     cands: list[Candidate] = []
     for span in doc.spans.get(TERMS_KEY, []):
         exact = span.text == span.kb_id_ or any(c.isupper() for c in span.text[1:])
         multi = len(span) > 1
-        conf = 0.9 if exact else (0.8 if multi else 0.7)
-        cands.append(Candidate(span.start, span.end, span.label_, span.kb_id_, "list", conf))
+        rank = int(span.id_[-1]) if span.id_ else 2
+        conf = (0.9 if exact else (0.8 if multi else 0.7)) - 0.05 * rank
+        label = span.label_
+        if label == "METRIC" and _is_compound_modifier(doc, span.start, span.end, lexicon):
+            continue
+        if label == "DATASET" and rank == 2 and len(span) == 1 and not dataset_evidence(doc, span.start, span.end, lexicon):
+            cands.append(Candidate(span.start, span.end, None, None, "name", 0.5))
+            continue
+        cands.append(Candidate(span.start, span.end, label, span.kb_id_, f"list{rank}", conf))
     for span in doc.spans.get(NAMES_KEY, []):
         term = lexicon.lookup(span.text)
         if term is not None:
-            cands.append(Candidate(span.start, span.end, term.label, term.canonical, "list", 0.9))
+            cands.append(Candidate(span.start, span.end, term.label, term.canonical, f"list{term.rank}", 0.9))
         else:
             cands.append(Candidate(span.start, span.end, None, None, "name", 0.6))
     return [c for c in cands if doc[c.start : c.end].text not in lexicon.stop_names]
 
 
+def _extend_dataset(doc: Doc, end: int, lexicon: Lexicon) -> int:
+    """Grow a dataset name over a version, year or language pair: "Pascal VOC 2012", "WMT16 En-Ro"."""
+    n = len(doc)
+    if end < n and doc[end - 1].whitespace_:
+        t = doc[end].text
+        if t.replace(".", "").isdigit() and len(t) <= 6 and not doc[end].whitespace_ == "" or (
+            t.replace(".", "").isdigit() and (end + 1 >= n or doc[end + 1].text not in {"%", "-"})
+            and len(t.replace(".", "")) in (1, 2, 4)
+        ):
+            return end + 1
+        langs = lexicon.cues["languages"]
+        if end + 2 < n and t.lower() in langs and doc[end + 1].text == "-" and doc[end + 2].lower_ in langs:
+            return end + 3
+    return end
+
+
 def _select(cands: list[Candidate]) -> list[Candidate]:
-    """Longest first; list matches win ties; no overlaps."""
-    cands.sort(key=lambda c: (-(c.end - c.start), c.source != "list", c.start))
+    """Longest first; trusted list matches win ties, then METHOD over other labels; no overlaps."""
+    cands.sort(key=lambda c: (-(c.end - c.start), c.source, LABEL_PREFERENCE.get(c.label or "", 4), c.start))
     taken: set[int] = set()
     kept = []
     for c in cands:
@@ -120,13 +181,17 @@ def resolve(doc: Doc, lexicon: Lexicon) -> tuple[list[Span], list[str], list[flo
     alias_key: dict[str, tuple[str, str, str]] = {}  # normalised form -> (key, label, name)
     for ls, le, ss, se in doc._.kg_abbreviations if Doc.has_extension("kg_abbreviations") else ():
         long_text, short_text = doc[ls:le].text, doc[ss:se].text
-        term = lexicon.lookup(short_text) or lexicon.lookup(long_text)
-        if short_text in lexicon.stop_names and term is None:
+        if short_text in lexicon.stop_names:
             continue
+        # the long form says more than a (possibly ambiguous) acronym
+        term = lexicon.lookup(long_text)
+        head = head_label([t.text for t in doc[ls:le]], lexicon)
+        if term is None and head is None:
+            term = lexicon.lookup(short_text)
         if term is not None:
             label, name = term.label, term.canonical
         else:
-            label = head_label([t.text for t in doc[ls:le]], lexicon) or shape_label(short_text) or "METHOD"
+            label = head or shape_label(short_text) or "METHOD"
             name = long_text
         key = normalize_key(name if term is not None else short_text, acronym=term is None)
         alias_key[normalize_key(long_text)] = (key, label, name)
@@ -141,15 +206,32 @@ def resolve(doc: Doc, lexicon: Lexicon) -> tuple[list[Span], list[str], list[flo
                 c.label, c.canonical = label, name
                 c.source, c.confidence = "acronym", max(c.confidence, conf)
     spans, keys, confs, sources = [], [], [], []
+    title_chars = doc._.kg_title_chars if Doc.has_extension("kg_title_chars") else 0
+    title_words = {t.lower_ for t in doc if t.idx < title_chars}
     for c in _select(cands):
         text = doc[c.start : c.end].text
         label, conf = c.label, c.confidence
         if label is None:
             label, conf = context_label(doc, c.start, c.end, lexicon)
             if label is None:
+                fam = family_label(text, lexicon)
+                if fam is not None:
+                    label, conf = fam[0], 0.7
+            if label is None:
                 label, conf = shape_label(text), 0.6
             if label is None:
                 label, conf = "METHOD", 0.55
+            if label == "METRIC" and c.end < len(doc) and doc[c.end].lower_ == "score":
+                c.end += 1
+                text = doc[c.start : c.end].text
+        if (label == "DATASET" and c.source != "list0" and c.start < len(doc) and doc[c.start].idx < title_chars
+                and c.end < len(doc) and doc[c.end].text == ":" and not title_words & lexicon.cues["dataset_heads"]):
+            label = "METHOD"  # "AMD: Automatic Multi-step Distillation ...": the paper's own method
+        if label == "DATASET":
+            new_end = _extend_dataset(doc, c.end, lexicon)
+            if new_end != c.end and not any(o.start < new_end and o.end > c.end for o in cands if o is not c and o.label):
+                c.end, c.canonical = new_end, None
+                text = doc[c.start : c.end].text
         norm = normalize_key(text)
         if norm in alias_key:
             key, label, name = alias_key[norm]

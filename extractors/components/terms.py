@@ -35,7 +35,7 @@ def surface_variants(term: Term) -> list[str]:
 
 
 class TermRuler:
-    """Writes `doc.spans["kg_terms"]`: label = entity type, kb_id = canonical name."""
+    """Writes `doc.spans["kg_terms"]`: label = entity type, kb_id = canonical name, id = list rank."""
 
     def __init__(self, nlp: Language, lexicon: Lexicon) -> None:
         self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
@@ -43,10 +43,12 @@ class TermRuler:
         exact_forms: dict[str, list[str]] = {}
         lower_forms: dict[str, list[str]] = {}
         for term in lexicon.terms:
-            key = f"{term.label}\t{term.canonical}"
-            target = exact_forms if term.exact else lower_forms
+            key = f"{term.label}\t{term.canonical}\t{term.rank}"
             for form in surface_variants(term):
-                target.setdefault(key, []).append(form if term.exact else form.lower())
+                if term.exact:
+                    exact_forms.setdefault(key, []).append(form)
+                if not term.exact or term.fold:
+                    lower_forms.setdefault(key, []).append(form.lower())
         for matcher, table in ((self.exact, exact_forms), (self.lower, lower_forms)):
             for key, forms in table.items():
                 matcher.add(key, list(nlp.tokenizer.pipe(forms)))
@@ -55,8 +57,8 @@ class TermRuler:
         strings = doc.vocab.strings
         spans = []
         for match_id, start, end in self.exact(doc) + self.lower(doc):
-            label, canonical = strings[match_id].split("\t", 1)
-            spans.append(Span(doc, start, end, label=label, kb_id=canonical))
+            label, canonical, rank = strings[match_id].split("\t")
+            spans.append(Span(doc, start, end, label=label, kb_id=canonical, span_id=f"list{rank}"))
         doc.spans[SPAN_KEY] = spans
         return doc
 

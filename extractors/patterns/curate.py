@@ -131,7 +131,10 @@ def main(gaz_dir: str) -> None:
                 if (label, fold) in seen:
                     continue
                 seen[(label, fold)] = canon
-                out.append({"label": label, "pattern": form, "id": canon, "exact": exact, "source": origin})
+                row = {"label": label, "pattern": form, "id": canon, "exact": exact, "source": origin}
+                if exact and len(form) >= 5 and form.isalnum() and zipf_frequency(form.lower(), "en") < 1.0:
+                    row["fold"] = True  # "Camvid" for "CamVid": not an English word in any case
+                out.append(row)
     dest = HERE / "terms.jsonl"
     with dest.open("w", encoding="utf-8") as fh:
         for row in out:
