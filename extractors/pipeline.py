@@ -17,6 +17,7 @@ from spacy.tokens import Doc
 # importing the components registers their factories
 from extractors.components import abbreviations, entities, names, results, roles, terms, variants  # noqa: F401
 from extractors.lexicon import load_lexicon
+from extractors.tokenizer import add_final_period_suffix
 from extractors.records import doc_to_extraction
 from schema import Extraction, Paper
 
@@ -41,6 +42,7 @@ def build_nlp(model: str | None = None, terms_path: str | None = None) -> Langua
         nlp = spacy.load(model, exclude=["ner", "lemmatizer"])
     except OSError as exc:
         raise ModelNotFound(f"spaCy model '{model}' is not installed (pip install it, or omit --model)") from exc
+    add_final_period_suffix(nlp)
     if not nlp.has_pipe("parser") and not nlp.has_pipe("senter") and not nlp.has_pipe("sentencizer"):
         nlp.add_pipe("sentencizer")
     for comp in KG_COMPONENTS:

@@ -25,7 +25,7 @@ def surface_variants(term: Term) -> list[str]:
         forms.add(term.pattern.replace(" ", "-"))
     plural = set()
     for f in forms:
-        last = f.split()[-1] if f.split() else f
+        last = f.replace("-", " ").split()[-1] if f.strip("- ") else f
         if term.exact:
             if f[-1:].isupper():
                 plural.add(f + "s")

@@ -1,0 +1,121 @@
+"""Extraction on specific sentences: the entity, its type, role and the numbers it reports."""
+
+import pytest
+
+from extractors import extract
+from schema import Paper
+
+
+def run(nlp, title, abstract):
+    return next(extract([Paper(id="t", title=title, abstract=abstract)], nlp=nlp))
+
+
+def entity(ex, label, key_or_name):
+    for e in ex.entities:
+        if e.label == label and key_or_name in (e.key, e.name, e.text, *e.aliases):
+            return e
+    return None
+
+
+@pytest.mark.parametrize(
+    "abstract,label,name",
+    [
+        ("We fine-tune BERT and compare with RoBERTa on GLUE.", "METHOD", "BERT"),
+        ("We fine-tune BERT and compare with RoBERTa on GLUE.", "DATASET", "GLUE"),
+        ("Our ResNet-50 reaches 76.1% top-1 accuracy on ImageNet.", "METRIC", "top-1 accuracy"),
+        ("Our ResNet-50 reaches 76.1% top-1 accuracy on ImageNet.", "METHOD", "ResNet-50"),
+        ("We apply knowledge distillation to a small student.", "METHOD", "knowledge distillation"),
+        ("We study semantic segmentation on Cityscapes and ADE20K.", "TASK", "semantic segmentation"),
+        ("We study semantic segmentation on Cityscapes and ADE20K.", "DATASET", "ADE20K"),
+        ("Passage ranking on MS-MARCO is measured with nDCG@10.", "METRIC", "nDCG@10"),
+        ("We train on the FooBarQA dataset, a new collection of questions.", "DATASET", "FooBarQA"),
+        ("We evaluate on WMT16 En-Ro and report BLEU.", "DATASET", "WMT16 En-Ro"),
+        ("Cross-encoders are slow, bi-encoders are fast.", "METHOD", "cross-encoder"),
+    ],
+)
+def test_extraction_finds_entity(nlp, abstract, label, name):
+    ex = run(nlp, "A study", abstract)
+    assert entity(ex, label, name) is not None, [(e.label, e.name) for e in ex.entities]
+
+
+def test_extraction_acronym_definition_makes_one_entity(nlp):
+    ex = run(nlp, "Fast search", "We use a hierarchical navigable small world graph (HNSW graph). "
+             "Then a hierarchical navigable small world (HNSW) index is built. HNSW is fast.")
+    hnsw = [e for e in ex.entities if "HNSW" in (e.name, e.text, *e.aliases)]
+    assert len(hnsw) == 1
+    assert hnsw[0].label == "METHOD"
+    assert "hierarchical navigable small world" in (hnsw[0].name, *hnsw[0].aliases)
+    assert len(hnsw[0].mentions) >= 2
+
+
+def test_extraction_title_prefix_is_proposed_and_variant_linked(nlp):
+    ex = run(nlp, "Jina-ColBERT-v2: A General-Purpose Multilingual Late Interaction Retriever",
+             "Multi-vector dense models, such as ColBERT, have proven highly effective in retrieval.")
+    jina = entity(ex, "METHOD", "Jina-ColBERT-v2")
+    assert jina is not None and jina.role == "proposed"
+    colbert = entity(ex, "METHOD", "ColBERT")
+    assert colbert is not None and colbert.key != jina.key
+    assert any(r.type == "VARIANT_OF" and r.source == jina.key and r.target == colbert.key for r in ex.relations)
+
+
+def test_extraction_we_propose_marks_proposed(nlp):
+    ex = run(nlp, "A study", "In this paper, we propose BiViT, a binary vision transformer.")
+    assert entity(ex, "METHOD", "BiViT").role == "proposed"
+
+
+def test_extraction_result_with_metric_dataset_method(nlp):
+    ex = run(nlp, "BiViT: binary vision transformers",
+             "We propose BiViT. BiViT achieves 70.8% top-1 accuracy on ImageNet with binarized weights.")
+    assert len(ex.results) == 1
+    r = ex.results[0]
+    assert (r.value, r.unit) == (70.8, "%")
+    assert r.metric == entity(ex, "METRIC", "top-1 accuracy").key
+    assert r.dataset == entity(ex, "DATASET", "ImageNet").key
+    assert r.method == entity(ex, "METHOD", "BiViT").key
+    abstract = "We propose BiViT. BiViT achieves 70.8% top-1 accuracy on ImageNet with binarized weights."
+    assert abstract[r.start:r.end] == "70.8%"
+
+
+def test_extraction_offsets_point_into_fields(nlp):
+    title = "Semantic segmentation with SegFormer"
+    abstract = "SegFormer is evaluated on ADE20K and Cityscapes with mIoU."
+    ex = run(nlp, title, abstract)
+    for e in ex.entities:
+        for m in e.mentions:
+            text = title if m.field == "title" else abstract
+            assert text[m.start:m.end] == m.text
+            assert m.text in ex.sentences[m.sentence]
+
+
+def test_extraction_low_precision_is_not_a_metric(nlp):
+    ex = run(nlp, "Quantization", "We train low-precision networks with mixed-precision weights.")
+    assert entity(ex, "METRIC", "precision") is None
+
+
+def test_extraction_hardware_is_not_a_method(nlp):
+    ex = run(nlp, "Fast inference", "Our kernel runs on a GPU and a TPU with CUDA.")
+    assert not [e for e in ex.entities if e.name in {"GPU", "TPU", "CUDA"}]
+
+
+def test_extraction_efficiency_metric_needs_a_number(nlp):
+    vague = run(nlp, "Fast", "Our method lowers latency for users.")
+    assert entity(vague, "METRIC", "latency") is None
+    reported = run(nlp, "Fast", "Our method reaches a latency of 3.5 ms and 2.1x speedup.")
+    assert entity(reported, "METRIC", "speedup") is not None
+
+
+def test_extraction_pipe_with_two_processes_matches_one(nlp):
+    from kg.ingest import read_papers
+    import kg
+    from pathlib import Path
+
+    papers = list(read_papers([Path(kg.__file__).parent / "data" / "papers_sample.txt"]))[:12]
+    from extractors.pipeline import make_doc
+    from extractors.records import doc_to_extraction
+
+    docs1 = [make_doc(nlp, p) for p in papers]
+    docs2 = [make_doc(nlp, p) for p in papers]
+    one = [doc_to_extraction(d, p.id, p.title) for p, d in zip(papers, nlp.pipe(docs1, n_process=1))]
+    two = [doc_to_extraction(d, p.id, p.title) for p, d in zip(papers, nlp.pipe(docs2, n_process=2))]
+    assert [e.model_dump() for e in one] == [e.model_dump() for e in two]
+    assert sum(len(e.entities) for e in one) > 30

@@ -1,0 +1,24 @@
+import pytest
+
+from extractors.normalize import normalize_key, singularize
+
+
+@pytest.mark.parametrize(
+    "a,b",
+    [("MS-MARCO", "MS MARCO"), ("cross-encoders", "cross-encoder"), ("CIFAR10", "CIFAR-10"),
+     ("Transformers", "transformer"), ("GANs", "GAN"), ("the ImageNet", "ImageNet")],
+)
+def test_normalize_same_key_for_spelling_variants(a, b):
+    assert normalize_key(a) == normalize_key(b)
+
+
+@pytest.mark.parametrize("a,b", [("ResNet-50", "ResNet-101"), ("BiBERT", "BERT"), ("CIFAR-10", "CIFAR-100"),
+                                 ("ImageNet-1K", "ImageNet")])
+def test_normalize_distinct_keys_for_distinct_things(a, b):
+    assert normalize_key(a) != normalize_key(b)
+
+
+@pytest.mark.parametrize("word,singular", [("queries", "query"), ("datasets", "dataset"), ("loss", "loss"),
+                                           ("analysis", "analysis"), ("patches", "patch")])
+def test_normalize_singularize(word, singular):
+    assert singularize(word) == singular
