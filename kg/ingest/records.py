@@ -1,0 +1,141 @@
+"""From a loose record (JSON object, CSV row, title/abstract pair) to a validated `Paper`.
+
+Every format funnels through `make_paper`, so ids, duplicates, required fields and the
+optional-field warnings behave the same whatever the input format.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+
+from kg.ingest.base import IssueCallback
+from kg.ingest.clean import (
+    normalise_arxiv_id,
+    normalise_doi,
+    normalise_whitespace,
+    parse_year,
+    preview,
+    split_authors,
+    title_key,
+)
+from schema.paper import Paper, ReadIssue
+
+#: canonical field -> the names it may have in an input record (first present one wins)
+FIELD_ALIASES: dict[str, tuple[str, ...]] = {
+    "title": ("title",),
+    "abstract": ("abstract", "summary"),
+    "id": ("id",),
+    "arxiv_id": ("arxiv_id",),
+    "doi": ("doi",),
+    "year": ("year", "date", "published"),
+    "authors": ("authors",),
+    "venue": ("venue", "journal"),
+    "url": ("url",),
+}
+
+DUPLICATE_ID = "duplicate id"
+
+
+def hash_id(title: str) -> str:
+    """Stable id of a paper known only by its title: "p-" + 12 hex digits of sha1."""
+    return "p-" + hashlib.sha1(title_key(title).encode("utf-8")).hexdigest()[:12]
+
+
+def _scalar_text(value: object) -> str | None:
+    """A str/int/float field as text (None for missing, empty, or non-scalar values)."""
+    if isinstance(value, str):
+        text = value.strip()
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        text = str(value)
+    else:
+        return None
+    return text or None
+
+
+def paper_id(title: str, given: object = None, arxiv_id: object = None, doi: object = None) -> str:
+    """The paper's id: a given id, else its arXiv id, else its DOI, else a hash of its title."""
+    if (text := _scalar_text(given)) is not None:
+        return text
+    if (text := _scalar_text(arxiv_id)) is not None and (text := normalise_arxiv_id(text)):
+        return text
+    if (text := _scalar_text(doi)) is not None and (text := normalise_doi(text)):
+        return text
+    return hash_id(title)
+
+
+def pick(record: Mapping[str, object], field: str) -> object:
+    """The value of a canonical field in a record, trying its aliases in order."""
+    for key in FIELD_ALIASES[field]:
+        value = record.get(key)
+        if value is not None:
+            return value
+    return None
+
+
+def make_paper(
+    record: Mapping[str, object],
+    *,
+    file: str,
+    line: int,
+    source: str,
+    on_issue: IssueCallback,
+    seen: set[str],
+    prefix: str = "",
+) -> Paper | None:
+    """Validate one record into a `Paper`, or report why it is skipped and return None.
+
+    `record` uses canonical or alias field names (see `FIELD_ALIASES`). Title and abstract are
+    required; a bad year or authors value is a warning and the paper is kept without it.
+    `prefix` starts every reason (e.g. "record 3: " where a line number means nothing).
+    """
+
+    def report(reason: str, skipped: bool = True) -> None:
+        on_issue(ReadIssue(file=file, line=line, reason=prefix + reason, skipped=skipped))
+
+    raw_title = pick(record, "title")
+    title = normalise_whitespace(raw_title) if isinstance(raw_title, str) else ""
+    if not title:
+        report("missing title")
+        return None
+    raw_abstract = pick(record, "abstract")
+    if raw_abstract is None:
+        report("missing abstract")
+        return None
+    abstract = normalise_whitespace(raw_abstract) if isinstance(raw_abstract, str) else ""
+    if not abstract:
+        report("empty abstract")
+        return None
+
+    pid = paper_id(title, record.get("id"), record.get("arxiv_id"), record.get("doi"))
+    if pid in seen:
+        report(f"{DUPLICATE_ID} {pid}")
+        return None
+    seen.add(pid)
+
+    year = None
+    raw_year = pick(record, "year")
+    if raw_year is not None and raw_year != "":
+        year = parse_year(raw_year)
+        if year is None:
+            report(f"unparseable year ({preview(str(raw_year), 30)})", skipped=False)
+    authors = split_authors(pick(record, "authors"))
+    if authors is None:
+        report("authors is not a list or a string", skipped=False)
+        authors = ()
+    return Paper(
+        id=pid,
+        title=title,
+        abstract=abstract,
+        year=year,
+        authors=authors,
+        venue=_optional_text(pick(record, "venue")),
+        url=_optional_text(pick(record, "url")),
+        source=source,
+    )
+
+
+def _optional_text(value: object) -> str | None:
+    """A whitespace-normalised optional text field (None when missing or empty)."""
+    text = _scalar_text(value)
+    return normalise_whitespace(text) if text is not None else None

@@ -1,0 +1,71 @@
+"""The end-of-run account of a read: how many papers were read, skipped, and why."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from kg.ingest.records import DUPLICATE_ID
+from schema.paper import ReadIssue
+
+#: issues kept verbatim in a summary (all of them are still counted)
+MAX_ISSUES = 1000
+_DETAIL_SEPARATORS = (" (", ": ")
+
+
+def reason_category(reason: str) -> str:
+    """The short category of an issue reason: its text before any detail.
+
+    >>> reason_category("invalid UTF-8 (byte 0xff at column 3)")
+    'invalid UTF-8'
+    >>> reason_category("record 4: duplicate id 2106.01234")
+    'duplicate id'
+    """
+    if reason.startswith("record "):  # JSON element issues start "record N: "
+        head, sep, rest = reason.partition(": ")
+        if sep and head[7:].isdigit():
+            reason = rest
+    if reason.startswith(DUPLICATE_ID):
+        return DUPLICATE_ID
+    cuts = [at for sep in _DETAIL_SEPARATORS if (at := reason.find(sep)) > 0]
+    return reason[: min(cuts)] if cuts else reason
+
+
+@dataclass
+class ReadSummary:
+    """Counts for a run of `read_papers`; filled in while the papers stream.
+
+    `skipped` counts skipped records, `warnings` records kept despite a problem; a file that
+    could not be read (an issue with no line) is listed in `failed_files` instead.
+    """
+
+    files: int = 0
+    read: int = 0
+    skipped: int = 0
+    warnings: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
+    issues: list[ReadIssue] = field(default_factory=list)
+    failed_files: list[str] = field(default_factory=list)
+
+    def add_issue(self, issue: ReadIssue) -> None:
+        """Count one issue under its category and keep it if fewer than MAX_ISSUES are kept."""
+        if issue.line is None and issue.skipped:
+            if issue.file not in self.failed_files:
+                self.failed_files.append(issue.file)
+        elif issue.skipped:
+            self.skipped += 1
+        else:
+            self.warnings += 1
+        self.reasons[reason_category(issue.reason)] += 1
+        if len(self.issues) < MAX_ISSUES:
+            self.issues.append(issue)
+
+    def __str__(self) -> str:
+        """One line for a log or a CLI footer."""
+        text = (
+            f"read {self.read} papers from {self.files} file(s); skipped {self.skipped}; "
+            f"{self.warnings} warning(s); {len(self.failed_files)} file(s) failed"
+        )
+        if self.reasons:
+            text += " (" + ", ".join(f"{reason}: {n}" for reason, n in self.reasons.most_common()) + ")"
+        return text

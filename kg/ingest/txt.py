@@ -1,0 +1,87 @@
+"""Plain-text reader: a title line, then an abstract line, repeated; blank lines ignored.
+
+The format comes from web dumps, which can hold boilerplate lines ("Get trending papers in your
+email inbox!"). A line pair is only a paper when the second line looks like an abstract; any
+other line is reported and skipped, never turned into a fake paper. Lines are told apart by
+cheap string tests only (length, word count, sentence end).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from kg.ingest.base import IssueCallback, file_reader, iter_lines
+from kg.ingest.clean import normalise_whitespace, preview, strip_subscribe_prefix
+from kg.ingest.records import make_paper
+from schema.paper import Paper, ReadIssue
+
+#: an abstract is at least this long (characters) or this long (words) ...
+ABSTRACT_MIN_CHARS = 150
+ABSTRACT_MIN_WORDS = 25
+#: ... and a title at most this long
+TITLE_MAX_CHARS = 300
+
+NOT_A_PAIR = "not a title followed by an abstract"
+NO_TITLE = "abstract without a title"
+
+_SENTENCE_ENDS = (".", "!", "?", '."', ".'", ".)")
+_INNER_SENTENCE_ENDS = (". ", "! ", "? ")
+
+
+def looks_like_abstract(line: str) -> bool:
+    """True for a long line with at least one sentence end (`line` is whitespace-normalised)."""
+    if len(line) < ABSTRACT_MIN_CHARS and line.count(" ") + 1 < ABSTRACT_MIN_WORDS:
+        return False
+    return line.endswith(_SENTENCE_ENDS) or any(end in line for end in _INNER_SENTENCE_ENDS)
+
+
+def looks_like_title(line: str) -> bool:
+    """True for a non-empty line short enough to be a title."""
+    return 0 < len(line) <= TITLE_MAX_CHARS
+
+
+def _parse_txt(stream: BinaryIO, name: str, on_issue: IssueCallback, seen: set[str]) -> Iterator[Paper]:
+    """Pair each title-like line with the abstract-like line after it; report everything else."""
+
+    def reject(lineno: int, text: str, reason: str = NOT_A_PAIR) -> None:
+        on_issue(ReadIssue(file=name, line=lineno, reason=f"{reason}: {preview(text)}"))
+
+    pending: tuple[int, str] | None = None  # (line number, text) of a title awaiting its abstract
+    after_unreadable = False  # the last non-blank line was invalid UTF-8 (already reported)
+    for lineno, raw in iter_lines(stream, name, on_issue):
+        if raw is None:  # one record, one issue: an unreadable line takes its partner with it
+            after_unreadable = pending is None
+            pending = None
+            continue
+        text = normalise_whitespace(raw.strip())
+        if not text:
+            continue
+        if after_unreadable:
+            after_unreadable = False
+            if looks_like_abstract(text):  # the abstract of an unreadable title
+                continue
+        if pending is not None:
+            if looks_like_abstract(text):
+                title_line, title = pending
+                pending = None
+                paper = make_paper(
+                    {"title": strip_subscribe_prefix(title), "abstract": text},
+                    file=name, line=title_line, source="txt", on_issue=on_issue, seen=seen,
+                )
+                if paper is not None:
+                    yield paper
+                continue
+            reject(*pending)
+            pending = None
+        if looks_like_title(text):
+            pending = (lineno, text)
+        elif looks_like_abstract(text):
+            reject(lineno, text, NO_TITLE)
+        else:
+            reject(lineno, text)
+    if pending is not None:
+        reject(*pending)
+
+
+read_txt = file_reader(_parse_txt)
