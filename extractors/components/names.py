@@ -12,6 +12,9 @@ from spacy.tokens import Doc, Span
 
 SPAN_KEY = "kg_names"
 _EDGE_PUNCT = set(",;:.!?\"'`()[]{}«»“”‘’")
+# "BERT-based", "ResNet-like": the name is the part before the suffix
+_MODIFIER_SUFFIXES = {"based", "style", "like", "aided", "specific", "driven", "free", "aware", "embedded",
+                      "guided", "enhanced", "powered", "level", "wise", "only", "scale", "sized", "type"}
 
 
 def is_coined(text: str) -> bool:
@@ -38,6 +41,10 @@ def _is_version(text: str) -> bool:
     return bool(t) and all(c.isdigit() or c == "." for c in t) and t[0].isdigit() and len(t) <= 5
 
 
+def _is_url(text: str) -> bool:
+    return "://" in text or text.startswith("www.") or "@" in text and "." in text.split("@")[-1]
+
+
 def word_spans(doc: Doc) -> list[tuple[int, int]]:
     """Token ranges of whitespace-delimited words, with edge punctuation and 's trimmed."""
     out = []
@@ -53,7 +60,9 @@ def word_spans(doc: Doc) -> list[tuple[int, int]]:
             if doc[e - 1].text == ")" and "(" in doc[s:e].text:
                 break
             e -= 1
-        if e > s:
+        while e - s >= 3 and doc[e - 2].text == "-" and doc[e - 1].lower_ in _MODIFIER_SUFFIXES:
+            e -= 2
+        if e > s and not _is_url(doc[s:e].text):
             out.append((s, e))
         i = j + 1
     return out

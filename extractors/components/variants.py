@@ -10,6 +10,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from extractors.components.entities import SPAN_KEY
+from extractors.components.names import is_coined
 from extractors.lexicon import Lexicon, load_lexicon
 from extractors.normalize import normalize_key
 
@@ -38,10 +39,11 @@ def find_variants(doc: Doc, lexicon: Lexicon) -> tuple[tuple[int, str, str], ...
     out = []
     seen = set()
     for i, span in enumerate(group):
-        if span.label_ not in ("METHOD", "DATASET") or ("-" not in span.text and " " not in span.text):
+        # only coined, hyphen-joined names: "Swin Transformer" is not a variant of "transformer"
+        if span.label_ not in ("METHOD", "DATASET") or "-" not in span.text or " " in span.text:
             continue
         for form in family_forms(span.text):
-            if sum(c.isalpha() for c in form) < 2:
+            if sum(c.isalpha() for c in form) < 2 or form in lexicon.stop_names or not is_coined(form):
                 continue
             j = local.get((span.label_, form))
             if j is not None:

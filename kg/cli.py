@@ -1,0 +1,335 @@
+"""`kg` command line: each command parses options, calls a library function and prints.
+
+Exit codes: 0 success, 3 partial success (some records or files skipped), 1 failure (nothing
+usable), 2 usage error (bad option, unknown format, missing graph file).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from kg import __version__
+from kg.build import (DEFAULT_GRAPH, DEV_GOLD, EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, SAMPLE_CORPUS,
+                      RunReport, build_graph, extract_files)
+
+app = typer.Typer(help="Turn research papers into a knowledge graph of methods, datasets, metrics and tasks.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+out = Console()
+err = Console(stderr=True)
+MAX_SHOWN_ISSUES = 20
+
+
+class QueryFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class ExportFormat(str, Enum):
+    graphml = "graphml"
+    gexf = "gexf"
+    json = "json"
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
+    """Print a one-line error and return the Exit to raise."""
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code=code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"kg {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True,
+                                                    help="Show the version and exit.")] = None,
+) -> None:
+    """Papers in, knowledge graph out."""
+
+
+class _IssuePrinter:
+    """Prints the first issues as one-line warnings; the summary counts all of them."""
+
+    def __init__(self) -> None:
+        self.shown = 0
+
+    def __call__(self, issue: Any) -> None:
+        if self.shown < MAX_SHOWN_ISSUES:
+            err.print(f"[yellow]warning:[/] {issue}", highlight=False, soft_wrap=True)
+        self.shown += 1
+
+
+def _load_nlp(model: str | None):
+    from extractors import ModelNotFound, build_nlp
+
+    try:
+        return build_nlp(model)
+    except ModelNotFound as exc:
+        raise fail(str(exc)) from None
+
+
+def _progress() -> Progress:
+    return Progress(SpinnerColumn(), TextColumn("[progress.description]{task.description}"), BarColumn(),
+                    MofNCompleteColumn(), TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
+                    console=err, transient=False)
+
+
+def _run_with_progress(label: str, fn, **kwargs) -> RunReport:
+    from kg.ingest import IngestError
+
+    printer = _IssuePrinter()
+    with _progress() as progress:
+        task = progress.add_task(label, total=None, rate="")
+
+        def advance(n: int) -> None:
+            progress.advance(task, n)
+            t = progress.tasks[0]
+            if t.elapsed:
+                progress.update(task, rate=f"{t.completed / t.elapsed:,.0f} papers/s")
+
+        try:
+            report = fn(on_issue=printer, progress=advance, **kwargs)
+        except IngestError as exc:
+            raise fail(str(exc)) from None
+        progress.update(task, total=progress.tasks[0].completed)
+    if printer.shown > MAX_SHOWN_ISSUES:
+        err.print(f"[yellow]... and {printer.shown - MAX_SHOWN_ISSUES} more issue(s)[/]")
+    return report
+
+
+def _inputs(inputs: list[Path] | None) -> list[Path]:
+    return list(inputs) if inputs else [SAMPLE_CORPUS]
+
+
+def _summary_table(report: RunReport, counts: Any | None) -> Table:
+    table = Table(title="Build summary", show_header=True)
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    s = report.summary
+    table.add_row("papers read", str(s.read))
+    table.add_row("records skipped", str(s.skipped))
+    table.add_row("files failed", str(len(s.failed_files)))
+    if counts is not None:
+        for label, n in sorted(counts.nodes.items()):
+            table.add_row(f"nodes :{label}", str(n))
+        for rel, n in sorted(counts.rels.items()):
+            table.add_row(f"edges :{rel}", str(n))
+    return table
+
+
+@app.command()
+def build(
+    inputs: Annotated[Optional[list[Path]], typer.Argument(help="Paper files (txt, jsonl, json, csv, tsv; .gz ok). "
+                                                           "Default: the bundled sample corpus.")] = None,
+    out_path: Annotated[Path, typer.Option("--out", "-o", help="Graph file to write (.graphml or .json).")] = DEFAULT_GRAPH,
+    fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="Input format for all files (default: by extension).")] = None,
+    backend: Annotated[str, typer.Option(help="Graph backend.")] = "networkx",
+    model: Annotated[Optional[str], typer.Option(help="An installed spaCy model to build on (default: blank English).")] = None,
+    append: Annotated[bool, typer.Option(help="Add to an existing graph file instead of starting fresh.")] = False,
+) -> None:
+    """Extract entities from papers and load them into a graph, then print a summary."""
+    from kg.backends import BackendError, get_backend
+
+    if backend != "networkx":
+        raise fail(f"unknown backend '{backend}' (available: networkx)")
+    try:
+        store = get_backend("networkx", path=out_path if append and out_path.exists() else None)
+    except BackendError as exc:
+        raise fail(str(exc)) from None
+    nlp = _load_nlp(model)
+    report = _run_with_progress("building", build_graph, inputs=_inputs(inputs), backend=store, fmt=fmt, nlp=nlp)
+    counts = store.counts()
+    if report.summary.read:
+        store.save(out_path)
+    out.print(_summary_table(report, counts))
+    out.print(str(report.summary), highlight=False)
+    if report.summary.read:
+        out.print(f"graph saved to [bold]{out_path}[/]")
+    else:
+        err.print("[bold red]error:[/] no papers could be read; nothing was written")
+    raise typer.Exit(code=report.exit_code)
+
+
+@app.command("extract")
+def extract_cmd(
+    inputs: Annotated[Optional[list[Path]], typer.Argument(help="Paper files (default: the bundled sample).")] = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Extraction JSONL to write ('-' for stdout).")] = Path("extractions.jsonl"),
+    fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="Input format for all files.")] = None,
+    model: Annotated[Optional[str], typer.Option(help="An installed spaCy model to build on.")] = None,
+) -> None:
+    """Write one JSON object per paper: entities, roles, mentions and reported results."""
+    nlp = _load_nlp(model)
+    if str(output) == "-":
+        report = _run_with_progress("extracting", extract_files, inputs=_inputs(inputs), out=sys.stdout, fmt=fmt, nlp=nlp)
+    else:
+        try:
+            fh = output.open("w", encoding="utf-8")
+        except OSError as exc:
+            raise fail(f"{output}: cannot write ({exc.strerror})") from None
+        with fh:
+            report = _run_with_progress("extracting", extract_files, inputs=_inputs(inputs), out=fh, fmt=fmt, nlp=nlp)
+        err.print(f"{report.extracted} extraction(s) written to {output}")
+    err.print(str(report.summary), highlight=False)
+    raise typer.Exit(code=report.exit_code)
+
+
+def _open_graph(graph: Path):
+    from kg.backends import GraphFileError
+    from kg.backends.networkx_backend import NetworkxBackend
+
+    if not graph.exists():
+        raise fail(f"{graph}: no such graph file (run `kg build` first, or pass --graph)")
+    try:
+        return NetworkxBackend.load(graph)
+    except GraphFileError as exc:
+        raise fail(str(exc), EXIT_FAILED) from None
+
+
+def parse_param(text: str) -> tuple[str, Any]:
+    """`name=value`; values that read as JSON numbers/booleans/null/lists are typed, else strings."""
+    name, sep, raw = text.partition("=")
+    if not sep or not name.strip().isidentifier():
+        raise fail(f"--param {text!r}: expected NAME=VALUE")
+    try:
+        value = json.loads(raw)
+        if isinstance(value, dict):
+            value = raw
+    except json.JSONDecodeError:
+        value = raw
+    return name.strip(), value
+
+
+def _print_result(result: Any, fmt: QueryFormat) -> None:
+    if fmt is QueryFormat.json:
+        sys.stdout.write(json.dumps(result.records(), ensure_ascii=False, default=str, indent=1) + "\n")
+    elif fmt is QueryFormat.csv:
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(result.columns)
+        for row in result.rows:
+            writer.writerow(["" if v is None else (json.dumps(v) if isinstance(v, (list, dict)) else v) for v in row])
+        sys.stdout.write(buf.getvalue())
+    else:
+        table = Table(*result.columns)
+        for row in result.rows:
+            table.add_row(*("" if v is None else str(v) for v in row))
+        out.print(table)
+        out.print(f"{len(result.rows)} row(s)")
+
+
+@app.command()
+def query(
+    cypher: Annotated[str, typer.Argument(help="A Cypher query; use $name for parameters.")],
+    param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="NAME=VALUE (repeatable).")] = None,
+    fmt: Annotated[QueryFormat, typer.Option("--format", "-f")] = QueryFormat.table,
+    graph: Annotated[Path, typer.Option("--graph", "-g", help="Saved graph file.")] = DEFAULT_GRAPH,
+) -> None:
+    """Run a read-only Cypher query against the saved graph."""
+    from kg.backends import QueryError
+
+    params = dict(parse_param(p) for p in param or [])
+    store = _open_graph(graph)
+    try:
+        result = store.query(cypher, params)
+    except QueryError as exc:
+        raise fail(str(exc)) from None
+    _print_result(result, fmt)
+
+
+@app.command()
+def export(
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="graphml, gexf or json.")] = ExportFormat.graphml,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="File to write (default: graph.<format>).")] = None,
+    graph: Annotated[Path, typer.Option("--graph", "-g", help="Saved graph file.")] = DEFAULT_GRAPH,
+) -> None:
+    """Export the saved graph for Gephi, Cytoscape or other tools."""
+    from kg.export import write_graph
+
+    store = _open_graph(graph)
+    target = output or Path(f"graph.{fmt.value}")
+    if target.resolve() == graph.resolve():
+        raise fail(f"{target}: refusing to overwrite the input graph; choose another --output")
+    try:
+        write_graph(store.to_networkx(), target, fmt.value)
+    except OSError as exc:
+        raise fail(f"{target}: cannot write ({exc.strerror or exc})", EXIT_FAILED) from None
+    out.print(f"wrote {target}")
+
+
+@app.command()
+def stats(
+    graph: Annotated[Path, typer.Option("--graph", "-g", help="Saved graph file.")] = DEFAULT_GRAPH,
+    top: Annotated[int, typer.Option(help="How many top methods/datasets to list.")] = 10,
+) -> None:
+    """Node and edge counts, and the most used methods and datasets."""
+    from kg.analysis import top_entities
+
+    store = _open_graph(graph)
+    counts = store.counts()
+    table = Table("label / type", "count", title=f"{graph}")
+    for label, n in sorted(counts.nodes.items()):
+        table.add_row(f"(:{label})", str(n))
+    for rel, n in sorted(counts.rels.items()):
+        table.add_row(f"[:{rel}]", str(n))
+    out.print(table)
+    G = store.to_networkx()
+    for label in ("Method", "Dataset", "Metric", "Task"):
+        rows = top_entities(G, label=label, n=top)
+        if rows:
+            t = Table("name", "papers", title=f"top {label.lower()}s")
+            for name, n in rows:
+                t.add_row(str(name), str(n))
+            out.print(t)
+
+
+@app.command("eval")
+def eval_cmd(
+    gold: Annotated[Path, typer.Option(help="Gold JSONL (GUIDELINE format).")] = DEV_GOLD,
+    pred: Annotated[Optional[Path], typer.Option(help="Extraction JSONL to score (default: extract --input now).")] = None,
+    inputs: Annotated[Optional[list[Path]], typer.Option("--input", "-i", help="Papers to extract when --pred is not given "
+                                                        "(default: the bundled sample).")] = None,
+    errors: Annotated[bool, typer.Option("--errors", help="List missed and spurious entities per paper.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Precision/recall/F1 per entity type against a gold file (document level)."""
+    from kg import evaluate as ev
+
+    try:
+        gold_rows = ev.load_gold(gold)
+        if pred is not None:
+            predictions = ev.load_predictions(pred)
+        else:
+            buf = io.StringIO()
+            _run_with_progress("extracting", extract_files, inputs=_inputs(inputs), out=buf, nlp=_load_nlp(None))
+            predictions = [json.loads(line) for line in buf.getvalue().splitlines()]
+    except ev.EvalInputError as exc:
+        raise fail(str(exc), EXIT_FAILED) from None
+    report = ev.score(gold_rows, predictions)
+    if as_json:
+        sys.stdout.write(json.dumps(report.to_dict(), indent=1) + "\n")
+        return
+    out.print(ev.format_report(report))
+    if errors:
+        for e in report.to_dict()["errors"]:
+            if e["missed"] or e["spurious"]:
+                out.print(f"{e['paper_id']} {e['label']}: missed {e['missed']} spurious {e['spurious']}",
+                          highlight=False, soft_wrap=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
