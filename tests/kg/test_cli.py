@@ -1,0 +1,170 @@
+"""The `kg` CLI end to end on real (small) inputs: exit codes, one-line errors, outputs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from typer.testing import CliRunner
+
+from kg.build import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, SAMPLE_CORPUS
+from kg.cli import app
+
+runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1"})
+
+
+def invoke(*args: str):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def small_corpus(tmp_path_factory) -> Path:
+    """The first 20 papers of the bundled sample."""
+    lines = SAMPLE_CORPUS.read_text(encoding="utf-8").splitlines()[:40]
+    path = tmp_path_factory.mktemp("corpus") / "papers.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def graph_file(small_corpus, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("graph") / "graph.graphml"
+    result = invoke("build", small_corpus, "--out", out)
+    assert result.exit_code == EXIT_OK, result.output
+    return out
+
+
+def test_cli_version():
+    result = invoke("--version")
+    assert result.exit_code == 0 and result.output.startswith("kg ")
+
+
+def test_cli_build_prints_summary_and_saves(graph_file):
+    G = nx.read_graphml(graph_file)
+    labels = {d["label"] for _, d in G.nodes(data=True)}
+    assert {"Paper", "Method", "Dataset", "Task"} <= labels
+    assert sum(1 for _, d in G.nodes(data=True) if d["label"] == "Paper") == 20
+
+
+def test_cli_build_twice_gives_identical_graph(small_corpus, graph_file, tmp_path):
+    again = tmp_path / "again.graphml"
+    assert invoke("build", small_corpus, "--out", again).exit_code == EXIT_OK
+    appended = tmp_path / "appended.graphml"
+    assert invoke("build", small_corpus, "--out", appended).exit_code == EXIT_OK
+    assert invoke("build", small_corpus, "--out", appended, "--append").exit_code == EXIT_OK
+    for other in (again, appended):
+        assert graph_file.read_bytes() == other.read_bytes()
+
+
+def test_cli_build_summary_table(small_corpus, tmp_path):
+    result = invoke("build", small_corpus, "--out", tmp_path / "g.graphml")
+    import re
+
+    assert re.search(r"papers read\s*│\s*20\s*│", result.output), result.output
+    assert "edges :EVALUATES_ON" in result.output
+
+
+def test_cli_build_partial_input_reports_and_keeps_good_records(tmp_path):
+    bad = tmp_path / "mixed.jsonl"
+    good = {"title": "Knowledge distillation for BERT", "abstract": "We distil BERT into a small student and evaluate on GLUE with accuracy."}
+    bad.write_text(json.dumps({**good, "id": "a"}) + "\n{not json\n" + json.dumps({**good, "id": "b"}) + "\n", encoding="utf-8")
+    out = tmp_path / "g.graphml"
+    result = invoke("build", bad, "--out", out)
+    assert result.exit_code == EXIT_PARTIAL
+    assert f"{bad}:2: malformed JSON" in result.output
+    G = nx.read_graphml(out)
+    assert {"Paper:a", "Paper:b"} <= set(G.nodes)
+
+
+def test_cli_build_missing_file_fails_without_traceback(tmp_path):
+    result = invoke("build", tmp_path / "nope.txt", "--out", tmp_path / "g.graphml")
+    assert result.exit_code == EXIT_FAILED
+    assert "Traceback" not in result.output and "nope.txt" in result.output
+    assert not (tmp_path / "g.graphml").exists()
+
+
+def test_cli_build_unknown_format_is_usage_error(tmp_path):
+    path = tmp_path / "papers.xml"
+    path.write_text("<x/>", encoding="utf-8")
+    result = invoke("build", path, "--out", tmp_path / "g.graphml")
+    assert result.exit_code == EXIT_USAGE
+    assert "papers.xml" in result.output
+
+
+def test_cli_extract_writes_the_contract(small_corpus, tmp_path):
+    out = tmp_path / "ex.jsonl"
+    result = invoke("extract", small_corpus, "-o", out)
+    assert result.exit_code == EXIT_OK, result.output
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 20
+    assert set(rows[0]) >= {"id", "title", "entities", "results"}
+    ent = rows[1]["entities"][0]
+    assert set(ent) == {"label", "name", "key", "text", "aliases", "role", "confidence", "mentions"}
+    assert set(ent["mentions"][0]) == {"field", "start", "end", "text", "sentence"}
+    names = {e["name"] for e in rows[1]["entities"]}
+    assert {"Jina-ColBERT-v2", "ColBERT"} <= names
+
+
+def test_cli_query_with_params_and_formats(graph_file):
+    result = invoke("query", "MATCH (p:Paper)-[:PROPOSES]->(m:Method) WHERE m.name = $name RETURN p.title",
+                    "--param", "name=Jina-ColBERT-v2", "--graph", graph_file, "--format", "json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert rows == [{"p.title": "Jina-ColBERT-v2: A General-Purpose Multilingual Late Interaction Retriever"}]
+    csv_out = invoke("query", "MATCH (d:Dataset) RETURN d.name", "--graph", graph_file, "-f", "csv")
+    assert csv_out.output.splitlines()[0] == "d.name"
+
+
+def test_cli_query_hostile_param_stays_a_value(graph_file):
+    result = invoke("query", "MATCH (m:Method) WHERE m.name = $name RETURN m.name",
+                    "--param", "name=x' OR 1=1 //", "--graph", graph_file, "-f", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == []
+
+
+def test_cli_query_write_clause_is_refused(graph_file):
+    result = invoke("query", "MATCH (n) DETACH DELETE n", "--graph", graph_file)
+    assert result.exit_code == EXIT_USAGE
+    assert "DETACH is not allowed" in result.output and "Traceback" not in result.output
+
+
+def test_cli_query_bad_param_and_missing_graph(graph_file, tmp_path):
+    assert invoke("query", "MATCH (n) RETURN n", "--param", "oops", "--graph", graph_file).exit_code == EXIT_USAGE
+    missing = invoke("query", "MATCH (n) RETURN n", "--graph", tmp_path / "none.graphml")
+    assert missing.exit_code == EXIT_USAGE and "kg build" in missing.output
+
+
+def test_cli_export_formats_load_back(graph_file, tmp_path):
+    G = nx.read_graphml(graph_file)
+    for fmt in ("graphml", "gexf", "json"):
+        target = tmp_path / f"out.{fmt}"
+        result = invoke("export", "--format", fmt, "-o", target, "--graph", graph_file)
+        assert result.exit_code == 0, result.output
+        assert target.stat().st_size > 0
+    back = nx.read_graphml(tmp_path / "out.graphml")
+    assert set(back.nodes) == set(G.nodes) and back.number_of_edges() == G.number_of_edges()
+
+
+def test_cli_stats(graph_file):
+    result = invoke("stats", "--graph", graph_file)
+    assert result.exit_code == 0
+    assert "(:Paper)" in result.output and "top methods" in result.output
+
+
+def test_cli_eval_scores_predictions(small_corpus, tmp_path):
+    pred = tmp_path / "pred.jsonl"
+    assert invoke("extract", small_corpus, "-o", pred).exit_code == 0
+    result = invoke("eval", "--pred", pred, "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["by_type"]["METHOD"]["tp"] > 0
+
+
+def test_cli_eval_bad_gold_is_one_line_error(tmp_path):
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("{broken\n", encoding="utf-8")
+    result = invoke("eval", "--gold", gold, "--pred", gold)
+    assert result.exit_code == EXIT_FAILED
+    assert "gold.jsonl:1" in result.output and "Traceback" not in result.output
