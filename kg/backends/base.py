@@ -1,0 +1,161 @@
+"""The backend contract: one small interface that networkx and Neo4j both implement.
+
+A backend stores the graph schema of DESIGN.md. Upserts are idempotent: a node is identified by
+(label, key), a relationship by (start, type, end), and loading the same batch twice changes
+nothing. The merge rules for properties live here (`merge_node_props`, `merge_rel_props`) so
+the builder (duplicates inside one batch) and every backend merge the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Protocol, Self, runtime_checkable
+
+from schema.graph import GraphBatch
+
+if TYPE_CHECKING:  # networkx is only needed for the type of `to_networkx`
+    import networkx as nx
+
+
+class BackendError(Exception):
+    """Base class of the errors a backend reports to the user (printed as one line)."""
+
+
+class QueryError(BackendError, ValueError):
+    """A query that cannot run: bad syntax, a missing parameter or an unsupported construct."""
+
+
+class GraphFileError(BackendError, OSError):
+    """A graph file that is missing, unreadable or corrupt; the message names the path."""
+
+
+@dataclass(frozen=True)
+class WriteStats:
+    """What one upsert changed; a repeated upsert of the same batch reports only zeros."""
+
+    nodes_created: int = 0
+    nodes_updated: int = 0
+    rels_created: int = 0
+    rels_updated: int = 0
+    #: relationships whose start or end node exists neither in the batch nor in the graph
+    rels_skipped: int = 0
+
+    def __add__(self, other: WriteStats) -> WriteStats:
+        return WriteStats(
+            self.nodes_created + other.nodes_created,
+            self.nodes_updated + other.nodes_updated,
+            self.rels_created + other.rels_created,
+            self.rels_updated + other.rels_updated,
+            self.rels_skipped + other.rels_skipped,
+        )
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """A table: `columns` in RETURN order and one list of plain Python values per row."""
+
+    columns: list[str]
+    rows: list[list[Any]] = field(default_factory=list)
+
+    def records(self) -> list[dict[str, Any]]:
+        """Rows as dicts keyed by column name (handy for JSON output and tests)."""
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Node counts by label and relationship counts by type."""
+
+    nodes: dict[str, int] = field(default_factory=dict)
+    rels: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total_nodes(self) -> int:
+        return sum(self.nodes.values())
+
+    @property
+    def total_rels(self) -> int:
+        return sum(self.rels.values())
+
+
+@runtime_checkable
+class GraphBackend(Protocol):
+    """What the CLI, export and tests rely on; nothing else about a backend is public."""
+
+    def upsert(self, batch: GraphBatch) -> WriteStats:
+        """Merge the batch's nodes, then its relationships (idempotent)."""
+        ...
+
+    def query(self, cypher: str, params: Mapping[str, Any] | None = None) -> QueryResult:
+        """Run a read-only Cypher query; values go in `params`, never into the text."""
+        ...
+
+    def counts(self) -> Counts:
+        """Count nodes by label and relationships by type."""
+        ...
+
+    def to_networkx(self) -> nx.MultiDiGraph:
+        """The graph as a networkx MultiDiGraph in the schema's layout (used by export)."""
+        ...
+
+    def close(self) -> None:
+        """Release resources (and, for file-backed graphs, write pending changes)."""
+        ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == ()
+
+
+def merge_node_props(
+    existing: Mapping[str, Any], new: Mapping[str, Any], key: str | None = None
+) -> dict[str, Any]:
+    """Merge node properties so that re-loading the same data is a no-op.
+
+    Every property keeps its existing non-empty value; `new` only fills properties that are
+    missing or empty (first writer wins, None values are dropped). Two exceptions:
+    `aliases` become the sorted union of both sides plus any other real `name` (no surface
+    form is lost), minus the kept name; and a placeholder name equal to the node's `key` (a
+    node created only because a result or relation referred to it) gives way to a real name.
+    """
+    merged = {k: v for k, v in existing.items() if v is not None}
+    for k, v in new.items():
+        if k == "aliases" or v is None:
+            continue
+        if _is_empty(merged.get(k)):
+            merged[k] = v
+    new_name = new.get("name")
+    if key is not None and merged.get("name") == key and new_name and new_name != key:
+        merged["name"] = new_name
+    if "aliases" in existing or "aliases" in new:
+        aliases = set(existing.get("aliases") or ()) | set(new.get("aliases") or ())
+        for side in (existing, new):
+            name = side.get("name")
+            if name and name != key:
+                aliases.add(name)
+        aliases.discard(merged.get("name"))
+        merged["aliases"] = sorted(aliases)
+    return merged
+
+
+def merge_rel_props(existing: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge relationship properties: `confidence` is the maximum, others keep the first value."""
+    merged = merge_node_props(existing, new)
+    confidences = [p["confidence"] for p in (existing, new) if p.get("confidence") is not None]
+    if confidences:
+        merged["confidence"] = max(confidences)
+    return merged

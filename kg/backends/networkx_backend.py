@@ -1,0 +1,209 @@
+"""The embedded backend: a networkx MultiDiGraph in memory, saved to a GraphML or JSON file.
+
+Layout (DESIGN.md): node id "<Label>:<key>", node attributes = properties + key property +
+`label`; edges keyed by their relationship type, attributes = properties + `type`. Nodes and
+edges also carry a `__labels__` set ({label} / {type}) because that is where grand-cypher
+looks for labels; it is never written to files and is restored on load.
+
+The saved file IS the export (kg/export.py), so a `.graphml` graph opens in Gephi or Cytoscape.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import networkx as nx
+
+from kg.backends.base import (
+    Counts,
+    GraphFileError,
+    QueryResult,
+    WriteStats,
+    merge_node_props,
+    merge_rel_props,
+)
+from kg.export import format_of, read_graph, write_graph
+from kg.query import run_cypher
+from schema.graph import KEY_PROPERTY, GraphBatch, NodeLabel, RelType
+
+#: attributes the backend manages itself (not properties of the schema)
+_NODE_INTERNAL = ("label", "__labels__")
+_EDGE_INTERNAL = ("type", "__labels__")
+
+
+def restore_labels(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """Give every node and edge the `__labels__` set grand-cypher matches on (in place)."""
+    for _, d in G.nodes(data=True):
+        if "label" in d:
+            d["__labels__"] = {d["label"]}
+    for *_, d in G.edges(data=True):
+        if "type" in d:
+            d["__labels__"] = {d["type"]}
+    return G
+
+
+def read_graph_file(path: str | Path) -> nx.MultiDiGraph:
+    """Read a saved graph (.graphml or .json, optionally .gz) ready for querying.
+
+    Raises
+    ------
+    GraphFileError
+        The file is missing, unreadable or not a graph file; the message names the path.
+    """
+    path = Path(path)
+    if not path.is_file():
+        reason = "is a directory" if path.is_dir() else "no such file"
+        raise GraphFileError(f"{path}: cannot read graph: {reason}")
+    try:
+        fmt = format_of(path)
+        G = read_graph(path, fmt)
+    except Exception as exc:  # any parser error means the same thing to the user
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise GraphFileError(f"{path}: cannot read graph: {reason}") from exc
+    return restore_labels(G)
+
+
+def _props(attrs: Mapping[str, Any], internal: tuple[str, ...]) -> dict[str, Any]:
+    return {k: v for k, v in attrs.items() if k not in internal}
+
+
+class NetworkxBackend:
+    """Graph backend over an in-memory networkx MultiDiGraph, optionally tied to a file.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        Graph file (.graphml or .json, optionally .gz). If it exists it is loaded; `close()`
+        (or leaving the `with` block) writes pending changes back to it.
+
+    Examples
+    --------
+    >>> from schema import GraphBatch, NodeRecord
+    >>> with NetworkxBackend() as backend:
+    ...     stats = backend.upsert(GraphBatch(nodes=[NodeRecord(label="Method", key="bert",
+    ...                                                         props={"name": "BERT"})]))
+    ...     backend.query("MATCH (m:Method) RETURN m.name").rows
+    [['BERT']]
+    """
+
+    def __init__(self, path: str | Path | None = None, graph: nx.MultiDiGraph | None = None):
+        self.path = Path(path) if path is not None else None
+        if self.path is not None:
+            format_of(self.path)  # fail early on an extension we cannot save to
+        if graph is not None:
+            self._graph = restore_labels(graph)
+        elif self.path is not None and self.path.exists():
+            self._graph = read_graph_file(self.path)
+        else:
+            self._graph = nx.MultiDiGraph()
+        self._dirty = False
+
+    @classmethod
+    def load(cls, path: str | Path) -> NetworkxBackend:
+        """Open an existing graph file; unlike the constructor, a missing file is an error."""
+        return cls(path, graph=read_graph_file(path))
+
+    def save(self, path: str | Path | None = None) -> Path:
+        """Write the graph (format from the extension); the file is replaced atomically."""
+        target = Path(path) if path is not None else self.path
+        if target is None:
+            raise ValueError("no path to save to: pass one or create the backend with a path")
+        fmt = format_of(target)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.suffix.lower() == ".gz":
+                import gzip
+
+                with gzip.open(tmp, "wb") as f:
+                    write_graph(self._graph, f, fmt)
+            else:
+                with open(tmp, "wb") as f:
+                    write_graph(self._graph, f, fmt)
+            os.replace(tmp, target)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise GraphFileError(f"{target}: cannot write graph: {exc.strerror or exc}") from exc
+        if target == self.path:
+            self._dirty = False
+        return target
+
+    def upsert(self, batch: GraphBatch) -> WriteStats:
+        """Merge nodes, then relationships (see `merge_node_props` / `merge_rel_props`)."""
+        G = self._graph
+        created = updated = rels_created = rels_updated = skipped = 0
+        for node in batch.nodes:
+            label = NodeLabel(node.label)
+            props = {k: v for k, v in node.props.items() if v is not None}
+            props[KEY_PROPERTY[label]] = node.key
+            nid = node.id
+            if nid in G:
+                attrs = G.nodes[nid]
+                merged = merge_node_props(_props(attrs, _NODE_INTERNAL), props, key=node.key)
+                merged.update(label=label.value, __labels__={label.value})
+                if merged != attrs:
+                    attrs.clear()
+                    attrs.update(merged)
+                    updated += 1
+            else:
+                G.add_node(nid, **props, label=label.value, __labels__={label.value})
+                created += 1
+        for rel in batch.rels:
+            type_ = RelType(rel.type).value
+            u, v = rel.start_id, rel.end_id
+            if u not in G or v not in G:
+                skipped += 1
+                continue
+            props = {k: v for k, v in rel.props.items() if v is not None}
+            if G.has_edge(u, v, key=type_):
+                attrs = G.edges[u, v, type_]
+                merged = merge_rel_props(_props(attrs, _EDGE_INTERNAL), props)
+                merged.update(type=type_, __labels__={type_})
+                if merged != attrs:
+                    attrs.clear()
+                    attrs.update(merged)
+                    rels_updated += 1
+            else:
+                G.add_edge(u, v, key=type_, **props, type=type_, __labels__={type_})
+                rels_created += 1
+        stats = WriteStats(created, updated, rels_created, rels_updated, skipped)
+        if created or updated or rels_created or rels_updated:
+            self._dirty = True
+        return stats
+
+    def query(self, cypher: str, params: Mapping[str, Any] | None = None) -> QueryResult:
+        """Run a read-only Cypher query through grand-cypher (see `kg.query.run_cypher`)."""
+        return run_cypher(self._graph, cypher, params)
+
+    def counts(self) -> Counts:
+        """Counts for every schema label and type (0 when absent), plus any others found."""
+        nodes = Counter({label.value: 0 for label in NodeLabel})
+        nodes.update(d["label"] for _, d in self._graph.nodes(data=True) if "label" in d)
+        rels = Counter({type_.value: 0 for type_ in RelType})
+        rels.update(d["type"] for *_, d in self._graph.edges(data=True) if "type" in d)
+        return Counts(nodes=dict(nodes), rels=dict(rels))
+
+    def to_networkx(self) -> nx.MultiDiGraph:
+        """The live graph (not a copy, to spare memory): read it, don't modify it."""
+        return self._graph
+
+    def close(self) -> None:
+        """Write pending changes to `path`, if the backend has one."""
+        if self.path is not None and self._dirty:
+            self.save()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -1,0 +1,318 @@
+"""Cypher text handling for the embedded engine: parameters, literals and what it cannot run.
+
+grand-cypher takes no `$params`, so `render_params` is the one path by which a value enters
+query text: each `$name` outside string literals and comments becomes an escaped literal, in a
+single pass (a value that itself contains `$x` stays data). Strings are rendered double-quoted
+(`"..."`, with `\\`, `"` and control characters escaped) because grand-cypher's grammar has no
+single-quoted strings and reads a string token with Python's literal rules, which agree with
+Cypher's for everything this module writes.
+
+`prepare_for_grand_cypher` additionally adapts portable Cypher to grand-cypher 1.2 (single-
+quoted strings, lower-case `count(`, comments) and refuses, with a `QueryError` naming it, each
+construct grand-cypher 1.2 cannot run. Positions are kept so errors point into the user's text.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from kg.backends.base import QueryError
+
+__all__ = [
+    "Prepared",
+    "QueryError",
+    "Segment",
+    "check_supported",
+    "cypher_literal",
+    "line_col",
+    "prepare_for_grand_cypher",
+    "quote_string",
+    "render_params",
+    "split_segments",
+]
+
+SegmentKind = Literal["code", "string", "comment", "ident"]
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of query text: code, a string literal, a comment or a `backtick` identifier."""
+
+    kind: SegmentKind
+    text: str
+    start: int
+
+
+_OPENER = re.compile(r"['\"`]|//|/\*")
+_CLOSED = {
+    "'": (re.compile(r"'(?:[^'\\]|\\.)*'", re.S), "string", "string literal"),
+    '"': (re.compile(r'"(?:[^"\\]|\\.)*"', re.S), "string", "string literal"),
+    "`": (re.compile(r"`[^`]*`"), "ident", "quoted name"),
+    "//": (re.compile(r"//[^\n]*"), "comment", "comment"),
+    "/*": (re.compile(r"/\*.*?\*/", re.S), "comment", "comment"),
+}
+_PARAM = re.compile(r"\$(\w+)")
+_AGGREGATE = re.compile(r"(?<![\w.])(count|sum|avg|min|max|collect)(?=\s*\()", re.I)
+_STRING_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t",
+                   "\b": "\\b", "\f": "\\f"}
+_CYPHER_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)", re.S)
+_CYPHER_UNESCAPE = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f",
+                    "'": "'", '"': '"', "\\": "\\"}
+
+
+def line_col(text: str, pos: int) -> tuple[int, int]:
+    """1-based line and column of a character offset."""
+    line = text.count("\n", 0, pos) + 1
+    return line, pos - (text.rfind("\n", 0, pos) + 1) + 1
+
+
+def split_segments(cypher: str) -> list[Segment]:
+    """Split query text into code, string literals, comments and quoted names.
+
+    Raises
+    ------
+    QueryError
+        For an unterminated string, quoted name or block comment.
+    """
+    segments: list[Segment] = []
+    pos = 0
+    while pos < len(cypher):
+        found = _OPENER.search(cypher, pos)
+        if found is None:
+            segments.append(Segment("code", cypher[pos:], pos))
+            break
+        if found.start() > pos:
+            segments.append(Segment("code", cypher[pos:found.start()], pos))
+        pattern, kind, what = _CLOSED[found.group()]
+        closed = pattern.match(cypher, found.start())
+        if closed is None:
+            line, col = line_col(cypher, found.start())
+            raise QueryError(f"unterminated {what} starting at line {line}, col {col}")
+        segments.append(Segment(kind, closed.group(), found.start()))  # type: ignore[arg-type]
+        pos = closed.end()
+    return segments
+
+
+def quote_string(value: str) -> str:
+    """A double-quoted Cypher string literal whose content is exactly `value`."""
+    out = ['"']
+    for ch in value:
+        code = ord(ch)
+        if ch in _STRING_ESCAPES:
+            out.append(_STRING_ESCAPES[ch])
+        elif code < 0x20 or code == 0x7F or ch in "\u2028\u2029" or 0xD800 <= code <= 0xDFFF:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def _unquote(literal: str) -> str:
+    """The value of a Cypher string literal ('...' or "...")."""
+
+    def unescape(m: re.Match[str]) -> str:
+        esc = m.group(1)
+        if esc[0] in "uU" and len(esc) > 1:
+            return chr(int(esc[1:], 16))
+        return _CYPHER_UNESCAPE.get(esc, "\\" + esc)
+
+    return _CYPHER_ESCAPE.sub(unescape, literal[1:-1])
+
+
+def cypher_literal(value: Any, name: str = "?") -> str:
+    """Render a parameter value as a Cypher literal: str, int, float, bool, None or a list.
+
+    Examples
+    --------
+    >>> cypher_literal("O'Brien \\"x\\"")
+    '"O\\'Brien \\\\"x\\\\""'
+    >>> cypher_literal([1, 2.5, True, None])
+    '[1, 2.5, true, null]'
+    """
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise QueryError(f"parameter ${name}: {value!r} cannot be written as a Cypher literal")
+        return repr(float(value))
+    if isinstance(value, str):
+        return quote_string(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(cypher_literal(v, name) for v in value) + "]"
+    raise QueryError(
+        f"parameter ${name}: unsupported value type {type(value).__name__} "
+        f"(use str, int, float, bool, None or a list of those)"
+    )
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Rendered query text plus the map back to positions in the user's text."""
+
+    text: str
+    #: (rendered start, rendered end, original start, verbatim?) for each piece
+    pieces: tuple[tuple[int, int, int, bool], ...]
+
+    def original_pos(self, pos: int) -> int:
+        """Offset in the user's query of an offset in `text` (start of a replaced piece)."""
+        for r_start, r_end, o_start, verbatim in self.pieces:
+            if r_start <= pos < r_end:
+                return o_start + (pos - r_start if verbatim else 0)
+        return self.pieces[-1][2] if self.pieces else 0
+
+
+def _render(cypher: str, params: Mapping[str, Any] | None, engine: bool) -> Prepared:
+    params = params or {}
+    out: list[str] = []
+    pieces: list[tuple[int, int, int, bool]] = []
+    size = 0
+
+    def emit(text: str, original_start: int, verbatim: bool) -> None:
+        nonlocal size
+        out.append(text)
+        pieces.append((size, size + len(text), original_start, verbatim))
+        size += len(text)
+
+    for seg in split_segments(cypher):
+        if seg.kind != "code":
+            if engine and seg.kind == "string":
+                emit(quote_string(_unquote(seg.text)), seg.start, False)
+            elif engine and seg.kind == "comment":
+                emit(re.sub(r"[^\n]", " ", seg.text), seg.start, True)
+            else:
+                emit(seg.text, seg.start, True)
+            continue
+        code = _AGGREGATE.sub(lambda m: m.group(1).upper(), seg.text) if engine else seg.text
+        pos = 0
+        for m in _PARAM.finditer(code):
+            name = m.group(1)
+            if name not in params:
+                raise QueryError(f"missing parameter ${name}")
+            emit(code[pos:m.start()], seg.start + pos, True)
+            emit(cypher_literal(params[name], name), seg.start + m.start(), False)
+            pos = m.end()
+        emit(code[pos:], seg.start + pos, True)
+    return Prepared("".join(out), tuple(pieces))
+
+
+def render_params(cypher: str, params: Mapping[str, Any] | None = None) -> str:
+    """Replace each `$name` outside literals and comments by the escaped literal of its value.
+
+    Parameters
+    ----------
+    cypher : str
+        Query text with `$name` placeholders (as for Neo4j).
+    params : mapping, optional
+        Values: str, int, float, bool, None or lists of those. Extra names are ignored.
+
+    Returns
+    -------
+    str
+        The query with literals in place of placeholders; everything else unchanged.
+
+    Raises
+    ------
+    QueryError
+        "missing parameter $name" for a placeholder without a value, or an unsupported value.
+
+    Examples
+    --------
+    >>> render_params('MATCH (m:Method) WHERE m.name = $n RETURN "$n"', {"n": 'a"b'})
+    'MATCH (m:Method) WHERE m.name = "a\\\\"b" RETURN "$n"'
+    """
+    return _render(cypher, params, engine=False).text
+
+
+# --- what grand-cypher 1.2 cannot run --------------------------------------------------------
+# Its grammar is MATCH+ [WHERE] RETURN [ORDER BY] [SKIP] [LIMIT] with EXISTS {} subqueries:
+# every clause below fails to parse there, so we name it instead of showing a parser error.
+_READ_ONLY = ("CREATE", "MERGE", "DELETE", "DETACH", "SET", "REMOVE", "FOREACH", "LOAD CSV")
+_CLAUSE = re.compile(
+    r"(?<![\w.$])(OPTIONAL\s+MATCH|LOAD\s+CSV|CREATE|MERGE|DETACH|DELETE|SET|REMOVE|FOREACH"
+    r"|CALL|UNWIND|WITH|UNION|CASE)(?!\w)(?!\s*:)",
+    re.I,
+)
+_STARTS_ENDS = re.compile(r"(?:STARTS|ENDS)\s*$", re.I)
+_AGG_ARG = re.compile(r"(?<![\w.])(?:count|sum|avg|min|max|collect)\s*\(\s*(\*|DISTINCT\b)", re.I)
+_RETURN_STAR = re.compile(r"(?<![\w.])RETURN\s+(?:DISTINCT\s+)?\*", re.I)
+_DISTINCT_AGG = re.compile(
+    r"(?<![\w.])RETURN\s+DISTINCT\b[^}]*?(?<![\w.])(?:count|sum|avg|min|max|collect)\s*\(",
+    re.I | re.S,
+)
+_MATCH_TOKENS = re.compile(r"[()\[\],]|(?<![\w.])(MATCH|WHERE|RETURN|ORDER|SKIP|LIMIT)(?!\w)", re.I)
+
+
+def _masked(cypher: str) -> str:
+    """The query with literal and comment contents blanked (same length, same lines)."""
+    parts = []
+    for seg in split_segments(cypher):
+        if seg.kind == "code":
+            parts.append(seg.text)
+        elif seg.kind == "comment":
+            parts.append(re.sub(r"[^\n]", " ", seg.text))
+        else:
+            parts.append(seg.text[0] + re.sub(r"[^\n]", " ", seg.text[1:-1]) + seg.text[-1])
+    return "".join(parts)
+
+
+def _refuse(cypher: str, pos: int, message: str) -> QueryError:
+    line, col = line_col(cypher, pos)
+    return QueryError(f"{message} (line {line}, col {col})")
+
+
+def check_supported(cypher: str) -> None:
+    """Raise a `QueryError` naming the first construct the embedded engine cannot run."""
+    code = _masked(cypher)
+    for m in _CLAUSE.finditer(code):
+        word = " ".join(m.group(1).upper().split())
+        if word == "WITH" and _STARTS_ENDS.search(code, 0, m.start()):
+            continue  # STARTS WITH / ENDS WITH are string operators
+        if word in _READ_ONLY or word == "DETACH":
+            raise _refuse(cypher, m.start(), f"{word} is not allowed: queries are read-only")
+        raise _refuse(
+            cypher, m.start(),
+            f"{word} is not supported by the embedded networkx engine (grand-cypher 1.2); "
+            f"rewrite the query without it or use the Neo4j backend",
+        )
+    if m := _AGG_ARG.search(code):
+        func = m.group(0).split("(")[0].strip().upper()
+        if m.group(1) == "*":
+            message = f"{func}(*) is not supported by the embedded engine; count a variable, " \
+                "e.g. COUNT(p)"
+        else:
+            message = f"{func}(DISTINCT ...) is not supported by the embedded engine; use " \
+                "kg.analysis or the Neo4j backend"
+        raise _refuse(cypher, m.start(), message)
+    if m := _RETURN_STAR.search(code):
+        raise _refuse(cypher, m.start(), "RETURN * is not supported by the embedded engine; "
+                      "name the values to return")
+    if m := _DISTINCT_AGG.search(code):
+        raise _refuse(cypher, m.start(), "RETURN DISTINCT with an aggregation is not supported "
+                      "by the embedded engine; drop DISTINCT (aggregations group already)")
+    clause, depth = "", 0
+    for m in _MATCH_TOKENS.finditer(code):
+        token = m.group(0)
+        if m.group(1):
+            clause = m.group(1).upper()
+        elif token in "([":
+            depth += 1
+        elif token in ")]":
+            depth -= 1
+        elif depth == 0 and clause == "MATCH":
+            raise _refuse(cypher, m.start(), "comma-separated patterns in MATCH are not "
+                          "supported by the embedded engine; write a second MATCH clause")
+
+
+def prepare_for_grand_cypher(cypher: str, params: Mapping[str, Any] | None = None) -> Prepared:
+    """Check, render parameters and adapt portable Cypher to grand-cypher 1.2's grammar."""
+    check_supported(cypher)
+    return _render(cypher, params, engine=True)
