@@ -9,6 +9,7 @@ from __future__ import annotations
 from spacy.tokens import Doc
 
 from extractors.components.entities import SPAN_KEY
+from extractors.components.sentences import SentenceIndex
 from schema import Entity, Extraction, Mention, Relation, ResultRecord
 
 ROLE_PRIORITY = {"proposed": 5, "compared": 4, "evaluated_on": 3, "used": 2, "reported": 1, "mentioned": 0}
@@ -28,16 +29,17 @@ def _field_offsets(doc: Doc, start: int, end: int) -> tuple[str, int, int] | Non
 def _sentences(doc: Doc) -> tuple[list[str], list[int]]:
     """Evidence text per sentence (clipped to its field) and each sentence's start token."""
     texts, starts = [], []
+    full = doc.text  # Doc.text joins every token on each access: read it once
     title_end = doc._.kg_title_chars
     abstract_start = doc.user_data.get("kg_abstract_start", title_end)
-    sents = list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
-    for sent in sents:
+    for start, end in SentenceIndex(doc).bounds:
+        sent = doc[start:end]
         s, e = sent.start_char, sent.end_char
         if s < title_end:
             e = min(e, title_end)
         else:
             s = max(s, abstract_start)
-        texts.append(doc.text[s:e].strip())
+        texts.append(full[s:e].strip())
         starts.append(sent.start)
     return texts, starts
 
@@ -92,6 +94,7 @@ def doc_to_extraction(doc: Doc, paper_id: str, title: str, efficiency: frozenset
         if len(ent.mentions) > 1:
             ent.confidence = min(0.99, round(ent.confidence + 0.05, 3))
     results = []
+    full = doc.text
     for start, end, value, unit, mi, di, pi in doc._.kg_results:
         where = _field_offsets(doc, start, end)
         if where is None or mi not in span_entity:
@@ -101,7 +104,7 @@ def doc_to_extraction(doc: Doc, paper_id: str, title: str, efficiency: frozenset
             metric=span_entity[mi].key, value=value, unit=unit,
             dataset=span_entity[di].key if di in span_entity else None,
             method=span_entity[pi].key if pi in span_entity else None,
-            field=field, start=fs, end=fe, text=doc.text[start:end],
+            field=field, start=fs, end=fe, text=full[start:end],
             sentence=sent_index(doc.char_span(start, end, alignment_mode="expand").start),
         ))
     measured = {r.metric for r in results}
@@ -112,7 +115,8 @@ def doc_to_extraction(doc: Doc, paper_id: str, title: str, efficiency: frozenset
     for i, parent_name, parent_key in doc._.kg_variants:
         if i in span_entity and (span_entity[i].label, span_entity[i].key) in entities:
             child = span_entity[i]
-            rel = Relation(type="VARIANT_OF", source=child.key, target=parent_key, label=child.label)
+            rel = Relation(type="VARIANT_OF", source=child.key, target=parent_key, label=child.label,
+                           target_name=parent_name)
             if rel not in relations:
                 relations.append(rel)
     return Extraction(id=paper_id, title=title, entities=list(entities.values()),

@@ -67,6 +67,7 @@ class Relation(BaseModel):
     source: str
     target: str
     label: EntityLabel = "METHOD"
+    target_name: str | None = None
 
 
 class Extraction(BaseModel):

@@ -207,7 +207,8 @@ def resolve(doc: Doc, lexicon: Lexicon) -> tuple[list[Span], list[str], list[flo
                 c.source, c.confidence = "acronym", max(c.confidence, conf)
     spans, keys, confs, sources = [], [], [], []
     title_chars = doc._.kg_title_chars if Doc.has_extension("kg_title_chars") else 0
-    title_words = {t.lower_ for t in doc if t.idx < title_chars}
+    title_span = doc.char_span(0, title_chars, alignment_mode="contract") if title_chars else None
+    title_words = {t.lower_ for t in title_span} if title_span is not None else set()
     for c in _select(cands):
         text = doc[c.start : c.end].text
         label, conf = c.label, c.confidence

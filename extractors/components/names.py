@@ -19,6 +19,8 @@ _MODIFIER_SUFFIXES = {"based", "style", "like", "aided", "specific", "driven", "
 
 def is_coined(text: str) -> bool:
     """True when a word's spelling marks it as a name rather than an English word."""
+    if text.isalpha() and (text.islower() or text[1:].islower()):
+        return False  # fast path: plain and capitalised English words
     letters = sum(c.isalpha() for c in text)
     if letters < 2 or not text[0].isalpha():
         return False
@@ -45,25 +47,29 @@ def _is_url(text: str) -> bool:
     return "://" in text or text.startswith("www.") or "@" in text and "." in text.split("@")[-1]
 
 
-def word_spans(doc: Doc) -> list[tuple[int, int]]:
+def word_spans(doc: Doc) -> list[tuple[int, int, str]]:
     """Token ranges of whitespace-delimited words, with edge punctuation and 's trimmed."""
     out = []
-    i, n = 0, len(doc)
+    texts = [t.text for t in doc]
+    spaced = [bool(t.whitespace_) for t in doc]
+    i, n = 0, len(texts)
     while i < n:
         j = i
-        while j < n - 1 and not doc[j].whitespace_:
+        while j < n - 1 and not spaced[j]:
             j += 1
         s, e = i, j + 1
-        while s < e and doc[s].text in _EDGE_PUNCT:
+        while s < e and texts[s] in _EDGE_PUNCT:
             s += 1
-        while e > s and (doc[e - 1].text in _EDGE_PUNCT or doc[e - 1].text in ("'s", "’s")):
-            if doc[e - 1].text == ")" and "(" in doc[s:e].text:
+        while e > s and (texts[e - 1] in _EDGE_PUNCT or texts[e - 1] in ("'s", "’s")):
+            if texts[e - 1] == ")" and "(" in "".join(texts[s:e]):
                 break
             e -= 1
-        while e - s >= 3 and doc[e - 2].text == "-" and doc[e - 1].lower_ in _MODIFIER_SUFFIXES:
+        while e - s >= 3 and texts[e - 2] == "-" and texts[e - 1].lower() in _MODIFIER_SUFFIXES:
             e -= 2
-        if e > s and not _is_url(doc[s:e].text):
-            out.append((s, e))
+        if e > s:
+            word = "".join(texts[s:e])  # no whitespace inside a word, so this is its text
+            if not _is_url(word):
+                out.append((s, e, word))
         i = j + 1
     return out
 
@@ -74,14 +80,13 @@ def coined_name_spans(doc: Doc) -> list[tuple[int, int]]:
     out = []
     k = 0
     while k < len(words):
-        s, e = words[k]
-        if is_coined(doc[s:e].text):
+        s, e, text = words[k]
+        if is_coined(text):
             while k + 1 < len(words):
-                ns, ne = words[k + 1]
-                nxt = doc[ns:ne].text
+                ns, ne, nxt = words[k + 1]
                 if ns != e or not doc[e - 1].whitespace_:
                     break
-                if _is_version(nxt) or (nxt.isupper() and len(nxt) >= 2 and doc[s:e].text.isupper()):
+                if _is_version(nxt) or (nxt.isupper() and len(nxt) >= 2 and text.isupper()):
                     e = ne
                     k += 1
                 else:

@@ -15,6 +15,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from extractors.components.entities import SPAN_KEY
+from extractors.components.sentences import SentenceIndex
 
 if not Doc.has_extension("kg_results"):
     Doc.set_extension("kg_results", default=())
@@ -51,6 +52,7 @@ def find_results(doc: Doc) -> tuple[tuple, ...]:
     covered = {i for s in group for i in range(s.start, s.end)}
     proposed = [i for i, s in enumerate(group) if s.label_ == "METHOD" and roles[i] == "proposed"]
     out = []
+    sents = SentenceIndex(doc)
     for m in NUMBER_RE.finditer(doc.text):
         if m["unit"] is None and "." not in m["num"]:
             continue  # bare integers are counts or years far more often than scores
@@ -58,7 +60,7 @@ def find_results(doc: Doc) -> tuple[tuple, ...]:
                              alignment_mode="expand")
         if span is None or any(i in covered for i in range(span.start, span.end)):
             continue
-        sent = span.sent if doc.has_annotation("SENT_START") else doc[:]
+        sent = doc[slice(*sents.around(span.start))]
         in_sent = [i for i, s in enumerate(group) if s.start >= sent.start and s.end <= sent.end]
         metrics = [i for i in in_sent if group[i].label_ == "METRIC"]
         if not metrics:

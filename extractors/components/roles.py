@@ -10,6 +10,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from extractors.components.entities import SPAN_KEY
+from extractors.components.sentences import SentenceIndex
 from extractors.lexicon import Lexicon, load_lexicon
 
 if not Doc.has_extension("kg_title_chars"):
@@ -27,16 +28,22 @@ def is_title_prefix(doc: Doc, span: Span) -> bool:
     return doc[span.end].text == ":" and all(t.is_punct or t.is_title or t.is_upper for t in head)
 
 
-def span_role(doc: Doc, span: Span, lexicon: Lexicon) -> str:
+def span_role(doc: Doc, span: Span, lexicon: Lexicon, sents: SentenceIndex | None = None,
+              words_cache: dict[int, set[str]] | None = None) -> str:
     """Role of one mention from the words around it."""
     cues = lexicon.cues
     label = span.label_
     if label in ("METHOD", "DATASET") and is_title_prefix(doc, span):
         return "proposed"
-    sent = span.sent if doc.has_annotation("SENT_START") else doc[:]
+    sents = sents or SentenceIndex(doc)
+    sent_no = sents.index(span.start)
+    sent = doc[slice(*sents.bounds[sent_no])]
     before = [t.lower_ for t in doc[max(sent.start, span.start - 8) : span.start]]
     after = [t.lower_ for t in doc[span.end : min(sent.end, span.end + 4)]]
-    sent_words = {t.lower_ for t in sent}
+    cache = words_cache if words_cache is not None else {}
+    if sent_no not in cache:
+        cache[sent_no] = {t.lower_ for t in sent}
+    sent_words = cache[sent_no]
     if label in ("METHOD", "DATASET"):
         near = before[-3:]
         if any(w in cues["naming_words"] for w in near) or "our" in near:
@@ -67,7 +74,9 @@ class RoleTagger:
     def __call__(self, doc: Doc) -> Doc:
         group = doc.spans[SPAN_KEY] if SPAN_KEY in doc.spans else None
         if group is not None:
-            group.attrs["role"] = [span_role(doc, s, self.lexicon) for s in group]
+            sents = SentenceIndex(doc)
+            cache: dict[int, set[str]] = {}
+            group.attrs["role"] = [span_role(doc, s, self.lexicon, sents, cache) for s in group]
         return doc
 
 
