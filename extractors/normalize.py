@@ -11,16 +11,41 @@ import unicodedata
 
 _DASHES = dict.fromkeys(map(ord, "-‐‑‒–—―_/"), " ")
 _STRIP = " \t\n.,;:!?\"'`()[]{}"
-_NO_SINGULAR = ("ss", "us", "is", "ics", "sis")
+
+
+#: plurals that the suffix rules below would get wrong
+_IRREGULAR_PLURALS: dict[str, str] = {
+    "indices": "index", "matrices": "matrix", "vertices": "vertex", "analyses": "analysis",
+    "hypotheses": "hypothesis", "theses": "thesis", "criteria": "criterion",
+    "phenomena": "phenomenon", "corpora": "corpus", "children": "child", "people": "person",
+    "mice": "mouse", "biases": "bias", "aliases": "alias", "atlases": "atlas",
+    "canvases": "canvas", "statuses": "status", "viruses": "virus", "focuses": "focus",
+    "lenses": "lens", "gases": "gas", "buses": "bus", "caches": "cache", "niches": "niche",
+    "movies": "movie", "cookies": "cookie", "zombies": "zombie", "calories": "calorie",
+    "ties": "tie", "lies": "lie", "pies": "pie",
+}
+#: singular words ending in "s" that no rule should touch
+_SINGULAR_S = frozenset({"alias", "atlas", "canvas", "gas", "pandas", "lens", "news",
+                         "series", "species", "means"})
+_KEEP_ENDINGS = ("ss", "us", "is", "bias")
 
 
 def singularize(word: str) -> str:
-    """Singular of a lower-case English word with simple rules (enough for term heads)."""
-    if len(word) <= 3 or not word.endswith("s") or word.endswith(_NO_SINGULAR):
+    """Singularise one English word with simple suffix rules, looking at its original case.
+
+    Acronyms written in capitals (DARTS, NAS, FPS) keep their final "S"; only a lowercase
+    final "s" is a plural marker (GANs, LLMs, ResNets, datasets).
+    """
+    if len(word) < 3 or not word.isalpha() or word[-1] != "s":
         return word
-    if word.endswith("ies") and len(word) > 4:
+    low = word.casefold()
+    if low in _IRREGULAR_PLURALS:
+        return _IRREGULAR_PLURALS[low]
+    if low in _SINGULAR_S or low.endswith(_KEEP_ENDINGS):
+        return word
+    if low.endswith("ies") and len(low) > 4:
         return word[:-3] + "y"
-    if word.endswith(("ches", "shes", "xes", "sses")):
+    if low.endswith(("sses", "ches", "shes", "xes", "zzes")):
         return word[:-2]
     return word[:-1]
 

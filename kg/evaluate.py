@@ -30,6 +30,7 @@ import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from rich.table import Table
 
+from extractors.normalize import singularize
 from schema.extraction import ENTITY_LABELS, Extraction
 
 __all__ = [
@@ -66,43 +67,6 @@ _SLASH = re.compile(r"\s*/\s*")
 _POSSESSIVE = re.compile(r"['\u2019]s$", re.IGNORECASE)
 _EDGE_CHARS = " \t\"'`\u201c\u201d\u2018\u2019\u00ab\u00bb.,;:!?"
 _BRACKETS = {"(": ")", "[": "]", "{": "}"}
-
-#: plurals that the suffix rules below would get wrong
-_IRREGULAR_PLURALS: dict[str, str] = {
-    "indices": "index", "matrices": "matrix", "vertices": "vertex", "analyses": "analysis",
-    "hypotheses": "hypothesis", "theses": "thesis", "criteria": "criterion",
-    "phenomena": "phenomenon", "corpora": "corpus", "children": "child", "people": "person",
-    "mice": "mouse", "biases": "bias", "aliases": "alias", "atlases": "atlas",
-    "canvases": "canvas", "statuses": "status", "viruses": "virus", "focuses": "focus",
-    "lenses": "lens", "gases": "gas", "buses": "bus", "caches": "cache", "niches": "niche",
-    "movies": "movie", "cookies": "cookie", "zombies": "zombie", "calories": "calorie",
-    "ties": "tie", "lies": "lie", "pies": "pie",
-}
-#: singular words ending in "s" that no rule should touch
-_SINGULAR_S = frozenset({"alias", "atlas", "canvas", "gas", "pandas", "lens", "news",
-                         "series", "species", "means"})
-_KEEP_ENDINGS = ("ss", "us", "is", "bias")
-
-
-def _singularize(word: str) -> str:
-    """Singularise one English word with simple suffix rules, looking at its original case.
-
-    Acronyms written in capitals (DARTS, NAS, FPS) keep their final "S"; only a lowercase
-    final "s" is a plural marker (GANs, LLMs, ResNets, datasets).
-    """
-    if len(word) < 3 or not word.isalpha() or word[-1] != "s":
-        return word
-    low = word.casefold()
-    if low in _IRREGULAR_PLURALS:
-        return _IRREGULAR_PLURALS[low]
-    if low in _SINGULAR_S or low.endswith(_KEEP_ENDINGS):
-        return word
-    if low.endswith("ies") and len(low) > 4:
-        return word[:-3] + "y"
-    if low.endswith(("sses", "ches", "shes", "xes", "zzes")):
-        return word[:-2]
-    return word[:-1]
-
 
 def _strip_edges(s: str) -> str:
     """Strip quotes/punctuation around a form, and brackets that wrap it or are unbalanced."""
@@ -157,7 +121,7 @@ def normalize_surface(s: str) -> str:
     if not s:
         return ""
     words = s.split(" ")
-    words[-1] = _singularize(words[-1])
+    words[-1] = singularize(words[-1])
     return " ".join(words).casefold()
 
 
