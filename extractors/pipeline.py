@@ -15,14 +15,14 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 # importing the components registers their factories
-from extractors.components import abbreviations, entities, names, results, roles, terms, variants  # noqa: F401
+from extractors.components import abbreviations, entities, names, phrases, results, roles, terms, variants  # noqa: F401
 from extractors.lexicon import load_lexicon
 from extractors.tokenizer import add_final_period_suffix
 from extractors.records import doc_to_extraction
 from schema import Extraction, Paper
 
 CONFIG_PATH = Path(__file__).parent / "config.cfg"
-KG_COMPONENTS = ("kg_term_ruler", "kg_abbreviations", "kg_names", "kg_entities", "kg_roles",
+KG_COMPONENTS = ("kg_term_ruler", "kg_abbreviations", "kg_names", "kg_phrases", "kg_entities", "kg_roles",
                  "kg_results", "kg_variants")
 
 
@@ -35,7 +35,7 @@ def build_nlp(model: str | None = None, terms_path: str | None = None) -> Langua
     if model is None:
         config = spacy.util.load_config(CONFIG_PATH)
         if terms_path:
-            for comp in ("kg_term_ruler", "kg_entities", "kg_roles", "kg_variants"):
+            for comp in ("kg_term_ruler", "kg_phrases", "kg_entities", "kg_roles", "kg_variants"):
                 config["components"][comp]["terms_path"] = terms_path
         return spacy.blank("en", config=config)
     try:
@@ -46,7 +46,7 @@ def build_nlp(model: str | None = None, terms_path: str | None = None) -> Langua
     if not nlp.has_pipe("parser") and not nlp.has_pipe("senter") and not nlp.has_pipe("sentencizer"):
         nlp.add_pipe("sentencizer")
     for comp in KG_COMPONENTS:
-        cfg = {"terms_path": terms_path} if comp in ("kg_term_ruler", "kg_entities", "kg_roles", "kg_variants") else {}
+        cfg = {"terms_path": terms_path} if comp in ("kg_term_ruler", "kg_phrases", "kg_entities", "kg_roles", "kg_variants") else {}
         nlp.add_pipe(comp, config=cfg)
     return nlp
 

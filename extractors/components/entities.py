@@ -15,6 +15,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from extractors.components.names import SPAN_KEY as NAMES_KEY
+from extractors.components.phrases import SPAN_KEY as PHRASES_KEY
 from extractors.components.terms import SPAN_KEY as TERMS_KEY
 from extractors.lexicon import Lexicon, load_lexicon
 from extractors.normalize import normalize_key
@@ -135,6 +136,8 @@ def _candidates(doc: Doc, lexicon: Lexicon) -> list[Candidate]:
             cands.append(Candidate(span.start, span.end, None, None, "name", 0.5))
             continue
         cands.append(Candidate(span.start, span.end, label, span.kb_id_, f"list{rank}", conf))
+    for span in doc.spans.get(PHRASES_KEY, []):
+        cands.append(Candidate(span.start, span.end, span.label_, None, "phrase", 0.5))
     for span in doc.spans.get(NAMES_KEY, []):
         term = lexicon.lookup(span.text)
         if term is not None:

@@ -14,7 +14,10 @@ SPAN_KEY = "kg_names"
 _EDGE_PUNCT = set(",;:.!?\"'`()[]{}«»“”‘’")
 # "BERT-based", "ResNet-like": the name is the part before the suffix
 _MODIFIER_SUFFIXES = {"based", "style", "like", "aided", "specific", "driven", "free", "aware", "embedded",
-                      "guided", "enhanced", "powered", "level", "wise", "only", "scale", "sized", "type"}
+                      "guided", "enhanced", "powered", "level", "wise", "only", "scale", "sized", "type",
+                      "friendly", "generated", "shaped", "oriented", "compatible", "centric", "agnostic"}
+# tokens that separate two names written without spaces: "DeiT-B/ResMLP-B24", "scheme.Code"
+_SEPARATORS = {"/", ".", "--", "~"}
 
 
 def is_coined(text: str) -> bool:
@@ -44,7 +47,10 @@ def _is_version(text: str) -> bool:
 
 
 def _is_url(text: str) -> bool:
-    return "://" in text or text.startswith("www.") or "@" in text and "." in text.split("@")[-1]
+    """URLs, e-mail addresses and text glued by broken markup ("codecs~(H.264") are not names."""
+    if "://" in text or text.startswith("www.") or ("@" in text and "." in text.split("@")[-1]):
+        return True
+    return "~" in text or "--" in text or text.count("(") != text.count(")")
 
 
 def word_spans(doc: Doc) -> list[tuple[int, int, str]]:
@@ -55,8 +61,11 @@ def word_spans(doc: Doc) -> list[tuple[int, int, str]]:
     i, n = 0, len(texts)
     while i < n:
         j = i
-        while j < n - 1 and not spaced[j]:
+        while j < n - 1 and not spaced[j] and texts[j + 1] not in _SEPARATORS:
             j += 1
+        if texts[i] in _SEPARATORS:
+            i += 1
+            continue
         s, e = i, j + 1
         while s < e and texts[s] in _EDGE_PUNCT:
             s += 1

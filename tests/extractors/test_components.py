@@ -63,3 +63,30 @@ def test_variants_family_forms():
     assert family_forms("Jina-ColBERT-v2")[:3] == ["Jina-ColBERT", "ColBERT-v2", "Jina"]
     assert "ColBERT" in family_forms("Jina-ColBERT-v2")
     assert family_forms("BiBERT") == []
+
+
+@pytest.mark.parametrize(
+    "text,phrase,label",
+    [
+        ("We apply iterative layer pruning to the network.", "iterative layer pruning", "METHOD"),
+        ("It relies on ternary quantization of weights.", "ternary quantization", "METHOD"),
+        ("A global-local loss aligns the viewers.", "global-local loss", "METHOD"),
+        ("We study KV cache compression for long contexts.", "KV cache compression", "TASK"),
+    ],
+)
+def test_phrases_head_word_phrases(blank, text, phrase, label):
+    from extractors.components.phrases import phrase_spans
+    from extractors.lexicon import load_lexicon
+
+    doc = blank(text)
+    found = [(doc[s:e].text, lab) for s, e, lab in phrase_spans(doc, load_lexicon())]
+    assert (phrase, label) in found
+
+
+@pytest.mark.parametrize("text", ["We perform quantization on weights.", "Results show superior compression.",
+                                  "The attention is computed once.", "An attention-based model is used."])
+def test_phrases_verbs_and_generic_words_are_not_modifiers(blank, text):
+    from extractors.components.phrases import phrase_spans
+    from extractors.lexicon import load_lexicon
+
+    assert phrase_spans(blank(text), load_lexicon()) == []
