@@ -67,7 +67,7 @@ def normalize_key(text: str, acronym: bool | None = None) -> str:
 
     Examples
     --------
-    >>> normalize_key("MS-MARCO") == normalize_key("MS MARCO")
+    >>> normalize_key("MS-MARCO") == normalize_key("MS MARCO") == normalize_key("MSMARCO")
     True
     >>> normalize_key("cross-encoders")
     'cross encoder'
@@ -89,6 +89,8 @@ def normalize_key(text: str, acronym: bool | None = None) -> str:
         # "GANs", "LLMs": a plural 's' glued to a coined name
         if text.rstrip(_STRIP).endswith("s") and text.rstrip(_STRIP)[-2:-1].isupper() and len(last) > 2:
             words[-1] = last[:-1]
+        # coined names are spelled with and without separators: "MS MARCO"/"MSMARCO", "NYUD-v2"/"NYUDv2"
+        return "".join(words)
     elif last.isalpha():
         words[-1] = singularize(last)
     return " ".join(words)

@@ -22,6 +22,8 @@ from extractors.records import doc_to_extraction
 from schema import Extraction, Paper
 
 CONFIG_PATH = Path(__file__).parent / "config.cfg"
+#: components that read the name lists (and take a `terms_path` setting)
+TERMS_USERS = ("kg_term_ruler", "kg_names", "kg_phrases", "kg_entities", "kg_roles", "kg_variants")
 KG_COMPONENTS = ("kg_term_ruler", "kg_abbreviations", "kg_names", "kg_phrases", "kg_entities", "kg_roles",
                  "kg_results", "kg_variants")
 
@@ -35,7 +37,7 @@ def build_nlp(model: str | None = None, terms_path: str | None = None) -> Langua
     if model is None:
         config = spacy.util.load_config(CONFIG_PATH)
         if terms_path:
-            for comp in ("kg_term_ruler", "kg_phrases", "kg_entities", "kg_roles", "kg_variants"):
+            for comp in TERMS_USERS:
                 config["components"][comp]["terms_path"] = terms_path
         return spacy.blank("en", config=config)
     try:
@@ -46,7 +48,7 @@ def build_nlp(model: str | None = None, terms_path: str | None = None) -> Langua
     if not nlp.has_pipe("parser") and not nlp.has_pipe("senter") and not nlp.has_pipe("sentencizer"):
         nlp.add_pipe("sentencizer")
     for comp in KG_COMPONENTS:
-        cfg = {"terms_path": terms_path} if comp in ("kg_term_ruler", "kg_phrases", "kg_entities", "kg_roles", "kg_variants") else {}
+        cfg = {"terms_path": terms_path} if comp in TERMS_USERS else {}
         nlp.add_pipe(comp, config=cfg)
     return nlp
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from extractors.lexicon import load_lexicon
+
 SPAN_KEY = "kg_names"
 _EDGE_PUNCT = set(",;:.!?\"'`()[]{}«»“”‘’")
 # "BERT-based", "ResNet-like": the name is the part before the suffix
@@ -83,19 +85,23 @@ def word_spans(doc: Doc) -> list[tuple[int, int, str]]:
     return out
 
 
-def coined_name_spans(doc: Doc) -> list[tuple[int, int]]:
-    """Token ranges of coined names, extended over a following version number or acronym."""
+def coined_name_spans(doc: Doc, stop_names: frozenset[str] = frozenset()) -> list[tuple[int, int]]:
+    """Token ranges of coined names, extended over a following version number or acronym.
+
+    Words in `stop_names` (GPU, SOTA, ...) never start or extend a name.
+    """
     words = word_spans(doc)
     out = []
     k = 0
     while k < len(words):
         s, e, text = words[k]
-        if is_coined(text):
+        if is_coined(text) and text not in stop_names:
             while k + 1 < len(words):
                 ns, ne, nxt = words[k + 1]
                 if ns != e or not doc[e - 1].whitespace_:
                     break
-                if _is_version(nxt) or (nxt.isupper() and len(nxt) >= 2 and text.isupper()):
+                if _is_version(nxt) or (nxt.isupper() and len(nxt) >= 2 and text.isupper() and nxt not in stop_names
+                                        and len(nxt) >= 3 and is_coined(nxt) and not any(c.isdigit() for c in nxt)):
                     e = ne
                     k += 1
                 else:
@@ -108,11 +114,15 @@ def coined_name_spans(doc: Doc) -> list[tuple[int, int]]:
 class NameFinder:
     """Writes `doc.spans["kg_names"]` (label NAME; the resolver decides the type)."""
 
+    def __init__(self, stop_names: frozenset[str]) -> None:
+        self.stop_names = stop_names
+
     def __call__(self, doc: Doc) -> Doc:
-        doc.spans[SPAN_KEY] = [Span(doc, s, e, label="NAME") for s, e in coined_name_spans(doc)]
+        spans = coined_name_spans(doc, self.stop_names)
+        doc.spans[SPAN_KEY] = [Span(doc, s, e, label="NAME") for s, e in spans]
         return doc
 
 
-@Language.factory("kg_names", assigns=["doc.spans"])
-def make_name_finder(nlp: Language, name: str) -> NameFinder:
-    return NameFinder()
+@Language.factory("kg_names", assigns=["doc.spans"], default_config={"terms_path": None})
+def make_name_finder(nlp: Language, name: str, terms_path: str | None) -> NameFinder:
+    return NameFinder(load_lexicon(terms_path).stop_names)

@@ -39,7 +39,9 @@ GENERIC = {
              "multi-task learning", "representation learning", "contrastive learning", "continual learning",
              "domain adaptation", "active learning", "meta-learning", "federated learning",
              "reinforcement learning", "knowledge distillation", "neural architecture search",
-             "language modelling"},
+             "language modelling", "deep learning", "machine learning", "computer vision",
+             "natural language processing", "artificial intelligence", "clustering", "regression",
+             "denoising", "feature selection"},
 }
 PAREN = re.compile(r"^(?P<long>[^()]+?)\s*\((?P<short>[^()]+)\)$")
 TRANSLATION_PAIR = re.compile(r"^Translation [a-z_A-Z]+-[a-z_A-Z]+$")
