@@ -89,8 +89,10 @@ def normalize_key(text: str, acronym: bool | None = None) -> str:
         # "GANs", "LLMs": a plural 's' glued to a coined name
         if text.rstrip(_STRIP).endswith("s") and text.rstrip(_STRIP)[-2:-1].isupper() and len(last) > 2:
             words[-1] = last[:-1]
-        # coined names are spelled with and without separators: "MS MARCO"/"MSMARCO", "NYUD-v2"/"NYUDv2"
-        return "".join(words)
+        # names in coined casing are spelled with and without separators: "MS MARCO"/"MSMARCO",
+        # "NYUD-v2"/"NYUDv2" (but "top-1 accuracy" stays words)
+        if any(c.isupper() for c in text[1:]):
+            return "".join(words)
     elif last.isalpha():
         words[-1] = singularize(last)
     return " ".join(words)
