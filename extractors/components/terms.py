@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
+from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc, Span
 
 from extractors.lexicon import Lexicon, Term, load_lexicon
@@ -34,6 +35,17 @@ def surface_variants(term: Term) -> list[str]:
     return sorted(forms | plural)
 
 
+def pattern_tokenizer(nlp: Language) -> Tokenizer:
+    """A copy of the pipeline's tokenizer (same rules and vocab) for tokenizing patterns.
+
+    Tokenizing ~40k pattern strings with the pipeline's own tokenizer left its cache in a state
+    where every later text tokenized about 12x slower (measured: 0.06 -> 0.8 ms per abstract).
+    """
+    t = nlp.tokenizer
+    return Tokenizer(nlp.vocab, rules=t.rules, prefix_search=t.prefix_search, suffix_search=t.suffix_search,
+                     infix_finditer=t.infix_finditer, token_match=t.token_match, url_match=t.url_match)
+
+
 class TermRuler:
     """Writes `doc.spans["kg_terms"]`: label = entity type, kb_id = canonical name, id = list rank."""
 
@@ -49,9 +61,10 @@ class TermRuler:
                     exact_forms.setdefault(key, []).append(form)
                 if not term.exact or term.fold:
                     lower_forms.setdefault(key, []).append(form.lower())
+        tokenizer = pattern_tokenizer(nlp)
         for matcher, table in ((self.exact, exact_forms), (self.lower, lower_forms)):
             for key, forms in table.items():
-                matcher.add(key, list(nlp.tokenizer.pipe(forms)))
+                matcher.add(key, list(tokenizer.pipe(forms)))
 
     def __call__(self, doc: Doc) -> Doc:
         strings = doc.vocab.strings
