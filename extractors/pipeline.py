@@ -16,6 +16,7 @@ from spacy.tokens import Doc
 
 # importing the components registers their factories
 from extractors.components import abbreviations, entities, names, phrases, results, roles, terms, variants  # noqa: F401
+from extractors.components.sentences import TEXT_KEY
 from extractors.lexicon import load_lexicon
 from extractors.tokenizer import add_final_period_suffix
 from extractors.records import doc_to_extraction
@@ -57,7 +58,9 @@ def make_doc(nlp: Language, paper: Paper) -> Doc:
     """One Doc per paper: title and abstract joined on one line (newlines slow the tokenizer 9x)."""
     title, abstract = paper.title, paper.abstract
     sep = " " if title[-1:] in ".?!" else ". "
-    doc = nlp.make_doc(f"{title}{sep}{abstract}")
+    text = f"{title}{sep}{abstract}"
+    doc = nlp.make_doc(text)
+    doc.user_data[TEXT_KEY] = text
     doc._.kg_title_chars = len(title)
     doc.user_data["kg_abstract_start"] = len(title) + len(sep)
     return doc

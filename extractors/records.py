@@ -9,7 +9,7 @@ from __future__ import annotations
 from spacy.tokens import Doc
 
 from extractors.components.entities import SPAN_KEY
-from extractors.components.sentences import SentenceIndex
+from extractors.components.sentences import SentenceIndex, doc_text
 from schema import Entity, Extraction, Mention, Relation, ResultRecord
 
 ROLE_PRIORITY = {"proposed": 5, "compared": 4, "evaluated_on": 3, "used": 2, "reported": 1, "mentioned": 0}
@@ -29,7 +29,7 @@ def _field_offsets(doc: Doc, start: int, end: int) -> tuple[str, int, int] | Non
 def _sentences(doc: Doc) -> tuple[list[str], list[int]]:
     """Evidence text per sentence (clipped to its field) and each sentence's start token."""
     texts, starts = [], []
-    full = doc.text  # Doc.text joins every token on each access: read it once
+    full = doc_text(doc)
     title_end = doc._.kg_title_chars
     abstract_start = doc.user_data.get("kg_abstract_start", title_end)
     for start, end in SentenceIndex(doc).bounds:
@@ -94,7 +94,7 @@ def doc_to_extraction(doc: Doc, paper_id: str, title: str, efficiency: frozenset
         if len(ent.mentions) > 1:
             ent.confidence = min(0.99, round(ent.confidence + 0.05, 3))
     results = []
-    full = doc.text
+    full = doc_text(doc)
     for start, end, value, unit, mi, di, pi in doc._.kg_results:
         where = _field_offsets(doc, start, end)
         if where is None or mi not in span_entity:

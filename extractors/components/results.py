@@ -15,7 +15,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from extractors.components.entities import SPAN_KEY
-from extractors.components.sentences import SentenceIndex
+from extractors.components.sentences import SentenceIndex, doc_text
 
 if not Doc.has_extension("kg_results"):
     Doc.set_extension("kg_results", default=())
@@ -53,7 +53,7 @@ def find_results(doc: Doc) -> tuple[tuple, ...]:
     proposed = [i for i, s in enumerate(group) if s.label_ == "METHOD" and roles[i] == "proposed"]
     out = []
     sents = SentenceIndex(doc)
-    for m in NUMBER_RE.finditer(doc.text):
+    for m in NUMBER_RE.finditer(doc_text(doc)):
         if m["unit"] is None and "." not in m["num"]:
             continue  # bare integers are counts or years far more often than scores
         span = doc.char_span(m.start(), m.end() if not m.group(0).endswith(" ") else m.end() - 1,

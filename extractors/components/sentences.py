@@ -9,6 +9,13 @@ from spacy.tokens import Doc
 
 
 _CACHE_KEY = "kg_sentence_bounds"
+TEXT_KEY = "kg_text"
+
+
+def doc_text(doc: Doc) -> str:
+    """The Doc's text, kept by `make_doc` (`Doc.text` re-joins every token on each access)."""
+    text = doc.user_data.get(TEXT_KEY)
+    return text if text is not None else doc.text
 
 
 class SentenceIndex:
