@@ -33,3 +33,28 @@ def read_all() -> ReadAll:
         return papers, summary
 
     return read
+
+
+def _check_fixture_papers(papers: list[Paper], source: str) -> tuple[Paper, Paper, Paper]:
+    """The three papers every structured fixture (jsonl, json, csv, tsv) holds, field by field."""
+    from kg.ingest.records import hash_id
+
+    assert [p.id for p in papers] == [
+        "fixture-1",
+        "10.0000/fixture.2",
+        hash_id("Multi-View Document Representation Learning for Open-Domain Dense Retrieval"),
+    ]
+    first, second, third = papers
+    assert (first.year, first.authors, first.venue, first.url) == (
+        2020, ("Ann Author", "Bo Writer"), "Test Venue", "https://example.org/1"
+    )
+    assert (second.year, second.authors) == (2024, ("Cai Coder", "Dana Dev", "Eve Günther"))
+    assert (third.year, third.authors, third.venue) == (None, (), None)
+    assert {p.source for p in papers} == {source}
+    return first, second, third
+
+
+@pytest.fixture
+def check_fixture_papers() -> Callable[[list[Paper], str], tuple[Paper, Paper, Paper]]:
+    """Assert the shared content of the structured fixtures; returns the three papers."""
+    return _check_fixture_papers
