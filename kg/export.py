@@ -29,6 +29,8 @@ from typing import IO, Any
 
 import networkx as nx
 
+from kg.paths import format_suffix
+
 __all__ = ["FORMATS", "flatten_attrs", "format_of", "read_graph", "write_graph"]
 
 FORMATS = ("graphml", "gexf", "json")
@@ -49,10 +51,7 @@ PathOrFile = str | Path | IO[bytes]
 
 def format_of(path: str | Path) -> str:
     """The format named by a file's extension (`graph.graphml.gz` -> "graphml")."""
-    suffixes = [s.lower() for s in Path(path).suffixes]
-    if suffixes and suffixes[-1] == ".gz":
-        suffixes.pop()
-    fmt = _SUFFIXES.get(suffixes[-1]) if suffixes else None
+    fmt = _SUFFIXES.get(format_suffix(path) or "")
     if fmt is None:
         raise ValueError(
             f"{path}: cannot tell the graph format from the extension "

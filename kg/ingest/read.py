@@ -10,6 +10,7 @@ from kg.ingest.jsonl import read_json, read_jsonl
 from kg.ingest.summary import ReadSummary
 from kg.ingest.tabular import read_csv, read_tsv
 from kg.ingest.txt import read_txt
+from kg.paths import format_suffix
 from schema.paper import Paper, ReadIssue
 
 #: format name -> reader
@@ -41,10 +42,7 @@ def detect_format(path: Path | str) -> str:
         When the extension is not one of `EXTENSIONS`.
     """
     path = Path(path)
-    suffixes = [suffix.lower() for suffix in path.suffixes]
-    if suffixes and suffixes[-1] == ".gz":
-        suffixes.pop()
-    fmt = EXTENSIONS.get(suffixes[-1]) if suffixes else None
+    fmt = EXTENSIONS.get(format_suffix(path) or "")
     if fmt is None:
         raise IngestError(
             f"{path}: cannot tell the input format from the file name "
