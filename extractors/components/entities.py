@@ -15,6 +15,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from extractors.components.names import SPAN_KEY as NAMES_KEY
+from extractors.components.names import is_version
 from extractors.components.phrases import SPAN_KEY as PHRASES_KEY
 from extractors.components.terms import SPAN_KEY as TERMS_KEY
 from extractors.lexicon import Lexicon, load_lexicon
@@ -59,7 +60,7 @@ def context_label(doc: Doc, start: int, end: int, lexicon: Lexicon) -> tuple[str
     if nxt in cues["dataset_nouns"] or (nxt in {"test", "validation", "dev"} and nxt2 in {"set", "sets", "split"}):
         if nxt not in {"data", "set", "sets"} or nxt2 not in {"structure", "structures"}:
             return "DATASET", 0.8
-    if nxt in cues["metric_nouns"] and nxt in {"score", "scores", "metric", "metrics"}:
+    if nxt in cues["metric_nouns"]:
         return "METRIC", 0.75
     if nxt in cues["task_nouns"]:
         return "TASK", 0.6
@@ -152,10 +153,7 @@ def _extend_dataset(doc: Doc, end: int, lexicon: Lexicon) -> int:
     n = len(doc)
     if end < n and doc[end - 1].whitespace_:
         t = doc[end].text
-        if t.replace(".", "").isdigit() and len(t) <= 6 and not doc[end].whitespace_ == "" or (
-            t.replace(".", "").isdigit() and (end + 1 >= n or doc[end + 1].text not in {"%", "-"})
-            and len(t.replace(".", "")) in (1, 2, 4)
-        ):
+        if is_version(t) and (end + 1 >= n or doc[end + 1].text not in {"%", "-", "x", "\u00d7"}):
             return end + 1
         langs = lexicon.cues["languages"]
         if end + 2 < n and t.lower() in langs and doc[end + 1].text == "-" and doc[end + 2].lower_ in langs:
@@ -257,7 +255,7 @@ class EntityResolver:
 
     def __call__(self, doc: Doc) -> Doc:
         spans, keys, confs, sources = resolve(doc, self.lexicon)
-        group = doc.spans[SPAN_KEY] = spans
+        doc.spans[SPAN_KEY] = spans
         group = doc.spans[SPAN_KEY]
         group.attrs["key"] = keys
         group.attrs["confidence"] = confs

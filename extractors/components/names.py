@@ -43,7 +43,8 @@ def is_coined(text: str) -> bool:
     return False
 
 
-def _is_version(text: str) -> bool:
+def is_version(text: str) -> bool:
+    """A version or year written after a name: "1.1", "v2", "2012"."""
     t = text.lstrip("v")
     return bool(t) and all(c.isdigit() or c == "." for c in t) and t[0].isdigit() and len(t) <= 5
 
@@ -100,7 +101,7 @@ def coined_name_spans(doc: Doc, stop_names: frozenset[str] = frozenset()) -> lis
                 ns, ne, nxt = words[k + 1]
                 if ns != e or not doc[e - 1].whitespace_:
                     break
-                if _is_version(nxt) or (nxt.isupper() and len(nxt) >= 2 and text.isupper() and nxt not in stop_names
+                if is_version(nxt) or (nxt.isupper() and len(nxt) >= 2 and text.isupper() and nxt not in stop_names
                                         and len(nxt) >= 3 and is_coined(nxt) and not any(c.isdigit() for c in nxt)):
                     e = ne
                     k += 1
