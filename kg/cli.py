@@ -331,5 +331,18 @@ def eval_cmd(
                           highlight=False, soft_wrap=True)
 
 
+def _register_commands() -> None:
+    """Commands that live in their own modules (kg/commands/*.py) add themselves here."""
+    from importlib import import_module
+
+    for name in COMMAND_MODULES:
+        import_module(f"kg.commands.{name}").register(app)
+
+
+#: modules under kg/commands/ that each register one or more commands
+COMMAND_MODULES: tuple[str, ...] = ()
+_register_commands()
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()
