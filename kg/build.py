@@ -7,6 +7,7 @@ The CLI's `kg build` and `kg extract` are thin wrappers around `build_graph` and
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from extractors import build_nlp, extract
 from kg.backends.base import GraphBackend, WriteStats
 from kg.builder import build_batch
 from kg.ingest import ReadSummary, read_papers
+from kg.resolve import AliasIndex, Overrides, Resolver
 from schema import Extraction, Paper, ReadIssue
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -37,6 +39,8 @@ class RunReport:
     summary: ReadSummary = field(default_factory=ReadSummary)
     extracted: int = 0
     stats: WriteStats = field(default_factory=WriteStats)
+    #: cross-paper alias evidence gathered by `build_graph`
+    aliases: AliasIndex | None = None
 
     @property
     def exit_code(self) -> int:
@@ -86,19 +90,36 @@ def extract_files(
 def build_graph(
     inputs: Iterable[str | Path], backend: GraphBackend, fmt: str | None = None, nlp: Language | None = None,
     on_issue: Callable[[ReadIssue], None] | None = None, progress: Callable[[int], None] | None = None,
+    overrides: Overrides | None = None,
 ) -> RunReport:
-    """Extract every paper and upsert it into `backend`, one chunk of papers per batch."""
+    """Extract every paper, resolve entities across papers, and upsert into `backend`.
+
+    Two passes: extraction streams to a temporary spill file while the `AliasIndex` learns which
+    forms name which entity across the whole run; then the spill is read back, keys are resolved
+    (with the user's `overrides`), and chunks of papers are upserted. Memory stays bounded by the
+    index (one entry per distinct defined form), not by the number of papers.
+    """
     report = RunReport()
     nlp = nlp or build_nlp()
     papers = read_papers(inputs, fmt=fmt, summary=report.summary, on_issue=on_issue)
-    pending: list[tuple[Paper, Extraction]] = []
-    for pair in extract_pairs(papers, nlp, progress):
-        pending.append(pair)
-        if len(pending) >= CHUNK:
+    index = AliasIndex()
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as spill:
+        for paper, extraction in extract_pairs(papers, nlp, progress):
+            index.add(extraction)
+            spill.write(json.dumps([paper.model_dump(mode="json"), extraction.model_dump(mode="json")]) + "\n")
+        spill.seek(0)
+        resolver = Resolver(index, overrides)
+        pending: list[tuple[Paper, Extraction, dict]] = []
+        for line in spill:
+            raw_paper, raw_extraction = json.loads(line)
+            resolved, merged = resolver.apply(Extraction.model_validate(raw_extraction))
+            pending.append((Paper.model_validate(raw_paper), resolved, merged))
+            if len(pending) >= CHUNK:
+                report.stats = report.stats + backend.upsert(build_batch(pending))
+                report.extracted += len(pending)
+                pending = []
+        if pending:
             report.stats = report.stats + backend.upsert(build_batch(pending))
             report.extracted += len(pending)
-            pending = []
-    if pending:
-        report.stats = report.stats + backend.upsert(build_batch(pending))
-        report.extracted += len(pending)
+    report.aliases = index
     return report

@@ -9,7 +9,7 @@ duplicates inside the batch are merged with the backends' own merge rules.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from kg import __version__
@@ -52,10 +52,21 @@ def paper_props(paper: Paper) -> dict[str, Any]:
     return {k: v for k, v in props.items() if v is not None}
 
 
-def entity_props(entity: Entity) -> dict[str, Any]:
-    """Entity node properties: name and every other surface form as sorted `aliases`."""
+def entity_props(entity: Entity, paper_id: str | None = None, merged_keys: Iterable[str] = ()) -> dict[str, Any]:
+    """Entity node properties: name, every other surface form as sorted `aliases`, and evidence.
+
+    `alias_evidence` lists "<surface form> @ <paper id>" for the forms this paper wrote, and
+    `merged_keys` the keys cross-paper resolution folded into this one, so a wrong merge can be
+    seen (`kg aliases`) and undone with an override file.
+    """
     forms = {entity.text, *entity.aliases} - {entity.name}
-    return {"name": entity.name, "aliases": sorted(f for f in forms if f)}
+    props: dict[str, Any] = {"name": entity.name, "aliases": sorted(f for f in forms if f)}
+    if paper_id is not None:
+        props["alias_evidence"] = sorted({f"{m.text} @ {paper_id}" for m in entity.mentions} or {f"{entity.text} @ {paper_id}"})
+    merged = sorted(set(merged_keys) - {entity.key})
+    if merged:
+        props["merged_keys"] = merged
+    return props
 
 
 def _sentence(extraction: Extraction, index: int | None) -> str:
@@ -108,7 +119,8 @@ class _BatchCollector:
         return GraphBatch(nodes=list(self.nodes.values()), rels=list(self.rels.values()))
 
 
-def _add_paper(out: _BatchCollector, paper: Paper, extraction: Extraction) -> None:
+def _add_paper(out: _BatchCollector, paper: Paper, extraction: Extraction,
+               merged: Mapping[tuple[str, str], Iterable[str]] | None = None) -> None:
     paper_ref = (NodeLabel.PAPER, paper.id)
     out.node(*paper_ref, paper_props(paper))
     # (span label, key) -> (confidence, evidence) of the paper's entities
@@ -117,7 +129,7 @@ def _add_paper(out: _BatchCollector, paper: Paper, extraction: Extraction) -> No
         label = ENTITY_NODE_LABEL[entity.label]
         evidence = _evidence(extraction, entity)
         seen.setdefault((entity.label, entity.key), (entity.confidence, evidence))
-        out.node(label, entity.key, entity_props(entity))
+        out.node(label, entity.key, entity_props(entity, paper.id, (merged or {}).get((entity.label, entity.key), ())))
         out.rel(
             edge_type(entity.label, entity.role), paper_ref, (label, entity.key),
             {"confidence": entity.confidence, "evidence": evidence,
@@ -157,13 +169,14 @@ def _add_paper(out: _BatchCollector, paper: Paper, extraction: Extraction) -> No
                 {"confidence": confidence, "evidence": evidence, "extractor": EXTRACTOR})
 
 
-def build_batch(items: Iterable[tuple[Paper, Extraction]]) -> GraphBatch:
+def build_batch(items: Iterable[tuple[Paper, Extraction] | tuple[Paper, Extraction, Mapping]]) -> GraphBatch:
     """Build the nodes and relationships for some papers and their extractions.
 
     Parameters
     ----------
-    items : iterable of (Paper, Extraction)
-        Each extraction belongs to the paper beside it (`extraction.id == paper.id`).
+    items : iterable of (Paper, Extraction) or (Paper, Extraction, merged)
+        Each extraction belongs to the paper beside it (`extraction.id == paper.id`); `merged`
+        (from `kg.resolve.Resolver.apply`) maps (label, key) to the keys folded into it.
 
     Returns
     -------
@@ -179,8 +192,8 @@ def build_batch(items: Iterable[tuple[Paper, Extraction]]) -> GraphBatch:
     ['Paper:p1']
     """
     out = _BatchCollector()
-    for paper, extraction in items:
+    for paper, extraction, *rest in items:
         if extraction.id != paper.id:
             raise ValueError(f"extraction {extraction.id!r} does not belong to paper {paper.id!r}")
-        _add_paper(out, paper, extraction)
+        _add_paper(out, paper, extraction, rest[0] if rest else None)
     return out.batch()

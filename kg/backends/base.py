@@ -8,7 +8,7 @@ the builder (duplicates inside one batch) and every backend merge the same way.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, Self, runtime_checkable
@@ -121,6 +121,23 @@ def _is_empty(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == ()
 
 
+#: at most this many example papers are kept per surface form in `alias_evidence`
+MAX_EVIDENCE_PER_FORM = 5
+#: list properties merged as sorted unions
+_UNION_LISTS = ("merged_keys",)
+
+
+def merge_evidence(a: Iterable[str], b: Iterable[str], cap: int = MAX_EVIDENCE_PER_FORM) -> list[str]:
+    """Union of "<form> @ <paper>" items, keeping the first `cap` papers (sorted) per form."""
+    per_form: dict[str, list[str]] = {}
+    for item in sorted(set(a) | set(b)):
+        form = item.rsplit(" @ ", 1)[0]
+        kept = per_form.setdefault(form, [])
+        if len(kept) < cap:
+            kept.append(item)
+    return sorted(i for items in per_form.values() for i in items)
+
+
 def merge_node_props(
     existing: Mapping[str, Any], new: Mapping[str, Any], key: str | None = None
 ) -> dict[str, Any]:
@@ -134,7 +151,7 @@ def merge_node_props(
     """
     merged = {k: v for k, v in existing.items() if v is not None}
     for k, v in new.items():
-        if k == "aliases" or v is None:
+        if k in ("aliases", "alias_evidence", *_UNION_LISTS) or v is None:
             continue
         if _is_empty(merged.get(k)):
             merged[k] = v
@@ -149,6 +166,11 @@ def merge_node_props(
                 aliases.add(name)
         aliases.discard(merged.get("name"))
         merged["aliases"] = sorted(aliases)
+    if "alias_evidence" in existing or "alias_evidence" in new:
+        merged["alias_evidence"] = merge_evidence(existing.get("alias_evidence") or (), new.get("alias_evidence") or ())
+    for name in _UNION_LISTS:
+        if name in existing or name in new:
+            merged[name] = sorted(set(existing.get(name) or ()) | set(new.get(name) or ()))
     return merged
 
 

@@ -58,8 +58,10 @@ def test_builder_entity_aliases_are_sorted_surface_forms_without_name():
 def test_builder_entity_nodes_merge_across_papers(tiny_extractions):
     nodes = _nodes(build_batch(tiny_extractions))
     # ms marco appears in p1 (as "MS-MARCO", alias "MSMARCO") and p3 (as "MS MARCO")
-    assert nodes["Dataset:ms marco"].props == {"name": "MS MARCO",
-                                               "aliases": ["MS-MARCO", "MSMARCO"]}
+    props = nodes["Dataset:ms marco"].props
+    assert {k: props[k] for k in ("name", "aliases")} == {"name": "MS MARCO", "aliases": ["MS-MARCO", "MSMARCO"]}
+    # every surface form keeps the papers it was seen in
+    assert {"MS-MARCO @ p1", "MS MARCO @ p3"} <= set(props["alias_evidence"])
     assert nodes["Method:colbert"].label == "Method"
     assert nodes["Method:colbert"].key == "colbert"
 
@@ -136,7 +138,8 @@ def test_builder_placeholder_name_gives_way_to_real_name():
         Entity(label="METHOD", name="ResNet", key="resnet", text="resnet", confidence=0.9)])
     nodes = _nodes(build_batch([(paper, extraction),
                                 (Paper(id="y", title="T", abstract="A"), other)]))
-    assert nodes["Method:resnet"].props == {"name": "ResNet", "aliases": ["resnet"]}
+    assert nodes["Method:resnet"].props == {"name": "ResNet", "aliases": ["resnet"],
+                                            "alias_evidence": ["resnet @ y"]}
 
 
 def test_builder_rejects_extraction_of_another_paper():

@@ -97,7 +97,7 @@ def test_export_graphml_is_plain_graphml_with_scalar_types(graph):
     plain = nx.read_graphml(buffer)  # what Gephi / Cytoscape users would do
     assert plain.nodes["Method:bert"]["label"] == "Method"
     assert json.loads(plain.nodes["Method:bert"]["aliases"]) == ["BERT-Base", "bert", "bert-base"]
-    assert plain.graph["kg_json_node_attrs"] == "aliases"
+    assert plain.graph["kg_json_node_attrs"] == "alias_evidence,aliases"
 
 
 def test_export_json_keeps_lists_as_lists(graph):

@@ -217,7 +217,8 @@ def test_query_aggregation_over_nothing_gives_one_row(tiny_backend):
 
 def test_query_nodes_come_back_as_property_dicts(tiny_backend):
     result = tiny_backend.query("MATCH (m:Method) WHERE m.key = 'bm25' RETURN m")
-    assert result.rows == [[{"name": "BM25", "aliases": [], "key": "bm25", "label": "Method"}]]
+    assert result.rows == [[{"name": "BM25", "aliases": [], "alias_evidence": ["BM25 @ p1"], "key": "bm25",
+                             "label": "Method"}]]
 
 
 def test_query_each_parallel_edge_is_a_match(tiny_backend):

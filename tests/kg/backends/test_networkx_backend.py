@@ -23,6 +23,7 @@ def test_networkx_backend_node_and_edge_layout(tiny_backend):
     G = tiny_backend.to_networkx()
     assert G.nodes["Method:colbert"] == {
         "name": "ColBERT", "aliases": [], "key": "colbert",
+        "alias_evidence": ["ColBERT @ p1", "ColBERT @ p2"],
         "label": "Method", "__labels__": {"Method"},
     }
     assert G.nodes["Paper:p1"]["id"] == "p1"

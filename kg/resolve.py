@@ -1,0 +1,225 @@
+"""Cross-paper entity resolution: one key for the same thing across papers, with its evidence.
+
+Within a paper the extractor already merges spelling variants and acronym definitions
+("hierarchical navigable small world (HNSW)"). Across papers, a paper that defines an acronym
+teaches us that its long and short forms are one thing, so a paper that writes only the long form
+gets the same key. `AliasIndex` collects those definitions (which form names which key, in which
+papers) over a whole run; `Resolver` then rewrites keys. A form that different papers define
+differently is ambiguous and is left alone. Users steer it with an override file (`Overrides`):
+force a merge, or forbid one; it is applied on the next build.
+
+Override file (TOML)::
+
+    [[merge]]                # these forms are one entity; the first is its name
+    label = "METHOD"
+    names = ["Vision Transformer", "ViT", "visual transformer"]
+
+    [[split]]                # never merge these forms into one entity
+    label = "METHOD"
+    names = ["SSM", "state space model"]
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from extractors.normalize import normalize_key
+from schema import Entity, Extraction, Relation, ResultRecord
+
+LABELS = ("METHOD", "DATASET", "METRIC", "TASK")
+DEFAULT_OVERRIDES = Path("kg-overrides.toml")
+
+
+class OverridesError(ValueError):
+    """An override file that cannot be read or has a wrong shape (message: file and reason)."""
+
+
+@dataclass
+class Overrides:
+    """User decisions that win over the evidence: forced merges and forbidden ones."""
+
+    #: (label, normalised form) -> (key, display name)
+    merges: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+    #: (label, normalised form) -> group number; forms of different groups never share a key
+    splits: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Overrides:
+        """Read a TOML override file; every problem is one `OverridesError` line naming the file."""
+        path = Path(path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise OverridesError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise OverridesError(f"{path}: not valid TOML ({exc})") from None
+        unknown = set(data) - {"merge", "split"}
+        if unknown:
+            raise OverridesError(f"{path}: unknown section(s) {sorted(unknown)} (expected [[merge]] and [[split]])")
+        out = cls()
+        for kind in ("merge", "split"):
+            for i, entry in enumerate(data.get(kind, []), start=1):
+                where = f"{path}: [[{kind}]] #{i}"
+                if not isinstance(entry, dict):
+                    raise OverridesError(f"{where}: expected a table with label and names")
+                label = str(entry.get("label", "")).upper()
+                names = entry.get("names")
+                if label not in LABELS:
+                    raise OverridesError(f"{where}: label must be one of {', '.join(LABELS)}")
+                if not isinstance(names, list) or len(names) < 2 or not all(isinstance(n, str) and n.strip() for n in names):
+                    raise OverridesError(f"{where}: names must be a list of at least two non-empty strings")
+                if kind == "merge":
+                    out.add_merge(label, names)
+                else:
+                    out.add_split(label, names)
+        return out
+
+    def add_merge(self, label: str, names: list[str]) -> None:
+        key = normalize_key(names[0])
+        for name in names:
+            self.merges[(label, normalize_key(name))] = (key, names[0])
+
+    def add_split(self, label: str, names: list[str]) -> None:
+        base = len(self.splits)
+        for i, name in enumerate(names):
+            self.splits[(label, normalize_key(name))] = base + i
+
+
+def entity_forms(entity: Entity) -> set[str]:
+    """Every spelling of an entity seen in its paper, plus its name."""
+    return {entity.name, entity.text, *entity.aliases, *(m.text for m in entity.mentions)}
+
+
+@dataclass
+class AliasIndex:
+    """Which normalised form names which key, and the papers that say so."""
+
+    #: (label, form key) -> {entity key: [paper ids]}
+    definitions: dict[tuple[str, str], dict[str, list[str]]] = field(default_factory=lambda: defaultdict(dict))
+
+    def add(self, extraction: Extraction) -> None:
+        """Learn from every entity that has more than one form (an acronym definition, say)."""
+        for ent in extraction.entities:
+            forms = {normalize_key(f) for f in entity_forms(ent)} - {ent.key, ""}
+            for form in forms:
+                papers = self.definitions[(ent.label, form)].setdefault(ent.key, [])
+                if extraction.id not in papers:
+                    papers.append(extraction.id)
+
+    def target(self, label: str, key: str) -> str | None:
+        """The key that `key` is a defined form of, when every defining paper agrees."""
+        defs = self.definitions.get((label, key))
+        if not defs or len(defs) != 1:
+            return None
+        (target,) = defs
+        return target if target != key else None
+
+    def ambiguous(self) -> dict[tuple[str, str], dict[str, list[str]]]:
+        """Forms that papers define as different things (left unmerged)."""
+        return {k: v for k, v in self.definitions.items() if len(v) > 1}
+
+
+class Resolver:
+    """Rewrites entity keys of an extraction to their cross-paper keys."""
+
+    def __init__(self, index: AliasIndex | None = None, overrides: Overrides | None = None) -> None:
+        self.index = index or AliasIndex()
+        self.overrides = overrides or Overrides()
+
+    def key_for(self, label: str, key: str) -> tuple[str, str | None]:
+        """(resolved key, forced display name or None) for an entity key."""
+        forced = self.overrides.merges.get((label, key))
+        if forced is not None:
+            return forced
+        if (label, key) in self.overrides.splits:
+            return key, None
+        seen = {key}
+        target = self.index.target(label, key)
+        while target is not None and target not in seen:
+            if self._forbidden(label, key, target):
+                break
+            seen.add(target)
+            key = target
+            forced = self.overrides.merges.get((label, key))
+            if forced is not None:
+                return forced
+            target = self.index.target(label, key)
+        return key, None
+
+    def _forbidden(self, label: str, a: str, b: str) -> bool:
+        ga, gb = self.overrides.splits.get((label, a)), self.overrides.splits.get((label, b))
+        return ga is not None and gb is not None and ga != gb
+
+    def apply(self, extraction: Extraction) -> tuple[Extraction, dict[tuple[str, str], set[str]]]:
+        """The extraction with resolved keys, and {(label, new key): {old keys}} for changed ones."""
+        extraction = self._split(extraction)
+        renamed: dict[tuple[str, str], str] = {}
+        merged: dict[tuple[str, str], set[str]] = defaultdict(set)
+        entities: dict[tuple[str, str], Entity] = {}
+        for ent in extraction.entities:
+            new_key, forced_name = self.key_for(ent.label, ent.key)
+            if new_key != ent.key:
+                renamed[(ent.label, ent.key)] = new_key
+                merged[(ent.label, new_key)].add(ent.key)
+            update = {"key": new_key}
+            if forced_name is not None:
+                update["name"] = forced_name
+                update["aliases"] = sorted({*ent.aliases, ent.name} - {forced_name})
+            new = ent.model_copy(update=update)
+            same = entities.get((ent.label, new_key))
+            if same is None:
+                entities[(ent.label, new_key)] = new
+            else:  # two entities of one paper became one: keep every mention and form
+                same.mentions.extend(new.mentions)
+                same.aliases = sorted(({*same.aliases, *new.aliases, new.name, new.text}) - {same.name})
+                same.confidence = max(same.confidence, new.confidence)
+        if not renamed:
+            return extraction, {}
+
+        def rk(label: str, key: str | None) -> str | None:
+            return renamed.get((label, key), key) if key is not None else None
+
+        results = [r.model_copy(update={"metric": rk("METRIC", r.metric), "dataset": rk("DATASET", r.dataset),
+                                        "method": rk("METHOD", r.method)}) for r in extraction.results]
+        relations = []
+        for rel in extraction.relations:
+            src, dst = rk(rel.label, rel.source), rk(rel.label, rel.target)
+            if src != dst:
+                rel = rel.model_copy(update={"source": src, "target": dst})
+                if rel not in relations:
+                    relations.append(rel)
+        return extraction.model_copy(update={"entities": list(entities.values()), "results": results,
+                                             "relations": relations}), dict(merged)
+
+    def _split(self, extraction: Extraction) -> Extraction:
+        """Undo in-paper merges of forms the user said must stay apart."""
+        if not self.overrides.splits:
+            return extraction
+        out: list[Entity] = []
+        changed = False
+        for ent in extraction.entities:
+            groups: dict[int | None, list] = defaultdict(list)
+            for m in ent.mentions:
+                groups[self.overrides.splits.get((ent.label, normalize_key(m.text)))].append(m)
+            if len({g for g in groups if g is not None}) < 2:
+                out.append(ent)
+                continue
+            changed = True
+            for mentions in groups.values():
+                text = mentions[0].text
+                out.append(ent.model_copy(update={"key": normalize_key(text), "name": text, "text": text,
+                                                  "aliases": sorted({m.text for m in mentions} - {text}),
+                                                  "mentions": mentions}))
+        return extraction.model_copy(update={"entities": out}) if changed else extraction
+
+
+def build_index(extractions: Iterable[Extraction]) -> AliasIndex:
+    """An `AliasIndex` over a collection of extractions."""
+    index = AliasIndex()
+    for ex in extractions:
+        index.add(ex)
+    return index
