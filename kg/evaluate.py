@@ -12,7 +12,9 @@ optional list of reported results. Scoring is at document level, per entity type
   FP = predictions left unmatched; predictions matched to optional gold count for nothing.
 
 Everything here is a pure function over plain records, so ``kg eval`` only loads files,
-calls :func:`score` and prints :func:`format_report`.
+calls :func:`score` and prints :func:`format_report` (and, for ``--errors``, the names most
+often missed or spurious per type: :func:`error_summary`, :func:`format_errors`). Span-level
+scoring of ``{"text", "entities"}`` files is in :mod:`kg.span_eval`.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import json
 import math
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +31,9 @@ from typing import Any
 
 import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from rich.console import Group
 from rich.table import Table
+from rich.text import Text
 
 from extractors.normalize import singularize
 from schema.extraction import ENTITY_LABELS, Extraction
@@ -45,6 +50,8 @@ __all__ = [
     "load_predictions",
     "score",
     "format_report",
+    "error_summary",
+    "format_errors",
 ]
 
 #: entity label -> the gold record's list field
@@ -213,8 +220,9 @@ def _validation_reason(err: ValidationError) -> str:
     """First pydantic error as one short phrase, e.g. "methods.0.name: Field required"."""
     first = err.errors()[0]
     where = ".".join(str(part) for part in first["loc"])
+    msg = first["msg"].removeprefix("Value error, ")  # our own validators' messages say it all
     more = f" (+{err.error_count() - 1} more)" if err.error_count() > 1 else ""
-    return f"{where}: {first['msg']}{more}" if where else f"{first['msg']}{more}"
+    return f"{where}: {msg}{more}" if where else f"{msg}{more}"
 
 
 def _read_jsonl(path: Path) -> Iterable[tuple[int, Any]]:
@@ -638,3 +646,111 @@ def format_report(report: EvalReport) -> Table:
     table.add_section()
     add(RESULT_ROW, report.results)
     return table
+
+
+# ---------------------------------------------------------------------------------------
+# Error lists
+# ---------------------------------------------------------------------------------------
+
+
+def _error_labels(label: str | None) -> tuple[str, ...]:
+    """The rows an error summary covers: all entity types, or the one asked for."""
+    if label is None:
+        return ENTITY_LABELS
+    wanted = label.upper()
+    if wanted not in (*ENTITY_LABELS, RESULT_ROW):
+        raise ValueError(f"unknown type {label!r}: expected one of {', '.join((*ENTITY_LABELS, RESULT_ROW))}")
+    return (wanted,)
+
+
+def _tally(names: Iterable[str]) -> Counter[str]:
+    """Count names by normalised form, each shown as its most frequent spelling."""
+    counts: Counter[str] = Counter()
+    spellings: dict[str, Counter[str]] = {}
+    for name in names:
+        key = normalize_surface(name) or name
+        counts[key] += 1
+        spellings.setdefault(key, Counter())[name] += 1
+    return Counter({spellings[key].most_common(1)[0][0]: n for key, n in counts.items()})
+
+
+def error_summary(
+    report: EvalReport, label: str | None = None, top: int = 30
+) -> dict[str, dict[str, Counter[str]]]:
+    """The most frequent missed and spurious names per type, across papers.
+
+    A per-paper error list shows what one paper got wrong; this shows what the extractor
+    gets wrong *often* (a name missed in 7 papers counts 7), which is where a rule or a
+    list entry pays off most.
+
+    Parameters
+    ----------
+    report : EvalReport
+        Output of :func:`score`.
+    label : str, optional
+        One type (METHOD, DATASET, METRIC, TASK, or RESULT; any case); default all four
+        entity types.
+    top : int
+        How many names to keep per type and kind.
+
+    Returns
+    -------
+    dict
+        ``{label: {"missed": Counter, "spurious": Counter}}`` in type order, every asked-for
+        type present. Names are counted by :func:`normalize_surface` form ("GANs" and
+        "GAN" together) and shown in their most frequent spelling.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``label``.
+
+    Examples
+    --------
+    >>> report = score([{"id": "p1", "methods": [{"name": "BERT"}]},
+    ...                 {"id": "p2", "methods": [{"name": "BERT"}]}], [])
+    >>> error_summary(report, "method")["METHOD"]["missed"]
+    Counter({'BERT': 2})
+    """
+    labels = _error_labels(label)
+    missed: dict[str, list[str]] = {lab: [] for lab in labels}
+    spurious: dict[str, list[str]] = {lab: [] for lab in labels}
+    for e in report.errors:
+        if e.label in missed:
+            missed[e.label].extend(e.missed)
+            spurious[e.label].extend(e.spurious)
+    return {
+        lab: {"missed": Counter(dict(_tally(missed[lab]).most_common(top))),
+              "spurious": Counter(dict(_tally(spurious[lab]).most_common(top)))}
+        for lab in labels
+    }
+
+
+def format_errors(report: EvalReport, label: str | None = None, top: int = 30) -> Group:
+    """Render :func:`error_summary` as one rich table per type: missed and spurious side by side.
+
+    Each table follows a heading with the type's total missed and spurious counts (over all
+    names, not only the ``top`` shown); a type without errors gets the heading only.
+    Raises ValueError for an unknown ``label``.
+    """
+    summary = error_summary(report, label, top)
+    parts: list[Text | Table] = []
+    for lab, kinds in summary.items():
+        total_missed = sum(len(e.missed) for e in report.errors if e.label == lab)
+        total_spurious = sum(len(e.spurious) for e in report.errors if e.label == lab)
+        parts.append(Text(f"{lab}: {total_missed} missed, {total_spurious} spurious", style="bold"))
+        if not total_missed and not total_spurious:
+            continue
+        table = Table()
+        table.add_column("missed")
+        table.add_column("n", justify="right")
+        table.add_column("spurious")
+        table.add_column("n", justify="right")
+        missed = kinds["missed"].most_common()
+        spurious = kinds["spurious"].most_common()
+        for i in range(max(len(missed), len(spurious))):
+            m = missed[i] if i < len(missed) else ("", "")
+            s = spurious[i] if i < len(spurious) else ("", "")
+            table.add_row(Text(m[0]), str(m[1]), Text(s[0]), str(s[1]))  # names are not markup
+        parts.append(table)
+    return Group(*parts)

@@ -9,7 +9,12 @@ import pytest
 from rich.console import Console
 
 from kg.evaluate import (
+    Counts,
     EvalInputError,
+    EvalReport,
+    PaperErrors,
+    error_summary,
+    format_errors,
     format_report,
     load_gold,
     load_predictions,
@@ -373,3 +378,59 @@ def test_evaluate_load_predictions_validates_contract(tmp_path: Path) -> None:
     assert str(info.value).startswith(f"{path}:2: entities.0.label")
     path.write_text(good + "\n", encoding="utf-8")
     assert [p.id for p in load_predictions(path)] == ["p1"]
+
+
+# --- error summaries across papers --------------------------------------------------------
+
+
+@pytest.fixture
+def report_with_errors() -> EvalReport:
+    """Hand-made errors: GAN missed in 3 papers under 3 spellings, LSTM in 1; two spurious."""
+    errors = [
+        PaperErrors("p1", "METHOD", missed=["GANs", "LSTM"], spurious=["model"]),
+        PaperErrors("p2", "METHOD", missed=["GAN"], spurious=["models", "[CLS] token"]),
+        PaperErrors("p3", "METHOD", missed=["GAN"]),
+        PaperErrors("p3", "DATASET", missed=["MS-MARCO"], spurious=["ImageNet"]),
+        PaperErrors("p4", "DATASET", missed=["MS MARCO"]),
+        PaperErrors("p4", "RESULT", missed=["F1=90.1"]),
+    ]
+    return EvalReport(by_type={}, overall=Counts(), results=Counts(), errors=errors, gold_papers=4)
+
+
+def test_evaluate_error_summary_counts_normalised_names_across_papers(report_with_errors) -> None:
+    summary = error_summary(report_with_errors)
+    assert list(summary) == ["METHOD", "DATASET", "METRIC", "TASK"]
+    assert summary["METHOD"]["missed"] == {"GAN": 3, "LSTM": 1}  # shown in its most frequent spelling
+    assert summary["METHOD"]["spurious"] == {"model": 2, "[CLS] token": 1}
+    assert summary["DATASET"]["missed"] == {"MS-MARCO": 2}
+    assert summary["METRIC"] == {"missed": {}, "spurious": {}}
+    assert summary["METHOD"]["missed"].most_common(1) == [("GAN", 3)]
+
+
+def test_evaluate_error_summary_one_type_and_top(report_with_errors) -> None:
+    summary = error_summary(report_with_errors, label="method", top=1)
+    assert summary == {"METHOD": {"missed": {"GAN": 3}, "spurious": {"model": 2}}}
+    assert error_summary(report_with_errors, label="RESULT")["RESULT"]["missed"] == {"F1=90.1": 1}
+    with pytest.raises(ValueError, match="unknown type 'PERSON'"):
+        error_summary(report_with_errors, label="PERSON")
+
+
+def test_evaluate_format_errors_groups_by_type(report_with_errors) -> None:
+    console = Console(width=120, record=True)
+    console.print(format_errors(report_with_errors))
+    text = console.export_text()
+    assert "METHOD: 4 missed, 3 spurious" in text and "DATASET: 2 missed, 1 spurious" in text
+    assert "TASK: 0 missed, 0 spurious" in text
+    assert "[CLS] token" in text  # names are printed as text, not read as markup
+    assert text.index("METHOD:") < text.index("DATASET:")
+    console = Console(width=120, record=True)
+    console.print(format_errors(report_with_errors, label="DATASET", top=5))
+    only = console.export_text()
+    assert "DATASET:" in only and "METHOD:" not in only
+
+
+def test_evaluate_error_summary_on_scored_papers(tiny_gold_and_pred) -> None:
+    summary = error_summary(score(*tiny_gold_and_pred))
+    assert summary["METHOD"] == {"missed": {"ResNet-50": 1, "BERT": 1},
+                                 "spurious": {"ColBERT": 1, "ResNet-101": 1}}
+    assert summary["DATASET"] == {"missed": {"BEIR": 1}, "spurious": {"TREC": 1}}

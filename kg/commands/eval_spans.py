@@ -1,0 +1,47 @@
+"""`kg eval-spans`: span-level precision/recall/F1 (exact and lenient) on span JSONL files."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``eval-spans`` command to ``app``."""
+    app.command("eval-spans")(eval_spans_cmd)
+
+
+def eval_spans_cmd(
+    gold: Annotated[Path, typer.Argument(help='Gold span JSONL: {"id"?, "text", "entities": '
+                                              '[{"start", "end", "label"}]} per line.')],
+    pred: Annotated[Optional[Path], typer.Option(help="Predicted spans in the same format "
+                                                      "(default: run our extractors on the gold texts).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    errors: Annotated[bool, typer.Option("--errors", help="List the most frequent missed, spurious, "
+                                                          "boundary and label errors per type.")] = False,
+    top: Annotated[int, typer.Option(min=1, help="With --errors: spans shown per type and kind.")] = 20,
+) -> None:
+    """Span-level P/R/F1 per entity type, exact (start, end, label) and lenient (overlap)."""
+    from kg import span_eval as se
+    from kg.build import EXIT_FAILED
+    from kg.cli import _load_nlp, fail, out
+
+    try:
+        gold_rows = se.load_spans(gold)
+        pred_rows = se.load_spans(pred) if pred is not None else se.predict_spans(gold_rows, _load_nlp(None))
+        report = se.score_spans(gold_rows, pred_rows)
+    except se.EvalInputError as exc:
+        raise fail(str(exc), EXIT_FAILED) from None
+    if as_json:
+        data = report.to_dict()
+        if not errors:
+            data.pop("errors")
+        sys.stdout.write(json.dumps(data, indent=1) + "\n")
+        return
+    out.print(se.format_span_report(report))
+    if errors:
+        out.print(se.format_span_errors(report, top=top))
