@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from extractors.normalize import normalize_key
+
 PATTERNS_DIR = Path(__file__).parent / "patterns"
 DEFAULT_TERMS = PATTERNS_DIR / "terms.jsonl"
 DEFAULT_STOP = PATTERNS_DIR / "stop_names.txt"
@@ -39,11 +41,14 @@ class Lexicon:
     cues: dict[str, frozenset[str]]
     by_exact: dict[str, Term] = field(default_factory=dict)
     by_lower: dict[str, Term] = field(default_factory=dict)
+    by_key: dict[str, Term] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for t in self.terms:
             self.by_exact.setdefault(t.pattern, t)
             self.by_lower.setdefault(t.pattern.lower(), t)
+            if not t.exact:
+                self.by_key.setdefault(normalize_key(t.pattern), t)
 
     def lookup(self, text: str) -> Term | None:
         """The list entry for a surface form: exact spelling first, then case-insensitive."""
@@ -53,7 +58,8 @@ class Lexicon:
         hit = self.by_lower.get(text.lower())
         if hit is not None and (not hit.exact or hit.fold):
             return hit
-        return None
+        # plural and hyphenation variants of English names: "Implicit Neural Representations"
+        return self.by_key.get(normalize_key(text, acronym=False))
 
 
 def read_terms(path: Path) -> list[Term]:

@@ -19,6 +19,7 @@ from extractors import build_nlp, extract
 from kg.backends.base import GraphBackend, WriteStats
 from kg.builder import build_batch
 from kg.ingest import ReadSummary, read_papers
+from extractors.learned import LearnedNameMatcher
 from kg.resolve import AliasIndex, Overrides, Resolver
 from schema import Extraction, Paper, ReadIssue
 
@@ -109,11 +110,14 @@ def build_graph(
             spill.write(json.dumps([paper.model_dump(mode="json"), extraction.model_dump(mode="json")]) + "\n")
         spill.seek(0)
         resolver = Resolver(index, overrides)
+        forms = index.learned_forms()
+        learned = LearnedNameMatcher(nlp, forms, {lk: index.display_name(*lk) or lk[1] for lk in forms})
         pending: list[tuple[Paper, Extraction, dict]] = []
         for line in spill:
             raw_paper, raw_extraction = json.loads(line)
+            paper = Paper.model_validate(raw_paper)
             resolved, merged = resolver.apply(Extraction.model_validate(raw_extraction))
-            pending.append((Paper.model_validate(raw_paper), resolved, merged))
+            pending.append((paper, learned.add_mentions(paper, resolved), merged))
             if len(pending) >= CHUNK:
                 report.stats = report.stats + backend.upsert(build_batch(pending))
                 report.extracted += len(pending)

@@ -141,9 +141,18 @@ def build(
     backend: Annotated[str, typer.Option(help="Graph backend.")] = "networkx",
     model: Annotated[Optional[str], typer.Option(help="An installed spaCy model to build on (default: blank English).")] = None,
     append: Annotated[bool, typer.Option(help="Add to an existing graph file instead of starting fresh.")] = False,
+    overrides: Annotated[Optional[Path], typer.Option(help="TOML file forcing or forbidding entity merges "
+                                                      "(default: ./kg-overrides.toml when it exists).")] = None,
 ) -> None:
     """Extract entities from papers and load them into a graph, then print a summary."""
     from kg.backends import BackendError, get_backend
+    from kg.resolve import DEFAULT_OVERRIDES, Overrides, OverridesError
+
+    override_file = overrides or (DEFAULT_OVERRIDES if DEFAULT_OVERRIDES.exists() else None)
+    try:
+        rules = Overrides.load(override_file) if override_file else None
+    except OverridesError as exc:
+        raise fail(str(exc)) from None
 
     if backend != "networkx":
         raise fail(f"unknown backend '{backend}' (available: networkx)")
@@ -152,7 +161,8 @@ def build(
     except BackendError as exc:
         raise fail(str(exc)) from None
     nlp = _load_nlp(model)
-    report = _run_with_progress("building", build_graph, inputs=_inputs(inputs), backend=store, fmt=fmt, nlp=nlp)
+    report = _run_with_progress("building", build_graph, inputs=_inputs(inputs), backend=store, fmt=fmt, nlp=nlp,
+                                overrides=rules)
     counts = store.counts()
     if report.summary.read:
         store.save(out_path)
@@ -340,7 +350,7 @@ def _register_commands() -> None:
 
 
 #: modules under kg/commands/ that each register one or more commands
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("aliases",)
 _register_commands()
 
 

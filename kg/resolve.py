@@ -22,7 +22,7 @@ Override file (TOML)::
 from __future__ import annotations
 
 import tomllib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,27 +96,99 @@ def entity_forms(entity: Entity) -> set[str]:
 
 @dataclass
 class AliasIndex:
-    """Which normalised form names which key, and the papers that say so."""
+    """Which normalised form names which key, and the papers that say so.
+
+    Forms and keys linked by unanimous definitions form clusters (union-find); each cluster's
+    canonical key is the one most papers use as a key (ties: the shorter, then alphabetical), so
+    the answer does not depend on the order papers arrive in.
+    """
 
     #: (label, form key) -> {entity key: [paper ids]}
     definitions: dict[tuple[str, str], dict[str, list[str]]] = field(default_factory=lambda: defaultdict(dict))
+    #: (label, key) -> number of papers with an entity of that key
+    key_papers: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
+    #: (label, key) -> how often each display name was given to it
+    names: dict[tuple[str, str], Counter] = field(default_factory=lambda: defaultdict(Counter))
+    #: (label, key) -> multi-word surface forms papers defined for it (for finding them elsewhere)
+    long_forms: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
+    _canonical: dict[tuple[str, str], str] | None = field(default=None, repr=False)
+    _display: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
 
     def add(self, extraction: Extraction) -> None:
         """Learn from every entity that has more than one form (an acronym definition, say)."""
+        self._canonical = None
         for ent in extraction.entities:
-            forms = {normalize_key(f) for f in entity_forms(ent)} - {ent.key, ""}
+            self.key_papers[(ent.label, ent.key)] += 1
+            self.names[(ent.label, ent.key)][ent.name] += 1
+            surface = entity_forms(ent)
+            forms = {normalize_key(f) for f in surface} - {ent.key, ""}
+            if forms:  # a definition: remember its multi-word spellings
+                self.long_forms[(ent.label, ent.key)].update(f for f in surface if " " in f.strip())
             for form in forms:
                 papers = self.definitions[(ent.label, form)].setdefault(ent.key, [])
                 if extraction.id not in papers:
                     papers.append(extraction.id)
 
+    def _clusters(self) -> dict[tuple[str, str], str]:
+        parent: dict[tuple[str, str], tuple[str, str]] = {}
+
+        def find(x: tuple[str, str]) -> tuple[str, str]:
+            parent.setdefault(x, x)
+            while parent[x] != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        for (label, form), keys in self.definitions.items():
+            if len(keys) == 1:  # ambiguous forms link nothing
+                (key,) = keys
+                a, b = find((label, form)), find((label, key))
+                if a != b:
+                    parent[a] = b
+        members: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for node in list(parent):
+            members[find(node)].append(node[1])
+        canonical = {}
+        self._display = {}
+        for root, keys in members.items():
+            label = root[0]
+            best = max(keys, key=lambda k: (self.key_papers.get((label, k), 0), -len(k), [-ord(c) for c in k]))
+            counts: Counter = Counter()
+            for k in keys:
+                canonical[(label, k)] = best
+                counts.update(self.names.get((label, k), {}))
+            if counts:
+                self._display[(label, best)] = min(counts, key=lambda n: (-counts[n], -len(n), n))
+        return canonical
+
+    def display_name(self, label: str, key: str) -> str | None:
+        """The name most papers give to the entity `key` (all spellings of its cluster counted; ties go
+        to the longer, more descriptive name: "Vision Transformer" over "ViT")."""
+        if self._canonical is None:
+            self._canonical = self._clusters()
+        name = self._display.get((label, key))
+        if name is None and (label, key) in self.names:
+            counts = self.names[(label, key)]
+            name = min(counts, key=lambda n: (-counts[n], -len(n), n))
+        return name
+
     def target(self, label: str, key: str) -> str | None:
-        """The key that `key` is a defined form of, when every defining paper agrees."""
-        defs = self.definitions.get((label, key))
-        if not defs or len(defs) != 1:
-            return None
-        (target,) = defs
-        return target if target != key else None
+        """The canonical key of `key`'s cluster, when it differs from `key`."""
+        if self._canonical is None:
+            self._canonical = self._clusters()
+        target = self._canonical.get((label, key))
+        return target if target is not None and target != key else None
+
+    def learned_forms(self) -> dict[tuple[str, str], set[str]]:
+        """Multi-word defined forms by the key they resolve to; forms defined ambiguously are left out."""
+        out: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for (label, key), forms in self.long_forms.items():
+            target = self.target(label, key) or key
+            for form in forms:
+                defs = self.definitions.get((label, normalize_key(form)))
+                if defs is None or len(defs) == 1:
+                    out[(label, target)].add(form)
+        return dict(out)
 
     def ambiguous(self) -> dict[tuple[str, str], dict[str, list[str]]]:
         """Forms that papers define as different things (left unmerged)."""
@@ -137,18 +209,11 @@ class Resolver:
             return forced
         if (label, key) in self.overrides.splits:
             return key, None
-        seen = {key}
         target = self.index.target(label, key)
-        while target is not None and target not in seen:
-            if self._forbidden(label, key, target):
-                break
-            seen.add(target)
-            key = target
-            forced = self.overrides.merges.get((label, key))
-            if forced is not None:
-                return forced
-            target = self.index.target(label, key)
-        return key, None
+        if target is None or self._forbidden(label, key, target):
+            return key, None
+        forced = self.overrides.merges.get((label, target))
+        return forced if forced is not None else (target, None)
 
     def _forbidden(self, label: str, a: str, b: str) -> bool:
         ga, gb = self.overrides.splits.get((label, a)), self.overrides.splits.get((label, b))
@@ -165,10 +230,11 @@ class Resolver:
             if new_key != ent.key:
                 renamed[(ent.label, ent.key)] = new_key
                 merged[(ent.label, new_key)].add(ent.key)
-            update = {"key": new_key}
-            if forced_name is not None:
-                update["name"] = forced_name
-                update["aliases"] = sorted({*ent.aliases, ent.name} - {forced_name})
+            update: dict = {"key": new_key}
+            name = forced_name or self.index.display_name(ent.label, new_key)
+            if name is not None and name != ent.name:
+                update["name"] = name
+                update["aliases"] = sorted({*ent.aliases, ent.name} - {name})
             new = ent.model_copy(update=update)
             same = entities.get((ent.label, new_key))
             if same is None:
@@ -178,7 +244,7 @@ class Resolver:
                 same.aliases = sorted(({*same.aliases, *new.aliases, new.name, new.text}) - {same.name})
                 same.confidence = max(same.confidence, new.confidence)
         if not renamed:
-            return extraction, {}
+            return extraction.model_copy(update={"entities": list(entities.values())}), {}
 
         def rk(label: str, key: str | None) -> str | None:
             return renamed.get((label, key), key) if key is not None else None

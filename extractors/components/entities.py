@@ -194,7 +194,8 @@ def resolve(doc: Doc, lexicon: Lexicon) -> tuple[list[Span], list[str], list[flo
         else:
             label = head or shape_label(short_text) or "METHOD"
             name = long_text
-        key = normalize_key(name if term is not None else short_text, acronym=term is None)
+        # the long form is the key: acronyms are reused for different things across papers
+        key = normalize_key(name)
         alias_key[normalize_key(long_text)] = (key, label, name)
         alias_key[normalize_key(short_text, acronym=True)] = (key, label, name)
         for rng, conf in (((ls, le), 0.85), ((ss, se), 0.85)):

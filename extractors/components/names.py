@@ -72,7 +72,7 @@ def word_spans(doc: Doc) -> list[tuple[int, int, str]]:
         s, e = i, j + 1
         while s < e and texts[s] in _EDGE_PUNCT:
             s += 1
-        while e > s and (texts[e - 1] in _EDGE_PUNCT or texts[e - 1] in ("'s", "’s")):
+        while e > s and (texts[e - 1] in _EDGE_PUNCT or texts[e - 1] in ("'s", "’s", "-")):
             if texts[e - 1] == ")" and "(" in "".join(texts[s:e]):
                 break
             e -= 1

@@ -1,0 +1,65 @@
+"""What each entity node was merged from: its surface forms, the papers that wrote them, and the
+keys cross-paper resolution folded into it (`kg aliases`)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from extractors.normalize import normalize_key
+
+ENTITY_LABELS = ("Method", "Dataset", "Metric", "Task")
+
+
+@dataclass
+class AliasEntry:
+    """One entity node's merge evidence."""
+
+    label: str
+    key: str
+    name: str
+    forms: dict[str, list[str]] = field(default_factory=dict)  # surface form -> example paper ids
+    merged_keys: list[str] = field(default_factory=list)
+    papers: int = 0
+
+    def to_dict(self) -> dict:
+        return {"label": self.label, "key": self.key, "name": self.name, "forms": self.forms,
+                "merged_keys": self.merged_keys, "papers": self.papers}
+
+
+def alias_entries(G: nx.MultiDiGraph, name: str | None = None, label: str | None = None,
+                  merged_only: bool = False) -> list[AliasEntry]:
+    """Merge evidence of entity nodes, most-mentioned first.
+
+    Parameters
+    ----------
+    name
+        Keep the entities whose key, name or any alias normalises like this (e.g. "ViT").
+    label
+        Keep one label: Method, Dataset, Metric or Task (case-insensitive; METHOD works too).
+    merged_only
+        Keep only nodes that carry more than one surface form or merged keys.
+    """
+    want = normalize_key(name) if name else None
+    wanted_label = label.capitalize() if label else None
+    out = []
+    for node, data in G.nodes(data=True):
+        node_label = data.get("label")
+        if node_label not in ENTITY_LABELS or (wanted_label and node_label != wanted_label):
+            continue
+        aliases = list(data.get("aliases") or [])
+        if want is not None and want not in {normalize_key(f) for f in [data.get("key", ""), data.get("name", ""), *aliases]}:
+            continue
+        forms: dict[str, list[str]] = defaultdict(list)
+        for item in data.get("alias_evidence") or []:
+            form, _, paper = item.rpartition(" @ ")
+            forms[form].append(paper)
+        merged = list(data.get("merged_keys") or [])
+        if merged_only and len(forms) < 2 and not merged:
+            continue
+        papers = len({u for u, _, d in G.in_edges(node, data=True) if G.nodes[u].get("label") == "Paper"})
+        out.append(AliasEntry(node_label, data.get("key", node), data.get("name", ""), dict(forms), merged, papers))
+    out.sort(key=lambda e: (-e.papers, e.label, e.name.lower()))
+    return out
