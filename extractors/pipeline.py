@@ -57,7 +57,7 @@ def build_nlp(model: str | None = None, terms_path: str | None = None) -> Langua
 def make_doc(nlp: Language, paper: Paper) -> Doc:
     """One Doc per paper: title and abstract joined on one line (newlines slow the tokenizer 9x)."""
     title, abstract = paper.title, paper.abstract
-    sep = " " if title[-1:] in ".?!" else ". "
+    sep = "" if not title else " " if title[-1] in ".?!" else ". "
     text = f"{title}{sep}{abstract}"
     doc = nlp.make_doc(text)
     doc.user_data[TEXT_KEY] = text

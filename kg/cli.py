@@ -313,7 +313,9 @@ def eval_cmd(
     pred: Annotated[Optional[Path], typer.Option(help="Extraction JSONL to score (default: extract --input now).")] = None,
     inputs: Annotated[Optional[list[Path]], typer.Option("--input", "-i", help="Papers to extract when --pred is not given "
                                                         "(default: the bundled sample).")] = None,
-    errors: Annotated[bool, typer.Option("--errors", help="List missed and spurious entities per paper.")] = False,
+    errors: Annotated[bool, typer.Option("--errors", help="List the most frequent missed and spurious entities per type.")] = False,
+    label: Annotated[Optional[str], typer.Option(help="With --errors: only this type (METHOD, DATASET, METRIC, TASK, RESULT).")] = None,
+    per_paper: Annotated[bool, typer.Option("--per-paper", help="With --errors: list them paper by paper instead.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Precision/recall/F1 per entity type against a gold file (document level)."""
@@ -334,11 +336,16 @@ def eval_cmd(
         sys.stdout.write(json.dumps(report.to_dict(), indent=1) + "\n")
         return
     out.print(ev.format_report(report))
-    if errors:
+    if errors and per_paper:
         for e in report.to_dict()["errors"]:
-            if e["missed"] or e["spurious"]:
+            if (e["missed"] or e["spurious"]) and (label is None or e["label"] == label.upper()):
                 out.print(f"{e['paper_id']} {e['label']}: missed {e['missed']} spurious {e['spurious']}",
                           highlight=False, soft_wrap=True)
+    elif errors:
+        try:
+            out.print(ev.format_errors(report, label=label))
+        except ValueError as exc:
+            raise fail(str(exc)) from None
 
 
 def _register_commands() -> None:
@@ -350,7 +357,7 @@ def _register_commands() -> None:
 
 
 #: modules under kg/commands/ that each register one or more commands
-COMMAND_MODULES: tuple[str, ...] = ("aliases",)
+COMMAND_MODULES: tuple[str, ...] = ("aliases", "eval_spans")
 _register_commands()
 
 
