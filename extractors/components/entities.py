@@ -78,7 +78,7 @@ def context_label(doc: Doc, start: int, end: int, lexicon: Lexicon) -> tuple[str
 def shape_label(text: str) -> str | None:
     """Type from the spelling alone: "NATS-Bench" is a benchmark, "nDCG@10" a metric."""
     low = text.lower()
-    if low.endswith("bench") or low.endswith("-bench"):
+    if low.endswith(("bench", "-task", "challenge", "corpus", "-qa")):
         return "DATASET"
     if "@" in text:
         return "METRIC"
@@ -207,13 +207,14 @@ def resolve(doc: Doc, lexicon: Lexicon) -> tuple[list[Span], list[str], list[flo
                 c = by_range[rng]
                 c.label, c.canonical = label, name
                 c.source, c.confidence = "acronym", max(c.confidence, conf)
-    spans, keys, confs, sources = [], [], [], []
     title_chars = doc._.kg_title_chars if Doc.has_extension("kg_title_chars") else 0
     title_span = doc.char_span(0, title_chars, alignment_mode="contract") if title_chars else None
     title_words = {t.lower_ for t in title_span} if title_span is not None else set()
+    typed: list[Typed] = []
     for c in _select(cands):
         text = doc[c.start : c.end].text
         label, conf = c.label, c.confidence
+        by_default = False
         if label is None:
             label, conf = context_label(doc, c.start, c.end, lexicon)
             if label is None:
@@ -223,13 +224,13 @@ def resolve(doc: Doc, lexicon: Lexicon) -> tuple[list[Span], list[str], list[flo
             if label is None:
                 label, conf = shape_label(text), 0.6
             if label is None:
-                label, conf = "METHOD", 0.55
+                label, conf, by_default = "METHOD", 0.55, True
             if label == "METRIC" and c.end < len(doc) and doc[c.end].lower_ == "score":
                 c.end += 1
                 text = doc[c.start : c.end].text
-        if (label == "DATASET" and c.source != "list0" and c.start < len(doc) and doc[c.start].idx < title_chars
-                and c.end < len(doc) and doc[c.end].text == ":" and not title_words & lexicon.cues["dataset_heads"]):
-            label = "METHOD"  # "AMD: Automatic Multi-step Distillation ...": the paper's own method
+        own = None if label in ("TASK", "METRIC") else _own_contribution(doc, c, title_chars, title_words, lexicon)
+        if own is not None and (c.source not in ("list0", "list1", "acronym") or label == own):
+            label, conf = own, 0.85
         if label == "DATASET":
             new_end = _extend_dataset(doc, c.end, lexicon)
             if new_end != c.end and not any(o.start < new_end and o.end > c.end for o in cands if o is not c and o.label):
@@ -241,11 +242,72 @@ def resolve(doc: Doc, lexicon: Lexicon) -> tuple[list[Span], list[str], list[flo
         else:
             name = c.canonical or text
             key = normalize_key(name)
-        spans.append(Span(doc, c.start, c.end, label=label, kb_id=name))
-        keys.append(key)
-        confs.append(round(conf, 3))
-        sources.append(c.source)
-    return spans, keys, confs, sources
+        typed.append(Typed(c.start, c.end, label, name, key, conf, c.source, by_default))
+    _propagate_in_lists(doc, typed)
+    _unify_labels(typed)
+    spans = [Span(doc, t.start, t.end, label=t.label, kb_id=t.name) for t in typed]
+    return spans, [t.key for t in typed], [round(t.confidence, 3) for t in typed], [t.source for t in typed]
+
+
+def _own_contribution(doc: Doc, c: Candidate, title_chars: int, title_words: set[str],
+                      lexicon: Lexicon) -> str | None:
+    """METHOD or DATASET for the paper's own named contribution, else None.
+
+    "AMD: Automatic Multi-step Distillation ..." (a title prefix) and "a model (named as
+    Bi-VAEGAN)" name what the paper proposes: a dataset when dataset words are near, else a method.
+    """
+    heads = lexicon.cues["dataset_heads"]
+    if c.start < len(doc) and doc[c.start].idx < title_chars and c.end < len(doc) and doc[c.end].text == ":":
+        return "DATASET" if title_words & heads else "METHOD"
+    before = [t.lower_ for t in doc[max(0, c.start - 3) : c.start]]
+    if any(w in lexicon.cues["naming_words"] for w in before):
+        window = {t.lower_ for t in doc[max(0, c.start - 8) : c.start]}
+        return "DATASET" if window & heads else "METHOD"
+    return None
+
+
+@dataclass
+class Typed:
+    """A selected, typed candidate before it becomes a Span."""
+
+    start: int
+    end: int
+    label: str
+    name: str
+    key: str
+    confidence: float
+    source: str
+    by_default: bool = False
+
+
+_COORDINATION = {",", "and", "or", "&", "(", ")", ", and", "as", "well"}
+
+
+def _propagate_in_lists(doc: Doc, typed: list[Typed]) -> None:
+    """A name typed only by default is a dataset when it sits in a list with a known dataset:
+    "CIFAR-10, ModelNet10, and Imagenet32x32". (Lists of methods and tasks mix types too often.)"""
+    trusted = [t for t in typed if t.label == "DATASET" and not t.by_default
+               and (t.source.startswith("list") or t.source == "acronym")]
+    if not trusted:
+        return
+    for t in typed:
+        if not t.by_default:
+            continue
+        for other in trusted:
+            lo, hi = (other.end, t.start) if other.end <= t.start else (t.end, other.start)
+            if hi - lo <= 3 and hi >= lo and all(tok.lower_ in _COORDINATION for tok in doc[lo:hi]) and hi > lo:
+                t.label, t.confidence, t.by_default = other.label, 0.65, False
+                break
+
+
+def _unify_labels(typed: list[Typed]) -> None:
+    """One type per thing in a paper: mentions of one key take the label of the surest mention."""
+    best: dict[str, Typed] = {}
+    for t in typed:
+        if t.key not in best or t.confidence > best[t.key].confidence:
+            best[t.key] = t
+    for t in typed:
+        t.label = best[t.key].label
 
 
 class EntityResolver:
