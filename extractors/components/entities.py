@@ -258,12 +258,35 @@ def _own_contribution(doc: Doc, c: Candidate, title_chars: int, title_words: set
     """
     heads = lexicon.cues["dataset_heads"]
     if c.start < len(doc) and doc[c.start].idx < title_chars and c.end < len(doc) and doc[c.end].text == ":":
-        return "DATASET" if title_words & heads else "METHOD"
+        return "DATASET" if _data_words(title_words, heads) or _described_as_data(doc, c, heads) else "METHOD"
     before = [t.lower_ for t in doc[max(0, c.start - 3) : c.start]]
     if any(w in lexicon.cues["naming_words"] for w in before):
         window = {t.lower_ for t in doc[max(0, c.start - 8) : c.start]}
         return "DATASET" if window & heads else "METHOD"
     return None
+
+
+def _data_words(words: set[str], heads: frozenset[str]) -> bool:
+    """Words such as "benchmark", "Benchmarking", "datasets" among `words`."""
+    return any(w.startswith(h) for w in words for h in heads if len(h) >= 5)
+
+
+_DATA_NOUNS = frozenset({"benchmark", "dataset", "corpus", "treebank", "collection"})
+
+
+def _described_as_data(doc: Doc, c: Candidate, heads: frozenset[str]) -> bool:
+    """The text calls this name a dataset or benchmark: "NevIR, a benchmark for ...", "the X dataset"."""
+    size = c.end - c.start
+    n = len(doc)
+    for i in range(c.end, n - size + 1):
+        if doc[i].text != doc[c.start].text or doc[i : i + size].text != doc[c.start : c.end].text:
+            continue
+        after = [t.lower_ for t in doc[i + size : min(n, i + size + 5)]]
+        if after[:1] and _data_words(set(after[:1]), _DATA_NOUNS):
+            return True
+        if after[:1] == [","] and _data_words(set(after[1:5]), _DATA_NOUNS):
+            return True
+    return False
 
 
 @dataclass

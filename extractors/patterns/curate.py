@@ -41,7 +41,7 @@ GENERIC = {
              "reinforcement learning", "knowledge distillation", "neural architecture search",
              "language modelling", "deep learning", "machine learning", "computer vision",
              "natural language processing", "artificial intelligence", "clustering", "regression",
-             "denoising", "feature selection"},
+             "denoising", "feature selection", "benchmarking", "negation"},
 }
 PAREN = re.compile(r"^(?P<long>[^()]+?)\s*\((?P<short>[^()]+)\)$")
 TRANSLATION_PAIR = re.compile(r"^Translation [a-z_A-Z]+-[a-z_A-Z]+$")

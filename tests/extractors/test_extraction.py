@@ -150,3 +150,14 @@ def test_extraction_title_prefix_name_is_one_method_everywhere(nlp):
     labels = {e.label for e in ex.entities if e.name == "NIRVANA"}
     assert labels == {"METHOD"}
     assert entity(ex, "METHOD", "NIRVANA").role == "proposed"
+
+
+@pytest.mark.parametrize(
+    "title,abstract",
+    [("BiBench: Benchmarking and Analyzing Network Binarization", "We present BiBench for network binarization."),
+     ("NevIR: Negation in Neural Information Retrieval", "We construct NevIR, a benchmark that asks IR models to rank.")],
+)
+def test_extraction_title_prefix_benchmark_is_a_dataset(nlp, title, abstract):
+    ex = run(nlp, title, abstract)
+    name = title.split(":")[0]
+    assert entity(ex, "DATASET", name) is not None and entity(ex, "METHOD", name) is None
