@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from spacy.tokens import Doc
 
+from extractors.calibration import calibrated_confidence, entity_evidence
 from extractors.components.entities import SPAN_KEY
 from extractors.components.sentences import SentenceIndex, doc_text
 from schema import Entity, Extraction, Mention, Relation, ResultRecord
@@ -90,9 +91,9 @@ def doc_to_extraction(doc: Doc, paper_id: str, title: str, efficiency: frozenset
         if span.text != ent.name and span.text not in ent.aliases:
             ent.aliases.append(span.text)
         span_entity[i] = ent
-    for ent in entities.values():
-        if len(ent.mentions) > 1:
-            ent.confidence = min(0.99, round(ent.confidence + 0.05, 3))
+    sources = entity_evidence(doc)  # ent.confidence is still the best span's raw score here
+    for k, ent in entities.items():
+        ent.confidence = calibrated_confidence(ent, sources.get(k, (0.0, "unknown"))[1], ent.confidence)
     results = []
     full = doc_text(doc)
     for start, end, value, unit, mi, di, pi in doc._.kg_results:

@@ -16,6 +16,7 @@ from typing import IO
 from spacy.language import Language
 
 from extractors import build_nlp, extract
+from extractors.calibration import drop_below
 from kg.backends.base import GraphBackend, WriteStats
 from kg.builder import build_batch
 from kg.ingest import ReadSummary, read_papers
@@ -65,11 +66,17 @@ def _chunks(papers: Iterable[Paper], size: int) -> Iterator[list[Paper]]:
 
 
 def extract_pairs(
-    papers: Iterable[Paper], nlp: Language, progress: Callable[[int], None] | None = None
+    papers: Iterable[Paper], nlp: Language, progress: Callable[[int], None] | None = None,
+    min_confidence: float = 0.0,
 ) -> Iterator[tuple[Paper, Extraction]]:
-    """(paper, extraction) pairs in input order, calling `progress(n)` after each chunk."""
+    """(paper, extraction) pairs in input order, calling `progress(n)` after each chunk.
+
+    Entities with a confidence below `min_confidence` are dropped with the results and
+    relations that need them (`extractors.calibration.drop_below`).
+    """
     for chunk in _chunks(papers, CHUNK):
-        yield from zip(chunk, extract(chunk, nlp=nlp))
+        for paper, extraction in zip(chunk, extract(chunk, nlp=nlp)):
+            yield paper, drop_below(extraction, min_confidence)
         if progress is not None:
             progress(len(chunk))
 
@@ -77,12 +84,16 @@ def extract_pairs(
 def extract_files(
     inputs: Iterable[str | Path], out: IO[str], fmt: str | None = None, nlp: Language | None = None,
     on_issue: Callable[[ReadIssue], None] | None = None, progress: Callable[[int], None] | None = None,
+    min_confidence: float = 0.0,
 ) -> RunReport:
-    """Write one extraction-contract JSON object per paper to `out`."""
+    """Write one extraction-contract JSON object per paper to `out`.
+
+    Entities with a (calibrated) confidence below `min_confidence` are left out.
+    """
     report = RunReport()
     nlp = nlp or build_nlp()
     papers = read_papers(inputs, fmt=fmt, summary=report.summary, on_issue=on_issue)
-    for _, extraction in extract_pairs(papers, nlp, progress):
+    for _, extraction in extract_pairs(papers, nlp, progress, min_confidence):
         out.write(json.dumps(extraction.model_dump(exclude={"sentences"}), ensure_ascii=False) + "\n")
         report.extracted += 1
     return report
@@ -91,21 +102,23 @@ def extract_files(
 def build_graph(
     inputs: Iterable[str | Path], backend: GraphBackend, fmt: str | None = None, nlp: Language | None = None,
     on_issue: Callable[[ReadIssue], None] | None = None, progress: Callable[[int], None] | None = None,
-    overrides: Overrides | None = None,
+    overrides: Overrides | None = None, min_confidence: float = 0.0,
 ) -> RunReport:
     """Extract every paper, resolve entities across papers, and upsert into `backend`.
 
     Two passes: extraction streams to a temporary spill file while the `AliasIndex` learns which
     forms name which entity across the whole run; then the spill is read back, keys are resolved
     (with the user's `overrides`), and chunks of papers are upserted. Memory stays bounded by the
-    index (one entry per distinct defined form), not by the number of papers.
+    index (one entry per distinct defined form), not by the number of papers. Entities with a
+    (calibrated) confidence below `min_confidence` are dropped right after extraction, so they
+    do not teach the index, and again after learned forms are added, so none reaches the graph.
     """
     report = RunReport()
     nlp = nlp or build_nlp()
     papers = read_papers(inputs, fmt=fmt, summary=report.summary, on_issue=on_issue)
     index = AliasIndex()
     with tempfile.TemporaryFile("w+", encoding="utf-8") as spill:
-        for paper, extraction in extract_pairs(papers, nlp, progress):
+        for paper, extraction in extract_pairs(papers, nlp, progress, min_confidence):
             index.add(extraction)
             spill.write(json.dumps([paper.model_dump(mode="json"), extraction.model_dump(mode="json")]) + "\n")
         spill.seek(0)
@@ -117,7 +130,8 @@ def build_graph(
             raw_paper, raw_extraction = json.loads(line)
             paper = Paper.model_validate(raw_paper)
             resolved, merged = resolver.apply(Extraction.model_validate(raw_extraction))
-            pending.append((paper, learned.add_mentions(paper, resolved), merged))
+            found = drop_below(learned.add_mentions(paper, resolved), min_confidence)  # learned ones too
+            pending.append((paper, found, merged))
             if len(pending) >= CHUNK:
                 report.stats = report.stats + backend.upsert(build_batch(pending))
                 report.extracted += len(pending)
