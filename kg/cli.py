@@ -143,6 +143,9 @@ def build(
     append: Annotated[bool, typer.Option(help="Add to an existing graph file instead of starting fresh.")] = False,
     overrides: Annotated[Optional[Path], typer.Option(help="TOML file forcing or forbidding entity merges "
                                                       "(default: ./kg-overrides.toml when it exists).")] = None,
+    min_confidence: Annotated[float, typer.Option("--min-confidence", min=0.0, max=1.0,
+        help="Leave out entities whose calibrated confidence is below this (0-1), with the results and "
+             "relations that need them.")] = 0.0,
 ) -> None:
     """Extract entities from papers and load them into a graph, then print a summary."""
     from kg.backends import BackendError, get_backend
@@ -162,7 +165,7 @@ def build(
         raise fail(str(exc)) from None
     nlp = _load_nlp(model)
     report = _run_with_progress("building", build_graph, inputs=_inputs(inputs), backend=store, fmt=fmt, nlp=nlp,
-                                overrides=rules)
+                                overrides=rules, min_confidence=min_confidence)
     counts = store.counts()
     if report.summary.read:
         store.save(out_path)
@@ -181,18 +184,23 @@ def extract_cmd(
     output: Annotated[Path, typer.Option("--output", "-o", help="Extraction JSONL to write ('-' for stdout).")] = Path("extractions.jsonl"),
     fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="Input format for all files.")] = None,
     model: Annotated[Optional[str], typer.Option(help="An installed spaCy model to build on.")] = None,
+    min_confidence: Annotated[float, typer.Option("--min-confidence", min=0.0, max=1.0,
+        help="Leave out entities whose calibrated confidence is below this (0-1), with the results and "
+             "relations that need them.")] = 0.0,
 ) -> None:
     """Write one JSON object per paper: entities, roles, mentions and reported results."""
     nlp = _load_nlp(model)
     if str(output) == "-":
-        report = _run_with_progress("extracting", extract_files, inputs=_inputs(inputs), out=sys.stdout, fmt=fmt, nlp=nlp)
+        report = _run_with_progress("extracting", extract_files, inputs=_inputs(inputs), out=sys.stdout, fmt=fmt, nlp=nlp,
+                                    min_confidence=min_confidence)
     else:
         try:
             fh = output.open("w", encoding="utf-8")
         except OSError as exc:
             raise fail(f"{output}: cannot write ({exc.strerror})") from None
         with fh:
-            report = _run_with_progress("extracting", extract_files, inputs=_inputs(inputs), out=fh, fmt=fmt, nlp=nlp)
+            report = _run_with_progress("extracting", extract_files, inputs=_inputs(inputs), out=fh, fmt=fmt, nlp=nlp,
+                                        min_confidence=min_confidence)
         err.print(f"{report.extracted} extraction(s) written to {output}")
     err.print(str(report.summary), highlight=False)
     raise typer.Exit(code=report.exit_code)
@@ -357,7 +365,7 @@ def _register_commands() -> None:
 
 
 #: modules under kg/commands/ that each register one or more commands
-COMMAND_MODULES: tuple[str, ...] = ("aliases", "eval_spans")
+COMMAND_MODULES: tuple[str, ...] = ("aliases", "eval_spans", "calibration")
 _register_commands()
 
 
