@@ -1,46 +1,452 @@
 """`kg_results`: reported numbers ("82.5% top-1 accuracy on ImageNet") tied to metric, dataset, method.
 
-The number/unit parser is one named regex (NUMBER_RE). A number becomes a result only when a
-metric mention is close to it in the same sentence; dataset and method come from the same
-sentence, else the paper's proposed method. Stored as plain tuples in `Doc._.kg_results`:
-(start_char, end_char, value, unit, metric_idx, dataset_idx, method_idx), indices into
-`doc.spans["kg"]` (-1 when absent).
+Numbers are found with one regex over the abstract (NUMBER_RE: sign, "~", "x1500", value, unit,
+a range "1.05x-1.28x" as one value), then tied to a METRIC mention of the same sentence the
+way abstracts write results, tried in this order:
+
+1. a metric after the number, across result words ("71.2% top-1 accuracy", "by 2.1 BLEU",
+   "28% reduction in FLOPs"); lists pair in order ("4.80x and 3.44x for latency and model size");
+2. a metric before it ("F1 score of 0.82", "improves F1 by 1.9 points", "accuracy (87.8%)",
+   "an rFID of 0.38 (versus 0.87 for SD-VAE)");
+3. an earlier result of the same or the previous sentence with the same unit, for enumerations
+   ("87.5% top-1 accuracy on ILSVRC-2012, 99.4% on CIFAR-10, and 76.3% on VTAB") and
+   "a score of 35.6".
+
+A number followed by another noun ("1.3M parameters", "35% fewer parameters", "2.5x faster
+speed") measures that noun, not a metric further away, so it is dropped; bare integers and sizes
+(7B, 1.3M) need the metric right next to them; numbers in the title are left out (the abstract
+states them with their context). Numbers joined by "and", ",", "/" or "from ... to" share a
+metric or pair with a metric list; "A to B" and "between A and B" are one range (first value).
+
+Dataset: "on/in/for D" right after the number, else a dataset next to the metric phrase, else
+the nearest in the sentence. Method: "0.87 for SD-VAE", else the paper's own method in the
+sentence, else the last method before the number that is neither a baseline nor a part, else
+the paper's own method (see `_method`). Stored as plain tuples in
+`Doc._.kg_results`: (start_char, end_char, value, unit, metric_idx, dataset_idx, method_idx),
+indices into `doc.spans["kg"]` (-1 when absent).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, SpanGroup
 
 from extractors.components.entities import SPAN_KEY
 from extractors.components.sentences import SentenceIndex, doc_text
+from extractors.lexicon import load_lexicon
 
 if not Doc.has_extension("kg_results"):
     Doc.set_extension("kg_results", default=())
 
-NUMBER_RE = re.compile(
-    r"(?<![\w.@/-])(?P<sign>[+-]|\u2212)?(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)\s?"
-    r"(?P<unit>%|\u00d7|x(?![a-zA-Z])|pp\b|points?\b|dB\b|bpp\b|BLEU\b)?"
+_NOT_DIMENSION = r"(?![a-zA-Z]|\s?\d)"  # "4x", not "3 x 3" or "2048times 2048"
+_UNIT = (
+    rf"\\?%|\u00d7{_NOT_DIMENSION}|[xX]{_NOT_DIMENSION}|times{_NOT_DIMENSION}|-?fold\b|pp\b|points?\b"
+    r"|pts\b|dB\b|bpp\b|ms\b|[kMG]bps\b|[KMGT]i?B\b|seconds?\b|hours?\b|minutes\b"
 )
-MAX_DISTANCE = 6  # tokens between a number and its metric
+NUMBER_RE = re.compile(
+    r"(?<![\w.@^*\-])"
+    r"(?:(?P<approx>[~\u223c\u2248])\s?)?(?P<sign>[+\-\u2212])?(?P<xpre>[x\u00d7](?=\d))?"
+    r"(?P<num>\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)"
+    rf"(?:(?P<size>[kKMBGT])(?![A-Za-z\d])|\s?(?P<unit>{_UNIT}))?"
+    rf"(?P<range>\s?[-\u2013~\u223c]\s?\d+(?:\.\d+)?(?:\s?(?:{_UNIT}))?)?"
+)
+UNIT_NAMES = {"\\%": "%", "\u00d7": "x", "X": "x", "times": "x", "fold": "x", "-fold": "x", "pp": "points",
+              "point": "points", "pts": "points", "second": "s", "seconds": "s", "hour": "h", "hours": "h",
+              "minutes": "min", "k": "K"}
+SIZE_UNITS = frozenset("KMBGT")
+MAX_DISTANCE = 5  # tokens (an entity counts as one) between a metric and a number after it
+MAX_BY_DISTANCE = 12  # "improves the throughput of GPT-style models by 1.05x"
+AFTER_WINDOW = 5  # tokens searched after a number for its metric
+
+#: words between a number and the metric it measures ("2.1% absolute improvement in F1")
+RESULT_WORDS = frozenset(
+    "absolute relative average avg mean overall improvement improvements gain gains increase increases "
+    "reduction reductions decrease drop boost saving savings higher lower better worse more less lift "
+    "margin speedup speedups".split()
+)
+#: comparatives that name their own dimension ("4x smaller", "40% faster"): no metric further away
+DIMENSION_WORDS = frozenset("smaller larger bigger faster slower fewer cheaper lighter shorter longer".split())
+#: links from a number to a later metric ("for latency", "in terms of PSNR")
+AFTER_LINKS = frozenset("in on of for terms the a an (".split())
+#: non-nouns after a number: they end the search without saying the number measures something else
+FUNCTION_WORDS = frozenset(
+    "and or but nor with without while whereas when which that than over compared versus vs against as at "
+    "to from by per across among under above below behind ahead beyond after before during through within "
+    "via respectively also still only even just both all each its their our this these those it they we "
+    "is are was were be being been has have had can could may might will would should up down out off "
+    "about around approximately nearly almost roughly so thus hence then there here whose where who not no "
+    "on in of for the a an into onto upon despite like unlike same comparable similar".split()
+)
+#: what may sit between a metric and a bare integer or size ("R1 score of 41", "FLOPs: 4.1G")
+TIGHT_GAP = frozenset("of score scores = : is was are were value values a an reaches reached achieves achieved "
+                      "to up by".split())
+#: words before a baseline method ("surpassing DeiT by 0.3%"), besides the lexicon's compare cues
+COMPARE_WORDS = frozenset("surpassing surpasses outperforming outperforms than over versus vs vs. against rivals "
+                          "rivaling comparable".split())
+#: words that open a new clause after a comma (", and Y gets 81.8%")
+CLAUSE_WORDS = frozenset("and but while whereas which".split())
+#: words before a method that is a part of the one reporting ("with ResNet-50", "using BERT")
+PART_WORDS = frozenset("with using via from on of".split())
+GROUP_SEP = re.compile(r"\s*(?:,\s*(?:and|or)?|and|or|/|to|vs\.?|versus)\s*", re.IGNORECASE)
 
 
-def parse_number(text: str) -> tuple[float, str | None] | None:
-    """Value and unit of a reported number: "+1.9 points" -> (1.9, "points"), "92.9%" -> (92.9, "%")."""
-    m = NUMBER_RE.search(text)
-    if m is None:
-        return None
+@dataclass
+class Number:
+    """One reported-number candidate: char span, value, unit and token span."""
+
+    start: int
+    end: int
+    value: float
+    unit: str | None
+    integer: bool  # no decimals and no unit: a count or a year more often than a score
+    t0: int = 0
+    t1: int = 0
+
+    @property
+    def strict(self) -> bool:
+        """Counts and sizes ("12 layers", "7B") are results only right next to their metric."""
+        return self.integer or self.unit in SIZE_UNITS
+
+
+def _unit_name(unit: str | None) -> str | None:
+    """One spelling per unit: "times", "X" and "\u00d7" are "x"; "pp" and "point" are "points"."""
+    return None if unit is None else UNIT_NAMES.get(unit, unit)
+
+
+def _match_number(m: re.Match[str]) -> tuple[float, str | None]:
     value = float(m["num"].replace(",", ""))
     if m["sign"] in ("-", "\u2212"):
         value = -value
-    unit = m["unit"]
-    if unit in ("\u00d7", "x"):
-        unit = "x"
-    elif unit in ("point", "points", "pp"):
-        unit = "points"
-    return value, unit
+    unit = "x" if m["xpre"] else m["size"] or m["unit"]
+    return value, _unit_name(unit)
+
+
+def parse_number(text: str) -> tuple[float, str | None] | None:
+    """Value and unit of a reported number.
+
+    Examples
+    --------
+    >>> parse_number("+1.9 points"), parse_number("92.9%"), parse_number("56.3 times")
+    ((1.9, 'points'), (92.9, '%'), (56.3, 'x'))
+    >>> parse_number("up to x1500"), parse_number("1.3M"), parse_number("1.05x-1.28x")
+    ((1500.0, 'x'), (1.3, 'M'), (1.05, 'x'))
+    """
+    m = NUMBER_RE.search(text)
+    return None if m is None else _match_number(m)
+
+
+def _numbers(doc: Doc, text: str, first: int) -> list[Number]:
+    """The reported-number candidates of `text` from char `first` on."""
+    out = []
+    for m in NUMBER_RE.finditer(text, first):
+        start, end = m.start(), m.end()
+        if start > 0 and text[start - 1] == "/" and (start < 2 or text[start - 2] not in "0123456789%"):
+            continue  # "ViT-B/16", not "0.3%/1.1%"
+        if not (m["unit"] or m["size"] or m["xpre"]) and re.match(r"-?[A-Za-z]", text[end:end + 2]):
+            continue  # "3D", "4-bit", "2nd"
+        value, unit = _match_number(m)
+        integer = unit is None and "." not in m["num"]
+        if integer and 1900 <= value <= 2099:
+            continue  # a year
+        span = doc.char_span(start, end, alignment_mode="expand")
+        if span is not None:
+            out.append(Number(start, end, value, unit, integer, span.start, span.end))
+    return out
+
+
+def _groups(numbers: list[Number], text: str, sents: SentenceIndex) -> list[tuple[list[Number], bool]]:
+    """Numbers joined by "and", ",", "/" or "to" in one sentence, each with whether it is a range."""
+    groups: list[tuple[list[Number], bool]] = []
+    for n in numbers:
+        if groups:
+            members, _ = groups[-1]
+            prev = members[-1]
+            sep = GROUP_SEP.fullmatch(text[prev.end:n.start])
+            if sep and (prev.unit == n.unit or prev.unit is None) and sents.index(prev.t0) == sents.index(n.t0):
+                for m in members:  # "3.9 and 3.4 points": the unit is written once
+                    if m.unit is None and n.unit is not None:
+                        m.unit, m.integer = n.unit, False
+                members.append(n)
+                lead = text[max(0, members[0].start - 8):members[0].start].lower().split()[-1:]
+                word = sep.group().strip().lower()
+                ranged = len(members) == 2 and (
+                    (word == "to" and lead != ["from"]) or (word == "and" and lead == ["between"]))
+                groups[-1] = (members, ranged)
+                continue
+        groups.append(([n], False))
+    return groups
+
+
+class _Context:
+    """Token-level views of one Doc's entities and numbers."""
+
+    def __init__(self, doc: Doc, group: SpanGroup) -> None:
+        self.doc = doc
+        self.group = group
+        self.label_at: dict[int, int] = {}
+        self.metric_start: dict[int, int] = {}
+        self.metric_end: dict[int, int] = {}
+        for i, s in enumerate(group):
+            for t in range(s.start, s.end):
+                self.label_at.setdefault(t, i)
+            if s.label_ == "METRIC":
+                self.metric_start.setdefault(s.start, i)
+                self.metric_end.setdefault(s.end - 1, i)
+        self.number_tokens: dict[int, int] = {}  # token -> index of the number on it
+        self.title_end: int = doc.user_data.get("kg_abstract_start", 0)
+
+    def label(self, t: int) -> str | None:
+        i = self.label_at.get(t)
+        return None if i is None else self.group[i].label_
+
+    def is_noun(self, t: int) -> bool:
+        """A word that names what a number before it measures ("parameters", "speed")."""
+        tok = self.doc[t]
+        word = tok.lower_
+        return (tok.is_alpha and t not in self.label_at and word not in FUNCTION_WORDS
+                and word not in RESULT_WORDS and not word.endswith(("ing", "ed", "ly")))
+
+    def open_paren(self, t0: int, floor: int) -> int | None:
+        """Token index of the unclosed "(" holding token t0, if any (within the sentence)."""
+        depth = 0
+        for i in range(t0 - 1, floor - 1, -1):
+            text = self.doc[i].text
+            if text == ")":
+                depth += 1
+            elif text == "(":
+                if depth == 0:
+                    return i
+                depth -= 1
+        return None
+
+    def metrics_after(self, t1: int, limit: int, own: set[int]) -> tuple[list[int | None], bool, bool]:
+        """Metric (list) after a number: (items, blocked, adjacent); items empty if none.
+
+        `blocked`: the number is followed by another noun it measures; `adjacent`: only result
+        words sit between number and metric.
+        """
+        i, steps, adjacent, dimension = t1, 0, True, False
+        while i < limit and steps < AFTER_WINDOW:
+            if i in self.metric_start:
+                return self._metric_list(i, limit), False, adjacent
+            k = self.number_tokens.get(i)
+            if k is not None and k not in own:
+                return [], dimension, False
+            if self.label(i) == "DATASET":
+                i = self.group[self.label_at[i]].end
+                steps, adjacent = steps + 1, False
+                continue
+            word = self.doc[i].lower_
+            if word in RESULT_WORDS or word in DIMENSION_WORDS:
+                dimension = dimension or word in DIMENSION_WORDS
+                i, steps = i + 1, steps + 1
+                continue
+            if word in AFTER_LINKS:
+                i, steps, adjacent = i + 1, steps + 1, False
+                continue
+            if self.is_noun(i):
+                # "81.7% validation accuracy": a modifier or two, then the metric
+                for j in (i + 1, i + 2):
+                    if j in self.metric_start and j < limit:
+                        return self._metric_list(j, limit), False, False
+                    if j >= limit or not self.is_noun(j):
+                        break
+                if len(own) > 1 and not adjacent:
+                    items = self._metric_list(i, limit)  # "... in power consumption and model size"
+                    if len(items) == len(own) and any(m is not None for m in items):
+                        return items, False, False
+                return [], adjacent or dimension, False
+            return [], dimension, False
+        return [], dimension, False
+
+    def _metric_list(self, t: int, limit: int) -> list[int | None]:
+        """"FLOPs and model size": the item at token t and those coordinated with it, as metric
+        indices (None for an item that is not a metric)."""
+        doc, items, j = self.doc, [], t
+        while j < limit:
+            if j in self.metric_start:
+                items.append(self.metric_start[j])
+                j = self.group[self.metric_start[j]].end
+            else:
+                k = j
+                while k < limit and k - j < 3 and self.is_noun(k):
+                    k += 1
+                if k == j:
+                    break
+                items.append(None)
+                j = k
+            if j >= limit:
+                break
+            word = doc[j].lower_
+            if word == "," and j + 1 < limit and doc[j + 1].lower_ in ("and", "or"):
+                j += 2
+            elif word in ("and", "or", ",", "/"):
+                j += 1
+            else:
+                break
+        return items
+
+    def metrics_before(self, t0: int, floor: int, size: int) -> tuple[list[int], int, bool]:
+        """Metric (list) before a number: (items, gap tokens, tight gap); items empty if none."""
+        doc, i, steps, tight = self.doc, t0 - 1, 0, True
+        while i >= floor and steps < MAX_BY_DISTANCE:
+            if i in self.metric_end:
+                m = self.metric_end[i]
+                if steps <= MAX_DISTANCE or self._by_object(m, t0):
+                    return self._metric_list_before(m, size), steps, tight
+                return [], steps, False
+            if i in self.number_tokens or doc[i].text in (";", "(") or doc[i].lower_ in ("while", "whereas"):
+                return [], steps, False
+            if doc[i].text == "," and i + 1 < t0 and doc[i + 1].lower_ in CLAUSE_WORDS:
+                return [], steps, False  # "X gets 76.1% accuracy, and Y gets 81.8%": a new clause
+            if doc[i].text == ")":
+                opened = self.open_paren(i, floor)
+                inner = self.metric_start.get(opened + 1) if opened is not None else None
+                if inner is not None and self.group[inner].end == i:
+                    return [inner], steps, tight  # "mean average precision (mAP) of 45.2"
+                return [], steps, False
+            j = self.label_at.get(i)
+            if j is not None:
+                i = self.group[j].start - 1
+            else:
+                tight = tight and doc[i].lower_ in TIGHT_GAP
+                i -= 1
+            steps += 1
+        return [], steps, False
+
+    def _by_object(self, m: int, t0: int) -> bool:
+        """ "<metric> of <its object> by N": the improvement of a metric, further away."""
+        doc, end = self.doc, self.group[m].end
+        before = [doc[k].lower_ for k in range(max(end, t0 - 3), t0)]
+        return end < len(doc) and doc[end].lower_ == "of" and "by" in before
+
+    def _metric_list_before(self, last: int, size: int) -> list[int]:
+        """ "F1 and accuracy of 80.1 and 90.2": metrics coordinated before, paired when sizes agree."""
+        items, start = [last], self.group[last].start
+        while len(items) < size and start >= 2 and self.doc[start - 1].lower_ in ("and", ",", "/"):
+            prev = self.metric_end.get(start - 2)
+            if prev is None:
+                break
+            items.insert(0, prev)
+            start = self.group[prev].start
+        return items if len(items) == size else [last]
+
+    def dataset_after(self, t1: int, limit: int) -> int:
+        """The dataset a number is stated for ("76.3% on the 19 task VTAB"), or -1."""
+        if t1 >= limit or self.doc[t1].lower_ not in ("on", "in", "for", "over"):
+            return -1
+        for t in range(t1 + 1, min(limit, t1 + 5)):
+            if self.label(t) == "DATASET":
+                return self.label_at[t]
+            if self.doc[t].is_punct or t in self.label_at:
+                return -1
+        return -1
+
+    def score_cue(self, t0: int, floor: int) -> bool:
+        """ "a score of 35.6": a number the sentence calls a score (not "a GenEval score of")."""
+        if t0 - 3 < floor:
+            return False
+        words = [self.doc[k].lower_ for k in range(t0 - 2, t0)]
+        named = self.doc[t0 - 3]
+        return (words[0] in ("score", "scores") and words[1] in ("of", "is", ":")
+                and t0 - 3 not in self.label_at and named.text.islower())
+
+
+def _distance(span_start: int, span_end: int, t0: int, t1: int) -> int:
+    """Tokens between a span and the token range [t0, t1) (0 when they overlap or touch)."""
+    if span_start >= t1:
+        return span_start - t1
+    if span_end <= t0:
+        return t0 - span_end
+    return 0
+
+
+def _dataset(ctx: _Context, in_sent: list[int], n: Number, metric: int, limit: int) -> int:
+    """Dataset of a result: stated after the number, next to the metric phrase, else nearest."""
+    group = ctx.group
+    m = group[metric]
+    stated = ctx.dataset_after(max(n.t1, m.end), limit)  # "71.2% top-1 accuracy on ImageNet"
+    if stated < 0 and m.end > n.t1:
+        stated = ctx.dataset_after(n.t1, limit)  # "82.5% on ImageNet in accuracy"
+    if stated >= 0:
+        return stated
+    datasets = [i for i in in_sent if group[i].label_ == "DATASET"]
+    if not datasets:
+        return -1
+    lo, hi = min(n.t0, m.start), max(n.t1, m.end)
+
+    def rank(i: int) -> tuple[int, int, bool]:
+        s = group[i]
+        return (_distance(s.start, s.end, lo, hi), _distance(s.start, s.end, n.t0, n.t1), s.start < n.t0)
+
+    return min(datasets, key=rank)
+
+
+def _method(ctx: _Context, in_sent: list[int], n: Number, bounds: tuple[int, int], roles: list[str],
+            keys: list[str], proposed: list[int], compare: frozenset[str]) -> int:
+    """Method of a result: "0.87 for SD-VAE"; else the paper's own method (its title's) in the
+    sentence; else the last method before the number, after "our"/"we", that is neither a baseline
+    ("surpassing DeiT by 0.3%") nor a part ("with ResNet-50", "(e.g., WIRE)"); else the paper's own."""
+    group, doc = ctx.group, ctx.doc
+    first, limit = bounds
+    if n.t1 < limit and doc[n.t1].lower_ in ("for", "by"):
+        for t in range(n.t1 + 1, min(limit, n.t1 + 3)):
+            if ctx.label(t) == "METHOD":
+                return ctx.label_at[t]
+    methods = [i for i in in_sent if group[i].label_ == "METHOD"]
+    titled = [i for i in proposed if group[i].start_char < ctx.title_end]
+    own_keys = {keys[i] for i in titled or proposed}  # "BiBERT: ..." over "BiBERT, a binarized BERT"
+    mine = [i for i in methods if keys[i] in own_keys]
+    if mine:
+        return min(mine, key=lambda i: _distance(group[i].start, group[i].end, n.t0, n.t1))
+
+    def subject(i: int) -> bool:
+        """Not a baseline ("surpassing DeiT by 0.3%") nor a part ("combined with quantization")."""
+        start = group[i].start
+        words = [doc[k].lower_ for k in range(max(first, start - 4), start)]
+        return (roles[i] != "compared" and not compare.intersection(words)
+                and not PART_WORDS.intersection(words[-1:]) and ctx.open_paren(start, first) is None)
+
+    ours = [k for k in range(first, n.t0) if doc[k].lower_ in ("our", "we")]
+    since = ours[-1] if ours else first  # "As the first binarized BERT, our method yields ..."
+    before = [i for i in methods if since <= group[i].start and group[i].end <= n.t0 and subject(i)]
+    if before:
+        return max(before, key=lambda i: group[i].start)
+    own = titled or proposed
+    return own[0] if own else -1
+
+
+def _metrics_for(ctx: _Context, members: list[Number], ranged: bool, bounds: tuple[int, int],
+                 found: list[tuple[int, Number, int]], sent_no: int) -> list[int | None]:
+    """The metric of each number of a group (None: not a result), by the rules in the module doc."""
+    doc, first, last = ctx.doc, members[0], members[-1]
+    opened = ctx.open_paren(first.t0, bounds[0])
+    floor, limit = bounds
+    if opened is not None:
+        floor = opened + 1
+        limit = next((t for t in range(last.t1, limit) if doc[t].text == ")"), limit)
+    strict = any(n.strict for n in members)
+    after, blocked, adjacent = ctx.metrics_after(last.t1, limit, {ctx.number_tokens[n.t0] for n in members})
+    if after and (adjacent or not strict):
+        return after
+    before, gap, tight = ctx.metrics_before(first.t0, floor, 1 if ranged else len(members))
+    if before and (not (strict or blocked) or (tight and gap <= 3)):
+        return list(before)
+    if strict or blocked:
+        return []
+    if opened is not None and opened - 1 in ctx.metric_end:
+        return [ctx.metric_end[opened - 1]]  # "the best accuracy (87.8%)"
+    if opened is not None:
+        if found and found[-1][1].t1 == opened and found[-1][1].unit == first.unit:
+            return [found[-1][2]]  # "an rFID of 0.38 (versus 0.87 for SD-VAE)"
+        return []
+    if ctx.dataset_after(last.t1, limit) >= 0 or ctx.score_cue(first.t0, floor):
+        earlier = [m for s, n, m in found if s >= sent_no - 1 and n.unit == first.unit]
+        return earlier[-1:]  # "..., 99.4% on CIFAR-10, and 76.3% on VTAB"
+    return []
 
 
 def find_results(doc: Doc) -> tuple[tuple, ...]:
@@ -48,47 +454,45 @@ def find_results(doc: Doc) -> tuple[tuple, ...]:
     if SPAN_KEY not in doc.spans:
         return ()
     group = doc.spans[SPAN_KEY]
-    roles = group.attrs.get("role", ["mentioned"] * len(group))
-    covered = {i for s in group for i in range(s.start, s.end)}
-    proposed = [i for i, s in enumerate(group) if s.label_ == "METHOD" and roles[i] == "proposed"]
-    out = []
+    if not any(s.label_ == "METRIC" for s in group):
+        return ()
+    text = doc_text(doc)
+    ctx = _Context(doc, group)
+    numbers = [n for n in _numbers(doc, text, ctx.title_end)
+               if not any(t in ctx.label_at for t in range(n.t0, n.t1))]
+    if not numbers:
+        return ()
+    for k, n in enumerate(numbers):
+        for t in range(n.t0, n.t1):
+            ctx.number_tokens.setdefault(t, k)
     sents = SentenceIndex(doc)
-    for m in NUMBER_RE.finditer(doc_text(doc)):
-        if m["unit"] is None and "." not in m["num"]:
-            continue  # bare integers are counts or years far more often than scores
-        span = doc.char_span(m.start(), m.end() if not m.group(0).endswith(" ") else m.end() - 1,
-                             alignment_mode="expand")
-        if span is None or any(i in covered for i in range(span.start, span.end)):
-            continue
-        sent = doc[slice(*sents.around(span.start))]
-        in_sent = [i for i, s in enumerate(group) if s.start >= sent.start and s.end <= sent.end]
-        metrics = [i for i in in_sent if group[i].label_ == "METRIC"]
+    found: list[tuple[int, Number, int]] = []  # (sentence, number, metric)
+    for members, ranged in _groups(numbers, text, sents):
+        sent_no = sents.index(members[0].t0)
+        metrics = _metrics_for(ctx, members, ranged, sents.bounds[sent_no], found, sent_no)
         if not metrics:
             continue
+        if ranged:
+            first, last = members
+            members = [Number(first.start, last.end, first.value, first.unit, False, first.t0, last.t1)]
+        if len(metrics) != len(members):
+            metrics = [metrics[0]] * len(members)
+        found.extend((sent_no, n, m) for n, m in zip(members, metrics) if m is not None)
 
-        def dist(i: int) -> int:
-            s = group[i]
-            return s.start - span.end if s.start >= span.end else span.start - s.end + 1
-
-        metric = min(metrics, key=dist)
-        if dist(metric) > MAX_DISTANCE:
-            continue
-        datasets = [i for i in in_sent if group[i].label_ == "DATASET"]
-        dataset = min(datasets, key=dist) if datasets else -1
-        methods = [i for i in in_sent if group[i].label_ == "METHOD"]
-        own = [i for i in methods if roles[i] == "proposed"]
-        before = [i for i in methods if group[i].end <= span.start]
-        if own:
-            method = min(own, key=dist)
-        elif before:
-            method = max(before, key=lambda i: group[i].start)
-        elif proposed:
-            method = proposed[0]
-        else:
-            method = -1
-        value, unit = parse_number(m.group(0))
-        end = m.end() - (1 if m.group(0).endswith(" ") else 0)
-        out.append((m.start(), end, value, unit, metric, dataset, method))
+    roles = group.attrs.get("role", ["mentioned"] * len(group))
+    keys = group.attrs.get("key", [s.kb_id_ for s in group])
+    proposed = [i for i, s in enumerate(group) if s.label_ == "METHOD" and roles[i] == "proposed"]
+    compare = load_lexicon().cues.get("compare_cues", frozenset()) | COMPARE_WORDS
+    out, seen = [], set()
+    for sent_no, n, metric in found:
+        s_start, s_end = sents.bounds[sent_no]
+        in_sent = [i for i, s in enumerate(group) if s.start >= s_start and s.end <= s_end]
+        dataset = _dataset(ctx, in_sent, n, metric, s_end)
+        method = _method(ctx, in_sent, n, (s_start, s_end), roles, keys, proposed, compare)
+        ident = (keys[metric], n.value, n.unit, keys[dataset] if dataset >= 0 else None)
+        if ident not in seen:
+            seen.add(ident)
+            out.append((n.start, n.end, n.value, n.unit, metric, dataset, method))
     return tuple(out)
 
 

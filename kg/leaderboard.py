@@ -1,0 +1,270 @@
+"""Leaderboards: the results reported across papers for one dataset, ranked per metric.
+
+Reads the graph only (Paper -REPORTS-> Result -OF_METRIC-> Metric, -ON_DATASET-> Dataset,
+-FOR_METHOD-> Method), so it works on any graph `kg build` wrote. Datasets and metrics are
+matched by name, key or alias, case-insensitively; a dataset's variants (ImageNet-1K and
+ILSVRC-2012 are VARIANT_OF ImageNet) count as the dataset, and each row names the one reported.
+
+Only absolute scores are ranked: a delta ("improves accuracy by 2.4%", "+1.9 points", "3x
+faster") says how much better a method is than some baseline, not how good it is, so it cannot
+be compared across papers (`include_relative=True` lists those too, marked). Values are ranked
+within one metric and unit (0.78 and 78% are not compared).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+import networkx as nx
+
+from extractors.normalize import normalize_key
+
+__all__ = ["LeaderboardError", "LeaderboardRow", "leaderboard", "is_lower_better", "is_relative", "find_nodes"]
+
+#: metric names that say smaller is better (errors, losses, distances, costs)
+LOWER_IS_BETTER = re.compile(
+    r"error|loss|perplexity|\bppl\b|fid\b|fr[eé]chet|\bwer\b|\bcer\b|\bter\b|latency|\bmae\b|\bmse\b|\brmse\b"
+    r"|\bbpp\b|\bbpd\b|\bbits?\b|bits per|bits-per|distance|bd-?rate|miss rate|\beer\b|inference time"
+    r"|training time|run ?time|memory|model size|\bflops?\b|\bmacs\b|\bparam(eter)?s\b",
+    re.IGNORECASE,
+)
+_DELTA_WORDS = (r"(?:improvement|gain|increase|reduction|decrease|drop|boost|higher|lower|better|worse|more|less|"
+                r"fewer|faster|slower|smaller|larger|saving|speed-?up)s?")
+#: "by 2.4%", "a gain of up to 0.3%/1.1%": the text before a delta
+_DELTA_BEFORE = re.compile(
+    rf"\b(?:by|{_DELTA_WORDS} of)\s+(?:up to |about |approximately |around |nearly |over |more than |roughly |~)?"
+    r"(?:[-+\d.,%x]+\s*(?:/|,|and|or|to)\s*)*$",
+    re.IGNORECASE,
+)
+#: "2.4% higher", "0.5 dB PSNR gain": the text after a delta (at most two words in between)
+_DELTA_AFTER = re.compile(
+    rf"^\s*(?:(?!(?:with|on|in|and|at|while|than|for|of)\b)[\w@./-]+\s+){{0,2}}(?:absolute |relative |average )?"
+    rf"{_DELTA_WORDS}\b",
+    re.IGNORECASE,
+)
+
+
+class LeaderboardError(ValueError):
+    """A dataset or metric the graph does not have; the message lists close matches."""
+
+
+@dataclass(frozen=True)
+class LeaderboardRow:
+    """One ranked result: `rank` within its metric and unit (ties share a rank); `dataset` is the
+    one the paper reported (a variant of the asked one, perhaps), `text` the number as written,
+    `relative` marks a delta."""
+
+    rank: int
+    metric: str
+    value: float
+    unit: str | None
+    method: str | None
+    paper_id: str
+    paper_title: str
+    evidence: str
+    dataset: str = ""
+    text: str = ""
+    relative: bool = False
+    lower_is_better: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def is_lower_better(metric: str, aliases: Iterable[str] = ()) -> bool:
+    """Whether smaller values of a metric are better, from its names ("WER", "top-5 error").
+
+    Examples
+    --------
+    >>> is_lower_better("top-5 error"), is_lower_better("FID"), is_lower_better("top-1 accuracy")
+    (True, True, False)
+    """
+    return any(LOWER_IS_BETTER.search(name) for name in (metric, *aliases) if name)
+
+
+def is_relative(text: str, unit: str | None, evidence: str = "") -> bool:
+    """Whether a reported number is a delta against a baseline rather than a score.
+
+    Examples
+    --------
+    >>> is_relative("+1.9", None), is_relative("2.4%", "%", "surpassing EfficientNet by 2.4% with")
+    (True, True)
+    >>> is_relative("82.5%", "%", "achieves up to 82.5% accuracy on ImageNet")
+    False
+    """
+    text = (text or "").strip()
+    if text[:1] in ("+", "-", "\u2212") or unit == "points":
+        return True
+    at = evidence.find(text) if text else -1
+    if at < 0:
+        return False
+    return bool(_DELTA_BEFORE.search(evidence[max(0, at - 30):at])
+                or _DELTA_AFTER.match(evidence[at + len(text):at + len(text) + 30]))
+
+
+def _forms(data: dict[str, Any]) -> set[str]:
+    names = [data.get("name") or "", data.get("key") or "", *(data.get("aliases") or [])]
+    return {f for n in names if n for f in (n.casefold(), normalize_key(n))}
+
+
+def find_nodes(G: nx.MultiDiGraph, label: str, name: str) -> list[str]:
+    """Nodes of one label whose name, key or an alias matches `name` (case-insensitive)."""
+    wanted = {name.casefold(), normalize_key(name)}
+    return [n for n, d in G.nodes(data=True) if d.get("label") == label and not wanted.isdisjoint(_forms(d))]
+
+
+def _close_matches(G: nx.MultiDiGraph, label: str, name: str, among: Iterable[str] | None = None) -> list[str]:
+    """Display names of the nodes whose spelling is close to `name` (difflib), for an error message."""
+    names: dict[str, str] = {}
+    nodes = among if among is not None else (n for n, d in G.nodes(data=True) if d.get("label") == label)
+    for n in nodes:
+        d = G.nodes[n]
+        for form in (d.get("name"), *(d.get("aliases") or [])):
+            if form:
+                names.setdefault(form.casefold(), d.get("name") or form)
+    hits = difflib.get_close_matches(name.casefold(), list(names), n=8, cutoff=0.5)
+    return list(dict.fromkeys(names[h] for h in hits))[:5]
+
+
+def _with_variants(G: nx.MultiDiGraph, nodes: list[str]) -> list[str]:
+    """The nodes and everything VARIANT_OF them, transitively (ImageNet -> ImageNet-1K, ...)."""
+    seen = list(dict.fromkeys(nodes))
+    todo = list(seen)
+    while todo:
+        node = todo.pop()
+        for child, _, data in G.in_edges(node, data=True):
+            if data.get("type") == "VARIANT_OF" and child not in seen:
+                seen.append(child)
+                todo.append(child)
+    return seen
+
+
+def _target(G: nx.MultiDiGraph, node: str, rel: str) -> str | None:
+    return next((v for _, v, d in G.out_edges(node, data=True) if d.get("type") == rel), None)
+
+
+def leaderboard(
+    G: nx.MultiDiGraph,
+    dataset: str,
+    metric: str | None = None,
+    lower_is_better: bool | None = None,
+    *,
+    include_variants: bool = True,
+    include_relative: bool = False,
+) -> list[LeaderboardRow]:
+    """Rank the results reported on a dataset, per metric, best first.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        A graph built by `kg build` (``kg.analysis.load_graph`` reads a saved one).
+    dataset : str
+        Name, key or alias of a Dataset node, any case ("imagenet", "MS-MARCO").
+    metric : str, optional
+        Keep one metric (name, key or alias); default: every metric reported on the dataset.
+    lower_is_better : bool, optional
+        Ranking direction for every metric; default: decided per metric from its names
+        (errors, losses, perplexity, FID, WER, CER, latency, MAE, (R)MSE, bpp, bits, ... are
+        lower-is-better, everything else higher-is-better).
+    include_variants : bool
+        Also count results on the dataset's variants (ImageNet-1K for ImageNet).
+    include_relative : bool
+        Also list deltas ("by 2.4%", "+1.9 points"), ranked among themselves, `relative=True`.
+
+    Returns
+    -------
+    list of LeaderboardRow
+        Grouped per metric (by name) and unit; within a group best first, ties share a rank.
+
+    Raises
+    ------
+    LeaderboardError
+        The dataset (or metric) is not in the graph; the message lists close matches.
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_node("Paper:p1", label="Paper", title="T")
+    >>> G.add_node("Dataset:d", label="Dataset", name="ImageNet", key="imagenet")
+    >>> G.add_node("Metric:m", label="Metric", name="top-1 accuracy", key="top 1 accuracy")
+    >>> G.add_node("Result:r", label="Result", value=80.1, unit="%", text="80.1%")
+    >>> G.add_edges_from([("Paper:p1", "Result:r", {"type": "REPORTS", "evidence": "It gets 80.1%."}),
+    ...                   ("Result:r", "Metric:m", {"type": "OF_METRIC"}),
+    ...                   ("Result:r", "Dataset:d", {"type": "ON_DATASET"})])
+    [0, 0, 0]
+    >>> [(r.rank, r.metric, r.value) for r in leaderboard(G, "imagenet")]
+    [(1, 'top-1 accuracy', 80.1)]
+    """
+    targets = find_nodes(G, "Dataset", dataset)
+    if not targets:
+        close = _close_matches(G, "Dataset", dataset)
+        hint = f"; close matches: {', '.join(close)}" if close else ""
+        raise LeaderboardError(f"no dataset {dataset!r} in the graph{hint}")
+    if include_variants:
+        targets = _with_variants(G, targets)
+    target_set = set(targets)
+
+    candidates: list[tuple[str, str]] = []  # (result node, metric node)
+    for d_node in targets:
+        for result, _, data in G.in_edges(d_node, data=True):
+            if data.get("type") != "ON_DATASET" or G.nodes[result].get("label") != "Result":
+                continue
+            m_node = _target(G, result, "OF_METRIC")
+            if m_node is not None:
+                candidates.append((result, m_node))
+    if metric is not None:
+        wanted = set(find_nodes(G, "Metric", metric))
+        reported = {m for _, m in candidates}
+        if not wanted & reported:
+            close = _close_matches(G, "Metric", metric, reported)
+            names = close or sorted({G.nodes[m].get("name", m) for m in reported})[:8]
+            hint = f"; {'close matches' if close else 'reported'}: {', '.join(names)}" if names else ""
+            raise LeaderboardError(f"no results for metric {metric!r} on {dataset!r}{hint}")
+        candidates = [(r, m) for r, m in candidates if m in wanted]
+
+    groups: dict[tuple[str, str, bool], list[LeaderboardRow]] = defaultdict(list)  # (metric node, unit, delta)
+    seen: set[tuple] = set()
+    for result, m_node in dict.fromkeys(candidates):
+        rdata, mdata = G.nodes[result], G.nodes[m_node]
+        paper, evidence = next(((u, d.get("evidence") or "") for u, _, d in G.in_edges(result, data=True)
+                                if d.get("type") == "REPORTS"), (None, ""))
+        if paper is None:
+            continue
+        unit, text = rdata.get("unit"), rdata.get("text") or ""
+        relative = is_relative(text, unit, evidence)
+        if relative and not include_relative:
+            continue
+        method = _target(G, result, "FOR_METHOD")
+        d_node = next(v for _, v, d in G.out_edges(result, data=True)
+                      if d.get("type") == "ON_DATASET" and v in target_set)
+        row = LeaderboardRow(
+            rank=0, metric=mdata.get("name") or m_node, value=float(rdata["value"]), unit=unit,
+            method=G.nodes[method].get("name") if method else None,
+            paper_id=G.nodes[paper].get("id") or paper.split(":", 1)[-1],
+            paper_title=G.nodes[paper].get("title") or "", evidence=evidence,
+            dataset=G.nodes[d_node].get("name") or d_node, text=text, relative=relative,
+        )
+        ident = (row.metric, row.value, row.unit, row.method, row.paper_id, row.dataset)
+        if ident not in seen:
+            seen.add(ident)
+            groups[(m_node, unit or "", relative)].append(row)
+
+    rows: list[LeaderboardRow] = []
+    order = sorted(groups, key=lambda g: (groups[g][0].metric.casefold(), g[2], g[1]))  # name, scores first, unit
+    for key in order:
+        members = groups[key]
+        lower = lower_is_better
+        if lower is None:
+            lower = is_lower_better(members[0].metric, G.nodes[key[0]].get("aliases") or ())
+        members.sort(key=lambda r: (r.value if lower else -r.value, r.paper_id))
+        rank, previous = 0, None
+        for i, row in enumerate(members, 1):
+            if row.value != previous:
+                rank, previous = i, row.value
+            rows.append(replace(row, rank=rank, lower_is_better=lower))
+    return rows

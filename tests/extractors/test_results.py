@@ -1,0 +1,141 @@
+"""Reported numbers -> results: value, unit, metric, dataset and method on specific sentences."""
+
+from __future__ import annotations
+
+import pytest
+
+from extractors import extract
+from extractors.components.results import parse_number
+from schema import Extraction, Paper
+
+
+def run(nlp, abstract: str, title: str = "A study") -> Extraction:
+    return next(extract([Paper(id="p1", title=title, abstract=abstract)], nlp))
+
+
+def rows(ex: Extraction) -> list[tuple]:
+    """(value, unit, metric name, dataset name, method name) per result, names via entity keys."""
+    names = {(e.label, e.key): e.name for e in ex.entities}
+    return [(r.value, r.unit, names.get(("METRIC", r.metric)), names.get(("DATASET", r.dataset)),
+             names.get(("METHOD", r.method))) for r in ex.results]
+
+
+@pytest.mark.parametrize(
+    "text,value,unit",
+    [("92.9%", 92.9, "%"), ("7.2\\%", 7.2, "%"), ("+1.9 points", 1.9, "points"), ("-2.5 dB", -2.5, "dB"),
+     ("56.3x", 56.3, "x"), ("12X", 12.0, "x"), ("56.3 times", 56.3, "x"), ("16times", 16.0, "x"),
+     ("up to x1500", 1500.0, "x"), ("1.3M", 1.3, "M"), ("0.78", 0.78, None), ("~33.5%", 33.5, "%"),
+     ("1.05x-1.28x", 1.05, "x"), ("30%~50%", 30.0, "%"), ("1,500 FPS", 1500.0, None), ("0.4 bpp", 0.4, "bpp")],
+)
+def test_results_parse_number_value_and_unit(text, value, unit):
+    assert parse_number(text) == (value, unit)
+
+
+def test_results_parse_number_leaves_names_alone():
+    assert parse_number("ResNet-50 and nDCG@10") is None
+
+
+def test_results_number_list_before_the_metric(nlp):
+    ex = run(nlp, "We propose BiViT. BiViT achieves 70.8% and 79.4% top-1 accuracy on ImageNet.")
+    assert rows(ex) == [(70.8, "%", "top-1 accuracy", "ImageNet", "BiViT"),
+                        (79.4, "%", "top-1 accuracy", "ImageNet", "BiViT")]
+
+
+def test_results_relative_improvement_with_by(nlp):
+    ex = run(nlp, "Our tagger improves F1 by 1.9 points over the state of the art on CoNLL-2003.")
+    assert [(v, u, m, d) for v, u, m, d, _ in rows(ex)] == [(1.9, "points", "F1", "CoNLL-2003")]
+
+
+def test_results_metric_name_after_the_number(nlp):
+    ex = run(nlp, "The Transformer outperforms the best ensembles by 2.1 BLEU on WMT14 English-German.")
+    [(value, unit, metric, _, method)] = rows(ex)
+    assert (value, unit, metric, method.lower()) == (2.1, None, "BLEU", "transformer")
+
+
+def test_results_multipliers_pair_with_a_metric_list_in_order(nlp):
+    ex = run(nlp, "We propose BiBERT. Our method yields impressive 56.3 times and 31.2 times saving on FLOPs "
+                  "and model size.")
+    assert [(v, u, m) for v, u, m, _, _ in rows(ex)] == [(56.3, "x", "FLOPs"), (31.2, "x", "model size")]
+
+
+def test_results_respectively_pairs_numbers_and_metrics(nlp):
+    ex = run(nlp, "We demonstrate an improvement of up to 4.80x and 3.44x for latency and model size "
+                  "respectively, without degradation in accuracy.")
+    assert [(v, u, m) for v, u, m, _, _ in rows(ex)] == [(4.8, "x", "latency"), (3.44, "x", "model size")]
+
+
+def test_results_number_of_another_noun_is_not_a_result(nlp):
+    ex = run(nlp, "Our EdgeNeXt model with 1.3M parameters achieves 71.2% top-1 accuracy on ImageNet-1K.")
+    assert [(v, u, m) for v, u, m, _, _ in rows(ex)] == [(71.2, "%", "top-1 accuracy")]
+
+
+@pytest.mark.parametrize("abstract", [
+    "SpaceEvo outperforms manually-designed search spaces with up to 2.5x faster speed while achieving "
+    "the same accuracy.",
+    "With 12 layers and 8 heads, the model keeps its accuracy in 2021.",
+    "It surpasses DeiT by 0.5% accuracy with 35% fewer parameters.",
+])
+def test_results_counts_and_other_quantities_are_skipped(nlp, abstract):
+    assert all(value not in (2.5, 12.0, 8.0, 2021.0, 35.0) for value, *_ in rows(run(nlp, abstract)))
+
+
+def test_results_metric_before_in_parentheses_and_versus(nlp):
+    ex = run(nlp, "UniTok achieves a remarkable rFID of 0.38 (versus 0.87 for SD-VAE) on ImageNet.")
+    assert [(v, m, d) for v, _, m, d, _ in rows(ex)] == [(0.38, "rFID", "ImageNet"), (0.87, "rFID", "ImageNet")]
+
+
+def test_results_number_in_parentheses_after_its_metric(nlp):
+    ex = run(nlp, "A vanilla ViT-Huge model achieves the best accuracy (87.8%) among methods that use only "
+                  "ImageNet-1K data.")
+    assert [(v, u, m) for v, u, m, _, _ in rows(ex)] == [(87.8, "%", "accuracy")]
+
+
+def test_results_parenthesis_without_metric_is_not_a_result(nlp):
+    ex = run(nlp, "We accelerate training (by 3x or more) and improve accuracy.")
+    assert ex.results == []
+
+
+def test_results_enumeration_over_datasets_keeps_the_metric(nlp):
+    ex = run(nlp, "BiT achieves 87.5% top-1 accuracy on ILSVRC-2012, 99.4% on CIFAR-10, and 76.3% on "
+                  "CIFAR-100. On small datasets, BiT attains 76.8% on ILSVRC-2012 with 10 examples per class.")
+    assert [(v, m, d) for v, _, m, d, _ in rows(ex)] == [
+        (87.5, "top-1 accuracy", "ILSVRC-2012"), (99.4, "top-1 accuracy", "CIFAR-10"),
+        (76.3, "top-1 accuracy", "CIFAR-100"), (76.8, "top-1 accuracy", "ILSVRC-2012")]
+
+
+def test_results_a_score_of_refers_to_the_previous_result(nlp):
+    ex = run(nlp, "Our ternary BART achieves a BLEU score of 21 on WMT16 En-Ro. Our binary model, while "
+                  "less accurate, achieves a highly non-trivial score of 17.6.")
+    assert [(v, m) for v, _, m, _, _ in rows(ex)] == [(21.0, "BLEU"), (17.6, "BLEU")]
+
+
+def test_results_range_is_one_result_with_its_first_value(nlp):
+    abstract = "BitPipe improves the throughput of GPT-style and BERT-style models by 1.05x-1.28x."
+    ex = run(nlp, abstract)
+    assert [(v, u, m) for v, u, m, _, _ in rows(ex)] == [(1.05, "x", "throughput")]
+    assert abstract[ex.results[0].start:ex.results[0].end] == ex.results[0].text == "1.05x-1.28x"
+
+
+def test_results_from_to_gives_both_values(nlp):
+    ex = run(nlp, "On the UVG dataset, NIRVANA improves encoding quality from 37.36 to 37.70 (in terms of PSNR).")
+    assert [(v, m) for v, _, m, _, _ in rows(ex)] == [(37.36, "PSNR"), (37.7, "PSNR")]
+
+
+def test_results_datasets_follow_their_own_metric(nlp):
+    ex = run(nlp, "It surpasses its predecessors with an ImageNet accuracy of 88.0%, an ADE20K mIoU of 55.6%, "
+                  "and a COCO box AP of 56.4%.")
+    assert [(v, d) for v, _, _, d, _ in rows(ex)] == [(88.0, "ImageNet"), (55.6, "ADE20K"), (56.4, "MS COCO")]
+
+
+def test_results_numbers_in_the_title_are_left_to_the_abstract(nlp):
+    ex = run(nlp, "We report FID.", title="GaussianImage: 1000 FPS image representation with 2.5 FID")
+    assert ex.results == []
+
+
+def test_results_docstring_examples_run():
+    import doctest
+
+    import extractors.components.results as module
+
+    failures, tried = doctest.testmod(module, verbose=False)
+    assert tried > 0 and failures == 0
