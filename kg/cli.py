@@ -365,7 +365,7 @@ def _register_commands() -> None:
 
 
 #: modules under kg/commands/ that each register one or more commands
-COMMAND_MODULES: tuple[str, ...] = ("aliases", "eval_spans", "calibration")
+COMMAND_MODULES: tuple[str, ...] = ("aliases", "eval_spans", "calibration", "leaderboard")
 _register_commands()
 
 
