@@ -7,7 +7,7 @@
 
 Entities are extracted from the bundled sample, joined to the dev gold, and labelled correct
 when they match a gold entity (required or optional) of the same type in the same paper
-(`kg.commands.calibration.entity_outcomes`). The "raw" column is the old hand-set score, the
+(`kg.evaluate.entity_outcomes`). The "raw" column is the old hand-set score, the
 "packaged" column the shipped model (fitted on these same papers, so optimistic), the CV
 column the model refitted on the other folds for each fold of papers (the honest number).
 Besides the binned table it prints the expected calibration error (ECE), log loss and Brier
@@ -32,7 +32,7 @@ from rich.console import Console  # noqa: E402
 
 from extractors.calibration import DEFAULT_FEATURES, DEFAULT_L2, DEFAULT_MODEL, fit_model  # noqa: E402
 from kg.build import DEV_GOLD, SAMPLE_CORPUS  # noqa: E402
-from kg.commands.calibration import (collect_samples, cross_validate, expected_calibration_error,  # noqa: E402
+from kg.reliability import (collect_samples, cross_validate, expected_calibration_error,  # noqa: E402
                                      format_reliability, reliability_table)
 from kg.evaluate import load_gold  # noqa: E402
 from kg.ingest import read_papers  # noqa: E402

@@ -132,7 +132,7 @@ def normalize_surface(s: str) -> str:
     return " ".join(words).casefold()
 
 
-def _title_key(title: str) -> str:
+def title_join_key(title: str) -> str:
     """Key for joining papers by title: casefolded words, all punctuation ignored."""
     text = unicodedata.normalize("NFKC", title).casefold()
     return " ".join(re.findall(r"\w+", text))
@@ -414,17 +414,11 @@ def _forms(*strings: str | None, more: Iterable[str] = ()) -> frozenset[str]:
     )
 
 
-def _match(
-    gold: Sequence[_Item],
-    pred: Sequence[_Item],
-    compatible: Callable[[_Item, _Item], bool],
-) -> tuple[Counts, list[str], list[str]]:
-    """One-to-one matching of predictions to gold; returns counts, missed and spurious names.
-
-    Maximises matches to required gold first, then (as a tie-break) matches to optional
-    gold, with a maximum-weight bipartite matching: a plain greedy pass can lose a true
-    positive when one prediction is compatible with two gold entries.
-    """
+def match_pairs(
+    gold: Sequence[_Item], pred: Sequence[_Item], compatible: Callable[[_Item, _Item], bool]
+) -> tuple[set[int], set[int]]:
+    """Indices of matched gold and matched predictions under a one-to-one maximum matching that
+    prefers required gold (so a plain greedy pass cannot lose a true positive)."""
     graph = nx.Graph()
     big = len(gold) + len(pred) + 1
     for gi, g in enumerate(gold):
@@ -438,6 +432,35 @@ def _match(
         (_, gi), (_, pi) = sorted((a, b))  # ("g", i) sorts before ("p", j)
         matched_gold.add(gi)
         matched_pred.add(pi)
+    return matched_gold, matched_pred
+
+
+def entity_outcomes(gold_paper: Mapping[str, Any], extraction: Extraction | Mapping[str, Any]) -> list[bool]:
+    """Whether each predicted entity (in order) matches a gold entity (required or optional) of its
+    paper and type, under the same one-to-one matching as `score`."""
+    pred = _as_mapping(extraction)
+    entities = pred.get("entities") or []
+    outcomes = [False] * len(entities)
+    for label in ENTITY_LABELS:
+        indices = [i for i, e in enumerate(entities) if e.get("label") == label]
+        _, matched = match_pairs(_gold_entities(gold_paper, label), _pred_entities(pred, label), _same_entity)
+        for j in matched:
+            outcomes[indices[j]] = True
+    return outcomes
+
+
+def _match(
+    gold: Sequence[_Item],
+    pred: Sequence[_Item],
+    compatible: Callable[[_Item, _Item], bool],
+) -> tuple[Counts, list[str], list[str]]:
+    """One-to-one matching of predictions to gold; returns counts, missed and spurious names.
+
+    Maximises matches to required gold first, then (as a tie-break) matches to optional
+    gold, with a maximum-weight bipartite matching: a plain greedy pass can lose a true
+    positive when one prediction is compatible with two gold entries.
+    """
+    matched_gold, matched_pred = match_pairs(gold, pred, compatible)
     counts = Counts(
         tp=sum(1 for gi in matched_gold if gold[gi].required),
         fn=sum(1 for gi, g in enumerate(gold) if g.required and gi not in matched_gold),
@@ -569,7 +592,7 @@ def score(
     by_id = {g["id"]: i for i, g in enumerate(gold_papers)}
     by_title: dict[str, int] = {}
     for i, g in enumerate(gold_papers):
-        by_title.setdefault(_title_key(g.get("title") or ""), i)
+        by_title.setdefault(title_join_key(g.get("title") or ""), i)
     by_title.pop("", None)
 
     joined: dict[int, Mapping[str, Any]] = {}
@@ -582,7 +605,7 @@ def score(
         idx = by_id.get(str(p.get("id", "")))
         via_title = idx is None
         if via_title:
-            idx = by_title.get(_title_key(str(p.get("title") or "")))
+            idx = by_title.get(title_join_key(str(p.get("title") or "")))
         if idx is None:
             report.unjoined_predictions += 1
         elif idx in joined:

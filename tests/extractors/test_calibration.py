@@ -16,8 +16,8 @@ from extractors.pipeline import make_doc
 from extractors.records import doc_to_extraction
 from kg.backends.networkx_backend import NetworkxBackend
 from kg.build import build_graph
-from kg.commands.calibration import (Sample, cross_validate, entity_outcomes, expected_calibration_error,
-                                     register, reliability_table)
+from kg.commands.calibration import register
+from kg.reliability import Sample, cross_validate, entity_outcomes, expected_calibration_error, reliability_table
 from schema import Entity, Extraction, Mention, Paper, Relation, ResultRecord
 
 
