@@ -43,6 +43,8 @@ class RunReport:
     stats: WriteStats = field(default_factory=WriteStats)
     #: cross-paper alias evidence gathered by `build_graph`
     aliases: AliasIndex | None = None
+    #: entity keys that cross-paper resolution folded into another key (summed over papers)
+    merged_keys: int = 0
 
     @property
     def exit_code(self) -> int:
@@ -130,6 +132,7 @@ def build_graph(
             raw_paper, raw_extraction = json.loads(line)
             paper = Paper.model_validate(raw_paper)
             resolved, merged = resolver.apply(Extraction.model_validate(raw_extraction))
+            report.merged_keys += sum(len(old) for old in merged.values())
             found = drop_below(learned.add_mentions(paper, resolved), min_confidence)  # learned ones too
             pending.append((paper, found, merged))
             if len(pending) >= CHUNK:

@@ -124,6 +124,9 @@ def _summary_table(report: RunReport, counts: Any | None) -> Table:
     table.add_row("papers read", str(s.read))
     table.add_row("records skipped", str(s.skipped))
     table.add_row("files failed", str(len(s.failed_files)))
+    if report.aliases is not None:
+        table.add_row("entities merged across papers", str(report.merged_keys))
+        table.add_row("ambiguous spellings kept apart", str(len(report.aliases.ambiguous())))
     if counts is not None:
         for label, n in sorted(counts.nodes.items()):
             table.add_row(f"nodes :{label}", str(n))

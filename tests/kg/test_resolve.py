@@ -138,3 +138,10 @@ def test_resolve_cli_aliases_and_overrides(tmp_path):
     bad.write_text("[[merge]\n", encoding="utf-8")
     result = runner.invoke(app, ["build", str(papers), "--out", str(graph), "--overrides", str(bad)])
     assert result.exit_code == 2 and "not valid TOML" in result.output
+
+
+def test_resolve_build_report_counts_merges_and_ambiguity(tmp_path, nlp):
+    store = NetworkxBackend()
+    report = build_graph([write_papers(tmp_path / "p.jsonl", PAPERS)], store, nlp=nlp)
+    assert report.merged_keys >= 1  # paper c's bare "FWN" folded into the long form
+    assert ("METHOD", "qgs") in report.aliases.ambiguous()
