@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import pytest
 
+import networkx as nx
+
 from kg.analysis import (
     cooccurrence,
     entity_neighbors,
     find_entities,
+    leaderboards,
     load_graph,
+    method_communities,
+    method_cousage_graph,
+    method_dataset_matrix,
+    method_pagerank,
     papers_of,
     results_for,
     top_datasets,
     top_entities,
     top_methods,
+    yearly_trends,
 )
 from kg.backends import GraphFileError
 
@@ -119,3 +127,160 @@ def test_analysis_docstring_examples_run(module):
 
     failures, tried = doctest.testmod(importlib.import_module(module), verbose=False)
     assert tried > 0 and failures == 0
+
+
+# --- researcher's analyses on a hand-built graph of two fields --------------------------------------
+#
+# Vision papers v1-v4 use ResNet and ViT (v1-v3 also CNN); NLP papers n1-n3 use BERT, GPT and LSTM;
+# b1 bridges them (ViT and BERT); u1 (no year) uses ViT only.
+#   datasets: ImageNet <- v1 v2 v3 b1; GLUE <- n1 n2 b1; CIFAR-10 <- v1
+#   years: v1 2019, v2 2020, v3 2020, v4 2021, n1 2019, n2 2021, n3 2021, b1 2021
+#   results (top-1 accuracy): ResNet 76.0 (v1) and ViT 81.0 (v2) on ImageNet, ViT 84.0 (v3) on
+#   ImageNet-1K (VARIANT_OF ImageNet); BERT 80.5 GLUE score (n1) alone on GLUE.
+TWO_FIELDS = {
+    "v1": (2019, ["ResNet", "ViT", "CNN"], ["ImageNet", "CIFAR-10"]),
+    "v2": (2020, ["ResNet", "ViT", "CNN"], ["ImageNet"]),
+    "v3": (2020, ["ResNet", "ViT", "CNN"], ["ImageNet"]),
+    "v4": (2021, ["ResNet", "ViT"], []),
+    "n1": (2019, ["BERT", "GPT", "LSTM"], ["GLUE"]),
+    "n2": (2021, ["BERT", "GPT", "LSTM"], ["GLUE"]),
+    "n3": (2021, ["BERT", "GPT", "LSTM"], []),
+    "b1": (2021, ["ViT", "BERT"], ["ImageNet", "GLUE"]),
+    "u1": (None, ["ViT"], []),
+}
+
+
+def _two_fields() -> nx.MultiDiGraph:
+    G = nx.MultiDiGraph()
+    for pid, (year, methods, datasets) in TWO_FIELDS.items():
+        G.add_node(f"Paper:{pid}", label="Paper", id=pid, title=f"Paper {pid}",
+                   **({"year": year} if year else {}))
+        for i, m in enumerate(methods):
+            G.add_node(f"Method:{m.lower()}", label="Method", name=m, key=m.lower())
+            G.add_edge(f"Paper:{pid}", f"Method:{m.lower()}", type="PROPOSES" if i == 0 else "USES")
+        for d in datasets:
+            G.add_node(f"Dataset:{d.lower()}", label="Dataset", name=d, key=d.lower())
+            G.add_edge(f"Paper:{pid}", f"Dataset:{d.lower()}", type="EVALUATES_ON")
+    G.add_node("Dataset:imagenet-1k", label="Dataset", name="ImageNet-1K", key="imagenet-1k")
+    G.add_edge("Dataset:imagenet-1k", "Dataset:imagenet", type="VARIANT_OF")
+    G.add_node("Metric:top1", label="Metric", name="top-1 accuracy", key="top 1 accuracy")
+    G.add_node("Metric:glue", label="Metric", name="GLUE score", key="glue score")
+    for rid, (pid, value, method, dataset, metric) in enumerate([
+            ("v1", 76.0, "resnet", "imagenet", "top1"), ("v2", 81.0, "vit", "imagenet", "top1"),
+            ("v3", 84.0, "vit", "imagenet-1k", "top1"), ("n1", 80.5, "bert", "glue", "glue")]):
+        G.add_node(f"Result:r{rid}", label="Result", value=value, unit="%", text=f"{value}%")
+        G.add_edge(f"Paper:{pid}", f"Result:r{rid}", type="REPORTS", evidence=f"It reaches {value}%.")
+        G.add_edge(f"Result:r{rid}", f"Metric:{metric}", type="OF_METRIC")
+        G.add_edge(f"Result:r{rid}", f"Dataset:{dataset}", type="ON_DATASET")
+        G.add_edge(f"Result:r{rid}", f"Method:{method}", type="FOR_METHOD")
+    return G
+
+
+@pytest.fixture
+def fields():
+    return _two_fields()
+
+
+def test_analysis_method_dataset_matrix_counts(fields):
+    methods, datasets, counts = method_dataset_matrix(fields)
+    assert datasets == ["ImageNet", "GLUE", "CIFAR-10"]
+    # ViT: 4 papers with a dataset; BERT and ResNet 3 each (4 in all, ties by name); CNN 3 (3 in all)
+    assert methods == ["ViT", "BERT", "ResNet", "CNN", "GPT", "LSTM"]
+    assert counts == [[4, 1, 1], [1, 3, 0], [3, 0, 1], [3, 0, 1], [0, 2, 0], [0, 2, 0]]
+    assert method_dataset_matrix(fields, top_methods=2, top_datasets=2) == (
+        ["ViT", "BERT"], ["ImageNet", "GLUE"], [[4, 1], [1, 3]])
+
+
+def test_analysis_method_dataset_matrix_without_datasets_is_empty():
+    G = nx.MultiDiGraph()
+    G.add_node("Paper:p", label="Paper")
+    G.add_node("Method:m", label="Method", name="M")
+    G.add_edge("Paper:p", "Method:m", type="USES")
+    assert method_dataset_matrix(G) == ([], [], [])
+
+
+def test_analysis_method_cousage_graph_weights_and_threshold(fields):
+    H = method_cousage_graph(fields)  # min_papers=2: the one-paper bridge ViT-BERT is dropped
+    assert sorted(H.edges(data="weight")) == [
+        ("BERT", "GPT", 3), ("BERT", "LSTM", 3), ("CNN", "ResNet", 3), ("CNN", "ViT", 3),
+        ("GPT", "LSTM", 3), ("ResNet", "ViT", 4)]
+    assert H.nodes["ViT"]["papers"] == 6 and H.nodes["CNN"]["papers"] == 3
+    full = method_cousage_graph(fields, min_papers=1)
+    assert full["ViT"]["BERT"]["weight"] == 1 and full.number_of_edges() == 7
+    assert method_cousage_graph(fields, min_papers=5).number_of_nodes() == 0
+
+
+def test_analysis_method_communities_two_fields(fields):
+    expected = [{"BERT", "GPT", "LSTM"}, {"CNN", "ResNet", "ViT"}]  # same size: ordered by first name
+    assert method_communities(fields) == expected
+    # with the bridge kept, Louvain still splits the two fields; the co-usage graph is accepted too
+    assert method_communities(fields, min_papers=1) == expected
+    assert method_communities(method_cousage_graph(fields, min_papers=1), seed=7) == expected
+    assert method_communities(nx.MultiDiGraph()) == []
+
+
+def test_analysis_method_pagerank_order_and_reference(fields):
+    ranked = method_pagerank(fields, n=None)
+    # ViT has the strongest ties (ResNet 4, CNN 3) and the bridge to BERT
+    assert [name for name, _ in ranked][:3] == ["ViT", "BERT", "ResNet"]
+    assert abs(sum(score for _, score in ranked) - 1.0) < 1e-9
+    reference = nx.algorithms.link_analysis.pagerank_alg._pagerank_python(
+        method_cousage_graph(fields, min_papers=1), weight="weight", tol=1e-12)
+    assert all(abs(score - reference[name]) < 1e-9 for name, score in ranked)
+    assert method_pagerank(fields, n=2) == ranked[:2]
+
+
+def test_analysis_yearly_trends_counts_dated_papers(fields):
+    # ViT: v1 2019, v2 v3 2020, v4 b1 2021 (u1 has no year); BERT and ResNet both have 4: by name
+    assert yearly_trends(fields, top=2) == {
+        "ViT": {2019: 1, 2020: 2, 2021: 2},
+        "BERT": {2019: 1, 2020: 0, 2021: 3},
+    }
+    assert yearly_trends(fields, label="Dataset", top=1) == {"ImageNet": {2019: 1, 2020: 2, 2021: 1}}
+
+
+def test_analysis_yearly_trends_empty_without_years(G):
+    G = G.copy()
+    for _, d in G.nodes(data=True):
+        d.pop("year", None)
+    assert yearly_trends(G) == {}
+
+
+def test_analysis_leaderboards_variants_roll_up(fields):
+    boards = leaderboards(fields)
+    assert [(d, m, [(r["rank"], r["value"], r["method"], r["dataset"]) for r in rows])
+            for d, m, rows in boards] == [
+        ("ImageNet", "top-1 accuracy",
+         [(1, 84.0, "ViT", "ImageNet-1K"), (2, 81.0, "ViT", "ImageNet"), (3, 76.0, "ResNet", "ImageNet")]),
+    ]
+    assert boards[0][2][0]["paper_title"] == "Paper v3"
+    # a single result is a board only when asked for
+    assert [(d, m) for d, m, _ in leaderboards(fields, min_results=1)] == [
+        ("ImageNet", "top-1 accuracy"), ("GLUE", "GLUE score")]
+
+
+# --- the same analyses on the bundled sample -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sample():
+    from kg.backends.networkx_backend import NetworkxBackend
+    from kg.build import SAMPLE_CORPUS, build_graph
+
+    store = NetworkxBackend()
+    build_graph([SAMPLE_CORPUS], store)
+    return store.to_networkx()
+
+
+def test_analysis_on_the_bundled_sample(sample):
+    methods, datasets, counts = method_dataset_matrix(sample)
+    assert methods[0] == "transformer" and "ImageNet" in datasets
+    assert len(counts) == len(methods) == 15 and all(len(row) == len(datasets) == 10 for row in counts)
+    assert all(any(row) for row in counts)
+    H = method_cousage_graph(sample)
+    communities = method_communities(H)
+    assert len(communities) >= 2 and set().union(*communities) == set(H)
+    assert method_communities(H) == communities  # seeded: same answer again
+    assert method_pagerank(sample, n=1)[0][0] == "transformer"
+    assert yearly_trends(sample) == {}  # the sample has no publication years
+    assert ("ImageNet", "top-1 accuracy") in [(d, m) for d, m, _ in leaderboards(sample)]

@@ -1,0 +1,32 @@
+"""`kg report`: one self-contained HTML page of graph analyses (plots and tables)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    from kg.build import DEFAULT_GRAPH
+
+    @app.command("report")
+    def report_cmd(
+        graph: Annotated[Path, typer.Option("--graph", "-g", help="Saved graph file.")] = DEFAULT_GRAPH,
+        out_path: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")] = Path("report.html"),
+        top: Annotated[int, typer.Option("--top", "-n", min=1, max=200,
+                                         help="Bars and table rows at most per section.")] = 15,
+        title: Annotated[Optional[str], typer.Option(help="Page title (default: from the graph file name).")] = None,
+    ) -> None:
+        """Write an HTML report: most used methods and datasets, method x dataset heat map, co-usage
+        communities, PageRank of methods, per-year trends and leaderboards (opens offline)."""
+        from kg.cli import _open_graph, fail, out
+        from kg.report import write_report
+
+        G = _open_graph(graph).to_networkx()
+        try:
+            path = write_report(G, out_path, title=title or f"Knowledge graph report: {graph.name}", top=top)
+        except OSError as exc:
+            raise fail(f"{out_path}: cannot write ({exc.strerror or exc})") from None
+        out.print(f"report written to [bold]{path}[/]", highlight=False)
