@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from extractors.normalize import normalize_key
+from kg.analysis import find_entities
 
 ENTITY_LABELS = ("Method", "Dataset", "Metric", "Task")
 
@@ -42,15 +42,14 @@ def alias_entries(G: nx.MultiDiGraph, name: str | None = None, label: str | None
     merged_only
         Keep only nodes that carry more than one surface form or merged keys.
     """
-    want = normalize_key(name) if name else None
     wanted_label = label.capitalize() if label else None
+    wanted = set(find_entities(G, name, wanted_label)) if name else None
     out = []
     for node, data in G.nodes(data=True):
         node_label = data.get("label")
         if node_label not in ENTITY_LABELS or (wanted_label and node_label != wanted_label):
             continue
-        aliases = list(data.get("aliases") or [])
-        if want is not None and want not in {normalize_key(f) for f in [data.get("key", ""), data.get("name", ""), *aliases]}:
+        if wanted is not None and node not in wanted:
             continue
         forms: dict[str, list[str]] = defaultdict(list)
         for item in data.get("alias_evidence") or []:

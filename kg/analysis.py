@@ -27,6 +27,7 @@ from typing import Any
 
 import networkx as nx
 
+from extractors.normalize import normalize_key
 from schema.graph import NodeLabel, RelType
 
 __all__ = [
@@ -160,15 +161,16 @@ def cooccurrence(
 
 
 def find_entities(G: nx.MultiDiGraph, name_or_key: str, label: str | None = None) -> list[Any]:
-    """Entity nodes whose key, name or alias equals `name_or_key` (case-insensitive)."""
-    wanted = name_or_key.casefold().strip()
+    """Entity nodes whose key, name or alias matches `name_or_key`, ignoring case and the spelling
+    differences keys ignore ("MS-MARCO" finds "MS MARCO"); the one lookup every command uses."""
+    wanted = {name_or_key.casefold().strip(), normalize_key(name_or_key)}
     found = []
     for node, d in G.nodes(data=True):
         kind = d.get("label")
         if kind in (_PAPER, NodeLabel.RESULT.value) or (label and kind != label):
             continue
-        forms = [d.get("key"), d.get("name"), *(d.get("aliases") or [])]
-        if any(isinstance(f, str) and f.casefold() == wanted for f in forms):
+        forms = [f for f in (d.get("key"), d.get("name"), *(d.get("aliases") or [])) if isinstance(f, str) and f]
+        if not wanted.isdisjoint({g for f in forms for g in (f.casefold(), normalize_key(f))}):
             found.append(node)
     return sorted(found)
 

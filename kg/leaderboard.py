@@ -22,7 +22,6 @@ from typing import Any
 
 import networkx as nx
 
-from extractors.normalize import normalize_key
 
 __all__ = ["LeaderboardError", "LeaderboardRow", "leaderboard", "is_lower_better", "is_relative", "find_nodes"]
 
@@ -107,15 +106,11 @@ def is_relative(text: str, unit: str | None, evidence: str = "") -> bool:
                 or _DELTA_AFTER.match(evidence[at + len(text):at + len(text) + 30]))
 
 
-def _forms(data: dict[str, Any]) -> set[str]:
-    names = [data.get("name") or "", data.get("key") or "", *(data.get("aliases") or [])]
-    return {f for n in names if n for f in (n.casefold(), normalize_key(n))}
-
-
 def find_nodes(G: nx.MultiDiGraph, label: str, name: str) -> list[str]:
-    """Nodes of one label whose name, key or an alias matches `name` (case-insensitive)."""
-    wanted = {name.casefold(), normalize_key(name)}
-    return [n for n, d in G.nodes(data=True) if d.get("label") == label and not wanted.isdisjoint(_forms(d))]
+    """Nodes of one label whose name, key or an alias matches `name` (see `kg.analysis.find_entities`)."""
+    from kg.analysis import find_entities  # kg.analysis imports this module
+
+    return find_entities(G, name, label)
 
 
 def _close_matches(G: nx.MultiDiGraph, label: str, name: str, among: Iterable[str] | None = None) -> list[str]:
