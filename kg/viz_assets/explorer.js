@@ -1,0 +1,285 @@
+/* kg viz explorer: draws the graph embedded in #kg-data with vis-network, with search,
+   label and confidence filters, and a details panel. Test hooks: window.kgNetwork (the vis
+   Network), window.kgData (the embedded data), window.kgSelected ({id, name, label} of the
+   selected node), window.kgReady (true once the layout is done and physics is off). */
+(function () {
+  "use strict";
+  const data = JSON.parse(document.getElementById("kg-data").textContent);
+  const styles = data.styles;
+  const byId = new Map(data.nodes.map((n) => [n.id, n]));
+  const linksOf = new Map();
+  const resultsOf = new Map();
+  const MAX_LISTED = 200;
+  const $ = (id) => document.getElementById(id);
+
+  function push(map, key, value) {
+    if (!map.has(key)) map.set(key, []);
+    map.get(key).push(value);
+  }
+  function maxConf(rels) {
+    const known = rels.map((r) => r.conf).filter((c) => c !== null);
+    return known.length ? Math.max(...known) : null;
+  }
+  data.links.forEach((link, i) => {
+    link.id = i;
+    link.conf = maxConf(link.rels);
+    push(linksOf, link.from, link);
+    push(linksOf, link.to, link);
+  });
+  data.results.forEach((r) => r.on.forEach((id) => push(resultsOf, id, r)));
+
+  function el(tag, text, cls) {
+    const node = document.createElement(tag);
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    if (cls) node.className = cls;
+    return node;
+  }
+  function short(text, n) {
+    return text.length > n ? text.slice(0, n - 1) + "\u2026" : text;
+  }
+  function fmt(conf) {
+    return conf === null || conf === undefined ? "n/a" : conf.toFixed(2);
+  }
+
+  // ---- the network ----
+  const big = data.nodes.length > 300;
+  const nodes = new vis.DataSet(data.nodes.map((n) => {
+    const s = styles[n.label];
+    return {
+      id: n.id, label: n.label === "Paper" ? short(n.name, 40) : n.name, title: n.name,
+      shape: s.shape, value: n.degree + 1, borderWidth: n.focus ? 4 : 1,
+      color: {background: s.color, border: n.focus ? "#000" : s.color,
+              highlight: {background: s.color, border: "#000"}, hover: {background: s.color, border: "#333"}},
+      font: {size: n.label === "Paper" ? 10 : 14},
+    };
+  }));
+  const edges = new vis.DataSet(data.links.map((l) => ({id: l.id, from: l.from, to: l.to})));
+  const options = {
+    layout: {randomSeed: 7, improvedLayout: !big},
+    physics: {
+      solver: "forceAtlas2Based",
+      forceAtlas2Based: {gravitationalConstant: -40, centralGravity: 0.01, springLength: 70, springConstant: 0.08,
+                         avoidOverlap: 0.2},
+      stabilization: {enabled: true, iterations: big ? 200 : 500, updateInterval: 25, fit: true},
+    },
+    nodes: {scaling: {
+      min: 6, max: 36, label: {enabled: true, min: 10, max: 22, drawThreshold: 6},
+      // degrees are heavy-tailed: a log scale keeps mid-degree nodes visible beside the hubs
+      customScalingFunction: (min, max, total, value) =>
+        (max <= min ? 0.5 : Math.log(value / min) / Math.log(max / min)),
+    }},
+    edges: {color: {color: "#cccccc", highlight: "#333333", hover: "#888888"}, width: 0.6, smooth: false,
+            selectionWidth: 1.5},
+    interaction: {hover: true, tooltipDelay: 200, hideEdgesOnDrag: big, hideEdgesOnZoom: big},
+  };
+  const network = new vis.Network($("kg-graph"), {nodes, edges}, options);
+  window.kgNetwork = network;
+  window.kgData = data;
+  window.kgSelected = null;
+  window.kgReady = false;
+
+  function ready() {
+    network.setOptions({physics: false});
+    network.fit();
+    $("kg-loading").hidden = true;
+    window.kgReady = true;
+  }
+  if (data.nodes.length === 0) {
+    $("kg-loading").textContent = "No nodes to show.";
+    window.kgReady = true;
+  } else {
+    network.once("stabilizationIterationsDone", ready);
+  }
+
+  // ---- legend and filters ----
+  const counts = {};
+  data.nodes.forEach((n) => { counts[n.label] = (counts[n.label] || 0) + 1; });
+  const legend = $("kg-legend");
+  Object.keys(styles).forEach((label) => {
+    const row = el("label");
+    const box = el("input");
+    box.type = "checkbox";
+    box.checked = true;
+    box.dataset.label = label;
+    box.addEventListener("change", applyFilters);
+    const glyph = el("span", styles[label].glyph, "kg-glyph");
+    glyph.style.color = styles[label].color;
+    row.append(box, glyph, " " + label + " ", el("span", "(" + (counts[label] || 0) + ")", "kg-count"));
+    legend.append(row);
+  });
+  const slider = $("kg-conf");
+  slider.min = String(data.min_confidence);
+  slider.value = String(data.min_confidence);
+  slider.addEventListener("input", applyFilters);
+
+  function visibleNode(n, shown, floor) {
+    return shown.has(n.label) && (n.conf === null || n.conf >= floor);
+  }
+  function applyFilters() {
+    const floor = Number(slider.value);
+    $("kg-conf-value").textContent = floor.toFixed(2);
+    const shown = new Set([...legend.querySelectorAll("input:checked")].map((b) => b.dataset.label));
+    const nodeChanges = [];
+    data.nodes.forEach((n) => {
+      const hidden = !visibleNode(n, shown, floor);
+      if (hidden !== Boolean(n.hidden)) nodeChanges.push({id: n.id, hidden: (n.hidden = hidden)});
+    });
+    const edgeChanges = [];
+    data.links.forEach((l) => {
+      const hidden = l.conf !== null && l.conf < floor;
+      if (hidden !== Boolean(l.hidden)) edgeChanges.push({id: l.id, hidden: (l.hidden = hidden)});
+    });
+    nodes.update(nodeChanges);
+    edges.update(edgeChanges);
+  }
+  applyFilters();
+
+  // ---- details ----
+  function nodeButton(n) {
+    const b = el("button", n.label === "Paper" ? short(n.name, 90) : n.name, "kg-link");
+    b.type = "button";
+    b.title = n.name;
+    b.addEventListener("click", () => select(n.id, true));
+    return b;
+  }
+  function addField(dl, name, value) {
+    if (value === undefined || value === null || value === "" || (Array.isArray(value) && !value.length)) return;
+    dl.append(el("dt", name));
+    const dd = el("dd", Array.isArray(value) ? value.join(", ") : value);
+    dl.append(dd);
+    return dd;
+  }
+  function linkSection(n, floor) {
+    const byLabel = new Map();
+    (linksOf.get(n.id) || []).forEach((l) => {
+      const rels = l.rels.filter((r) => r.conf === null || r.conf >= floor);
+      if (rels.length) push(byLabel, byId.get(l.from === n.id ? l.to : l.from).label, {l, rels});
+    });
+    const frag = document.createDocumentFragment();
+    Object.keys(styles).filter((label) => byLabel.has(label)).forEach((label) => {
+      const items = byLabel.get(label);
+      items.sort((a, b) => (maxConf(b.rels) || 0) - (maxConf(a.rels) || 0));
+      frag.append(el("h3", label + "s (" + items.length + ")"));
+      const ul = el("ul");
+      items.slice(0, MAX_LISTED).forEach(({l, rels}) => {
+        const other = byId.get(l.from === n.id ? l.to : l.from);
+        const li = el("li");
+        li.append(nodeButton(other), " ");
+        const arrow = l.from === n.id ? "" : "\u2190 ";  // an incoming link
+        li.append(el("span", rels.map((r) => arrow + r.type + " " + fmt(r.conf)).join(", "), "kg-rel"));
+        [...new Set(rels.map((r) => r.evidence))].forEach((ev) => {
+          if (data.evidence[ev]) li.append(el("p", data.evidence[ev], "kg-evidence"));
+        });
+        ul.append(li);
+      });
+      frag.append(ul);
+      if (items.length > MAX_LISTED) frag.append(el("p", "and " + (items.length - MAX_LISTED) + " more", "kg-more"));
+    });
+    return frag;
+  }
+  function resultSection(n) {
+    const results = resultsOf.get(n.id) || [];
+    const frag = document.createDocumentFragment();
+    if (!results.length) return frag;
+    frag.append(el("h3", "Results (" + results.length + ")"));
+    const ul = el("ul");
+    results.slice(0, MAX_LISTED).forEach((r) => {
+      const li = el("li");
+      const what = [r.metric, r.dataset && "on " + r.dataset, r.method && "by " + r.method].filter(Boolean).join(" ");
+      li.append(el("strong", r.text), " " + what + " ");
+      if (r.paper !== n.id) li.append(nodeButton(byId.get(r.paper)));
+      if (data.evidence[r.evidence]) li.append(el("p", data.evidence[r.evidence], "kg-evidence"));
+      ul.append(li);
+    });
+    frag.append(ul);
+    return frag;
+  }
+  function showDetails(n) {
+    const box = $("kg-details");
+    box.replaceChildren();
+    const kind = el("span", styles[n.label].glyph + " " + n.label, "kg-kind");
+    kind.style.color = styles[n.label].color;
+    box.append(kind, el("h2", n.name));
+    if (n.hidden) box.append(el("p", "Hidden by the current filters.", "kg-hint"));
+    const dl = el("dl");
+    addField(dl, n.label === "Paper" ? "id" : "key", n.key);
+    addField(dl, "aliases", n.aliases);
+    addField(dl, "year", n.year);
+    addField(dl, "venue", n.venue);
+    if (typeof n.url === "string" && /^https?:\/\//.test(n.url)) {
+      const a = el("a", n.url);
+      a.href = n.url;
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+      addField(dl, "url", " ").replaceChildren(a);
+    }
+    addField(dl, "confidence", n.conf === null ? null : "up to " + fmt(n.conf));
+    addField(dl, "links", n.degree + " in the whole graph, " + (linksOf.get(n.id) || []).length + " drawn");
+    box.append(dl);
+    box.append(linkSection(n, Number(slider.value)));
+    box.append(resultSection(n));
+    if (n.alias_evidence.length) {
+      box.append(el("h3", "Alias evidence"));
+      const ul = el("ul");
+      n.alias_evidence.forEach((a) => ul.append(el("li", a)));
+      box.append(ul);
+    }
+  }
+  function select(id, zoom) {
+    const n = byId.get(id);
+    window.kgSelected = {id: n.id, name: n.name, label: n.label};
+    if (!n.hidden) {
+      network.selectNodes([id]);
+      if (zoom) network.focus(id, {scale: Math.max(network.getScale(), 1.0), animation: {duration: 300}});
+    } else {
+      network.unselectAll();
+    }
+    showDetails(n);
+  }
+  function clearSelection() {
+    window.kgSelected = null;
+    $("kg-details").replaceChildren(el("p", "Click a node or search to see its details.", "kg-hint"));
+  }
+  network.on("click", (params) => (params.nodes.length ? select(params.nodes[0], false) : clearSelection()));
+
+  // ---- search ----
+  const names = $("kg-names");
+  const seen = new Set();
+  data.nodes.filter((n) => n.label !== "Paper").forEach((n) => [n.name, ...n.aliases].forEach((form) => {
+    if (!seen.has(form)) {
+      seen.add(form);
+      names.append(new Option(form));
+    }
+  }));
+  function rank(n, q) {
+    const forms = [n.name, n.key, ...n.aliases].filter(Boolean).map((f) => f.toLowerCase());
+    const r = forms.includes(q) ? 0 : forms.some((f) => f.startsWith(q)) ? 1 : forms.some((f) => f.includes(q)) ? 2 : 9;
+    return r + (n.label === "Paper" ? 0.5 : 0);
+  }
+  function find(query) {
+    const q = query.trim().toLowerCase();
+    if (!q) return null;
+    let best = null;
+    let bestRank = 9;
+    data.nodes.forEach((n) => {
+      const r = rank(n, q);
+      if (r < bestRank || (r === bestRank && best && n.degree > best.degree)) {
+        best = n;
+        bestRank = r;
+      }
+    });
+    return best;
+  }
+  $("kg-search-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const query = $("kg-search").value;
+    const n = find(query);
+    $("kg-search-status").textContent = n || !query.trim() ? "" : "No node matches \u201c" + query + "\u201d.";
+    if (n) select(n.id, true);
+  });
+  window.kgFind = (query) => { const n = find(query); return n ? n.id : null; };
+
+  $("kg-subtitle").textContent = data.subtitle;
+  const focused = data.nodes.find((n) => n.focus);
+  if (focused) select(focused.id, false);
+})();

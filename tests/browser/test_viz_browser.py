@@ -1,0 +1,132 @@
+"""The explorer page in a real headless Chromium: loads cleanly offline, draws, searches, clicks."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+from kg.viz import write_html
+
+pytestmark = pytest.mark.browser
+
+
+def _distinct_colours(png: bytes) -> int:
+    """How many different pixel colours a PNG screenshot has (1 for a blank canvas)."""
+    import numpy as np
+    from matplotlib.image import imread
+
+    pixels = imread(io.BytesIO(png), format="png")
+    return len(np.unique(pixels.reshape(-1, pixels.shape[-1]), axis=0))
+
+
+def _assert_clean(opened) -> None:
+    assert opened.errors == []
+    assert opened.remote_requests == []
+
+
+@pytest.fixture(scope="session")
+def sample_page(sample_graph: nx.MultiDiGraph, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("viz") / "sample.html"
+    write_html(sample_graph, path)
+    return path
+
+
+def test_viz_browser_sample_loads_and_draws(open_page, sample_page):
+    opened = open_page(sample_page)
+    opened.wait_ready()
+    page = opened.page
+    canvas = page.locator("#kg-graph canvas")
+    assert canvas.count() == 1
+    assert _distinct_colours(canvas.screenshot()) > 20
+    assert page.evaluate("kgData.nodes.length") == page.evaluate("kgNetwork.body.data.nodes.length") > 500
+    assert not page.locator("#kg-banner").is_visible()
+    _assert_clean(opened)
+
+
+def test_viz_browser_search_selects_colbert(open_page, sample_page):
+    opened = open_page(sample_page)
+    opened.wait_ready()
+    page = opened.page
+    page.fill("#kg-search", "colbert")
+    page.press("#kg-search", "Enter")
+    selected = page.evaluate("window.kgSelected")
+    assert (selected["name"], selected["label"]) == ("ColBERT", "Method")
+    assert page.evaluate("kgNetwork.getSelectedNodes()") == [selected["id"]]
+    details = page.locator("#kg-details")
+    assert details.locator("h2").inner_text() == "ColBERT"
+    assert "Jina-ColBERT-v2" in details.inner_text()  # a linked paper's title
+    page.fill("#kg-search", "no such thing at all")
+    page.press("#kg-search", "Enter")
+    assert "No node matches" in page.locator("#kg-search-status").inner_text()
+    _assert_clean(opened)
+
+
+def test_viz_browser_click_shows_details(open_page, sample_page):
+    opened = open_page(sample_page)
+    opened.wait_ready()
+    page = opened.page
+    node = page.evaluate("kgData.nodes.filter(n => n.label !== 'Paper').sort((a, b) => b.degree - a.degree)[0]")
+    page.evaluate(f"kgNetwork.focus({node['id']}, {{scale: 2, animation: false}})")
+    pos = page.evaluate(f"kgNetwork.canvasToDOM(kgNetwork.getPositions([{node['id']}])[{node['id']}])")
+    box = page.locator("#kg-graph").bounding_box()
+    page.mouse.click(box["x"] + pos["x"], box["y"] + pos["y"])
+    assert page.evaluate("window.kgSelected && window.kgSelected.id") == node["id"]
+    details = page.locator("#kg-details")
+    assert details.locator("h2").inner_text() == node["name"]
+    assert f"{node['degree']} in the whole graph" in details.inner_text()
+    assert details.locator(".kg-evidence").count() > 0
+    empty = page.evaluate("""() => {  // a point of the canvas with no node under it
+        for (let y = 5; y < 800; y += 15) for (let x = 5; x < 900; x += 15)
+            if (kgNetwork.getNodeAt({x, y}) === undefined) return {x, y};
+    }""")
+    page.mouse.click(box["x"] + empty["x"], box["y"] + empty["y"])  # clicking empty canvas clears the selection
+    assert page.evaluate("window.kgSelected") is None
+    _assert_clean(opened)
+
+
+def test_viz_browser_filters_hide_labels_and_weak_entities(open_page, sample_page):
+    opened = open_page(sample_page)
+    opened.wait_ready()
+    page = opened.page
+    papers = page.evaluate("kgData.nodes.filter(n => n.label === 'Paper').length")
+    page.locator("#kg-legend input[data-label='Paper']").uncheck()
+    assert page.evaluate("kgNetwork.body.data.nodes.get({filter: n => n.hidden}).length") == papers
+    page.locator("#kg-legend input[data-label='Paper']").check()
+    page.locator("#kg-conf").fill("0.9")
+    weak = page.evaluate("kgData.nodes.filter(n => n.conf !== null && n.conf < 0.9).map(n => n.id)")
+    hidden = page.evaluate("kgNetwork.body.data.nodes.get({filter: n => n.hidden}).map(n => n.id)")
+    assert sorted(hidden) == sorted(weak) and len(weak) > 0
+    assert page.locator("#kg-conf-value").inner_text() == "0.90"
+    _assert_clean(opened)
+
+
+def test_viz_browser_focus_page_opens_on_the_entity(open_page, sample_graph, tmp_path):
+    path = tmp_path / "focus.html"
+    write_html(sample_graph, path, focus="ColBERT", depth=2)
+    opened = open_page(path)
+    opened.wait_ready()
+    page = opened.page
+    assert page.evaluate("window.kgSelected.name") == "ColBERT"
+    assert page.locator("#kg-details h2").inner_text() == "ColBERT"
+    assert "within 2 hop(s) of ColBERT" in page.locator("#kg-subtitle").inner_text()
+    _assert_clean(opened)
+
+
+def test_viz_browser_10k_papers_sampled_and_usable(open_page, synthetic_graph_10k, tmp_path):
+    path = tmp_path / "big.html"
+    view = write_html(synthetic_graph_10k, path)
+    assert view.sampled and len(view.nodes) == 1500
+    opened = open_page(path)
+    opened.wait_ready()
+    page = opened.page
+    banner = page.locator("#kg-banner").inner_text()
+    assert banner == f"showing 1,500 of {view.total:,} nodes; use --focus or --max-nodes"
+    assert page.evaluate("kgNetwork.physics.options.enabled") is False
+    assert _distinct_colours(page.locator("#kg-graph canvas").screenshot()) > 20
+    page.fill("#kg-search", "Method-0")
+    page.press("#kg-search", "Enter")
+    assert page.evaluate("window.kgSelected.name") == "Method-0"
+    _assert_clean(opened)

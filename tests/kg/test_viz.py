@@ -1,0 +1,255 @@
+"""The explorer page: self-contained, the right data and styles, focus, sampling, escaping, CLI."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+import tomllib
+from pathlib import Path
+
+import networkx as nx
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from kg.commands.viz import register
+from kg.viz import ASSETS, EXPLORER_CSS, EXPLORER_JS, LABEL_STYLES, VIS_JS, FocusNotFound, explorer_data, \
+    render_html, select_view, write_html
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _embedded(page: str) -> dict:
+    """The JSON data block of a page, parsed."""
+    found = re.search(r'<script type="application/json" id="kg-data">(.*?)</script>', page, re.S)
+    assert found, "no data block"
+    return json.loads(found.group(1))
+
+
+def _names(data: dict) -> set[str]:
+    return {n["name"] for n in data["nodes"]}
+
+
+@pytest.fixture
+def tiny_graph(tiny_backend) -> nx.MultiDiGraph:
+    return tiny_backend.to_networkx()
+
+
+def _star_graph() -> nx.MultiDiGraph:
+    """Papers p0..p5 and methods m0..m5; m_i is used by papers p0..p_i (degree i + 1)."""
+    G = nx.MultiDiGraph()
+    for i in range(6):
+        G.add_node(f"Paper:p{i}", label="Paper", id=f"p{i}", title=f"Paper {i}")
+        G.add_node(f"Method:m{i}", label="Method", key=f"m{i}", name=f"M{i}", aliases=[])
+    for i in range(6):
+        for j in range(i + 1):
+            G.add_edge(f"Paper:p{j}", f"Method:m{i}", key="USES", type="USES", confidence=0.9, evidence=f"s{j}")
+    return G
+
+
+# --- the page ---------------------------------------------------------------------------
+
+
+def test_viz_page_is_self_contained(tiny_graph):
+    page = render_html(tiny_graph)
+    assert not re.search(r"<script[^>]*\ssrc\s*=", page, re.I)
+    assert not re.search(r"<link\b", page, re.I)
+    assert not re.search(r"@import|url\(\s*['\"]?(https?:)?//", page, re.I)
+    assert VIS_JS.read_text(encoding="utf-8") in page
+    assert EXPLORER_JS.read_text(encoding="utf-8") in page
+    assert EXPLORER_CSS.read_text(encoding="utf-8") in page
+    assert page.count("</script>") == 3  # data, vis-network, ours
+
+
+def test_viz_styles_are_distinct_per_label():
+    assert list(LABEL_STYLES) == ["Paper", "Method", "Dataset", "Metric", "Task"]
+    assert len({s["color"] for s in LABEL_STYLES.values()}) == 5
+    assert len({s["shape"] for s in LABEL_STYLES.values()}) == 5
+
+
+def test_viz_nodes_links_and_folded_results(tiny_graph):
+    data = _embedded(render_html(tiny_graph))
+    assert data["styles"] == LABEL_STYLES
+    labels = {n["name"]: n["label"] for n in data["nodes"]}
+    assert labels["ColBERT"] == "Method" and labels["MS MARCO"] == "Dataset" and labels["MRR@10"] == "Metric"
+    assert labels["passage retrieval"] == "Task" and labels["ColBERT: Efficient Passage Search"] == "Paper"
+    assert "Result" not in labels.values() and len(data["nodes"]) == 3 + 6 + 3 + 2 + 2
+    by_name = {n["name"]: n for n in data["nodes"]}
+    marco = by_name["MS MARCO"]
+    assert (marco["key"], marco["aliases"], marco["degree"], marco["conf"]) == (
+        "ms marco", ["MS-MARCO", "MSMARCO"], 2, 0.9)
+    assert marco["alias_evidence"] == ["MS MARCO in \u201cA study of ResNet-50\u201d",
+                                       "MS-MARCO in \u201cColBERT: Efficient Passage Search\u201d"]
+    p1 = by_name["ColBERT: Efficient Passage Search"]
+    assert (p1["key"], p1["year"], p1["url"], p1["conf"]) == ("p1", 2020, "https://example.org/colbert", None)
+    link = next(link for link in data["links"]
+                if (link["from"], link["to"]) == (p1["id"], by_name["ColBERT"]["id"]))
+    assert [(r["type"], r["conf"], r["role"]) for r in link["rels"]] == [("PROPOSES", 0.95, "proposed")]
+    assert data["evidence"][link["rels"][0]["evidence"]] == \
+        "We present ColBERT, a late-interaction retriever built on BERT."
+    result = next(r for r in data["results"] if r["text"] == "36.0%")
+    assert (result["metric"], result["dataset"], result["method"]) == ("MRR@10", "MS MARCO", "ColBERT")
+    assert set(result["on"]) == {p1["id"], by_name["MRR@10"]["id"], marco["id"], by_name["ColBERT"]["id"]}
+
+
+def test_viz_paper_title_cannot_break_out_of_the_script(tiny_graph):
+    hostile = "</script><script>alert(1)</script><!-- & </SCRIPT >"
+    tiny_graph.nodes["Paper:p3"]["title"] = hostile
+    page = render_html(tiny_graph, title="<b>mine</b>")
+    assert page.count("</script>") == 3 and "</SCRIPT" not in page and "alert(1)</script>" not in page
+    assert "<title>&lt;b&gt;mine&lt;/b&gt;</title>" in page
+    data = _embedded(page)
+    assert hostile in _names(data)
+    assert data["title"] == "<b>mine</b>"
+
+
+def test_viz_render_is_deterministic(tiny_graph):
+    assert render_html(tiny_graph, max_nodes=5) == render_html(tiny_graph, max_nodes=5)
+
+
+def test_viz_min_confidence_drops_weak_edges_and_their_entities(tiny_graph):
+    data = explorer_data(tiny_graph, min_confidence=0.8)
+    names = _names(data)
+    assert {"passage retrieval", "ColBench", "image classification"}.isdisjoint(names)
+    assert {"BERT", "MS MARCO", "A study of ResNet-50"} <= names
+    assert next(n for n in data["nodes"] if n["name"] == "BERT")["degree"] == 1
+    assert all(r["conf"] >= 0.8 for link in data["links"] for r in link["rels"])
+    assert data["min_confidence"] == 0.8
+
+
+# --- focus -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("depth, expected", [
+    (1, {"ColBERT", "ColBERT: Efficient Passage Search", "Jina-ColBERT-v2"}),
+    (2, {"ColBERT", "ColBERT: Efficient Passage Search", "Jina-ColBERT-v2", "BERT", "BM25", "MS MARCO",
+         "MRR@10", "passage retrieval", "BEIR", "ColBench", "nDCG@10"}),
+])
+def test_viz_focus_neighbourhood(tiny_graph, depth, expected):
+    # depth 1: ColBERT's papers p1 and p2 (p2's title is "Jina-ColBERT-v2") and its variant
+    # Jina-ColBERT-v2; depth 2 adds the papers' other entities, never p3 or ResNet.
+    data = explorer_data(tiny_graph, focus="colBERT", depth=depth)
+    assert _names(data) == expected
+    assert [n["name"] for n in data["nodes"] if n["focus"]] == ["ColBERT"]
+    assert data["banner"] is None and "hop(s) of ColBERT" in data["subtitle"]
+
+
+def test_viz_focus_depth_three_reaches_through_a_shared_dataset(tiny_graph):
+    view = select_view(tiny_graph, focus="colbert", depth=3)
+    assert "Paper:p3" in view.nodes and "Method:resnet-50" not in view.nodes
+    assert "Method:resnet-50" in select_view(tiny_graph, focus="colbert", depth=4).nodes
+
+
+def test_viz_focus_by_alias_and_paper_id(tiny_graph):
+    assert select_view(tiny_graph, focus="msmarco").focus == ["Dataset:ms marco"]
+    assert select_view(tiny_graph, focus="P3").focus == ["Paper:p3"]
+
+
+def test_viz_unknown_focus_lists_close_matches(tiny_graph):
+    with pytest.raises(FocusNotFound, match=r"focus 'colbrt'.*did you mean: ColBERT") as info:
+        render_html(tiny_graph, focus="colbrt")
+    assert isinstance(info.value, ValueError) and "\n" not in str(info.value)
+    with pytest.raises(FocusNotFound, match="any case"):
+        select_view(tiny_graph, focus="zzzzqqq")
+
+
+def test_viz_focus_cut_keeps_the_nearest(tiny_graph):
+    view = select_view(tiny_graph, focus="colbert", depth=2, max_nodes=3)
+    # ColBERT itself, then its papers (6 neighbours each) before its variant (2)
+    assert view.nodes == ["Paper:p1", "Paper:p2", "Method:colbert"]
+    assert view.total == 12 and view.sampled  # the 11 names above: two nodes are called Jina-ColBERT-v2
+    assert view.banner == "showing 3 of 12 nodes within 2 hop(s) of colbert; use --depth or --max-nodes"
+
+
+# --- sampling ----------------------------------------------------------------------------
+
+
+def test_viz_max_nodes_keeps_the_most_connected_entities():
+    view = select_view(_star_graph(), max_nodes=5)
+    # 3 entities (60% of 5): M5, M4, M3; then the papers linked to most of them, ties by degree
+    assert set(view.nodes) == {"Method:m5", "Method:m4", "Method:m3", "Paper:p0", "Paper:p1"}
+    assert (view.total, view.sampled) == (12, True)
+    assert view.banner == "showing 5 of 12 nodes; use --focus or --max-nodes"
+    data = _embedded(render_html(_star_graph(), max_nodes=5))
+    assert data["banner"] == view.banner and data["total"] == 12
+    assert "showing 5 of 12 nodes; use --focus or --max-nodes" in render_html(_star_graph(), max_nodes=5)
+
+
+def test_viz_no_banner_when_everything_fits(tiny_graph):
+    page = render_html(tiny_graph)
+    assert _embedded(page)["banner"] is None
+    assert '<p id="kg-banner" role="status" hidden></p>' in page
+
+
+def test_viz_rejects_nonpositive_limits(tiny_graph):
+    with pytest.raises(ValueError, match="at least 1"):
+        select_view(tiny_graph, max_nodes=0)
+
+
+def test_viz_write_html_returns_the_view(tiny_graph, tmp_path):
+    view = write_html(tiny_graph, tmp_path / "g.html", focus="BEIR")
+    assert view.focus == ["Dataset:beir"]
+    assert set(view.nodes) == {"Dataset:beir", "Paper:p2"}
+    assert _names(_embedded((tmp_path / "g.html").read_text(encoding="utf-8"))) == {"BEIR", "Jina-ColBERT-v2"}
+
+
+def test_viz_assets_are_package_data():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    globs = config["tool"]["setuptools"]["package-data"]["kg.viz_assets"]
+    for path in (VIS_JS, EXPLORER_JS, EXPLORER_CSS, *ASSETS.glob("LICENSE*")):
+        assert any(fnmatch.fnmatch(path.name, g) for g in globs), path
+    assert len(list(ASSETS.glob("LICENSE*"))) == 2
+
+
+# --- the command -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def app() -> typer.Typer:
+    app = typer.Typer()
+
+    @app.callback()
+    def main() -> None:  # a group, so the command is called by its name as under `kg`
+        pass
+
+    register(app)
+    return app
+
+
+@pytest.fixture
+def graph_file(tiny_backend, tmp_path) -> Path:
+    return tiny_backend.save(tmp_path / "tiny.graphml")
+
+
+def test_viz_cli_writes_the_page(app, graph_file, tmp_path):
+    out = tmp_path / "out.html"
+    result = CliRunner().invoke(app, ["viz", "--graph", str(graph_file), "--out", str(out),
+                                      "--focus", "ColBERT", "--depth", "1"])
+    assert result.exit_code == 0, result.output
+    assert f"wrote {out} (4 nodes)" in result.stdout
+    data = _embedded(out.read_text(encoding="utf-8"))
+    assert data["title"] == "tiny.graphml: knowledge graph" and len(data["nodes"]) == 4
+
+
+def test_viz_cli_reports_sampling(app, graph_file, tmp_path):
+    result = CliRunner().invoke(app, ["viz", "-g", str(graph_file), "-o", str(tmp_path / "o.html"),
+                                      "--max-nodes", "5"])
+    assert result.exit_code == 0, result.output
+    assert "(5 of 16 nodes)" in result.stdout
+
+
+def test_viz_cli_unknown_focus_is_one_line_exit_2(app, graph_file, tmp_path):
+    out = tmp_path / "out.html"
+    result = CliRunner().invoke(app, ["viz", "--graph", str(graph_file), "--out", str(out), "--focus", "colbrt"])
+    assert result.exit_code == 2
+    assert "did you mean: ColBERT" in result.output
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_viz_cli_missing_graph_and_bad_option_exit_2(app, tmp_path):
+    result = CliRunner().invoke(app, ["viz", "--graph", str(tmp_path / "none.graphml")])
+    assert result.exit_code == 2 and "no such graph file" in result.output
+    result = CliRunner().invoke(app, ["viz", "--graph", str(tmp_path / "none.graphml"), "--depth", "0"])
+    assert result.exit_code == 2
