@@ -368,7 +368,7 @@ def _register_commands() -> None:
 
 
 #: modules under kg/commands/ that each register one or more commands
-COMMAND_MODULES: tuple[str, ...] = ("aliases", "eval_spans", "calibration", "leaderboard", "report")
+COMMAND_MODULES: tuple[str, ...] = ("aliases", "eval_spans", "calibration", "leaderboard", "report", "viz")
 _register_commands()
 
 
