@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -88,3 +89,18 @@ def load_lexicon(terms_path: str | None = None, stop_path: str | None = None,
     raw = json.loads((Path(cues_path) if cues_path else DEFAULT_CUES).read_text(encoding="utf-8"))
     cues = {k: frozenset(v) for k, v in raw.items() if not k.startswith("_")}
     return Lexicon(terms=terms, stop_names=stop, cues=cues)
+
+
+DEFAULT_CALIBRATION = PATTERNS_DIR / "calibration.json"
+CONFIG = Path(__file__).parent / "config.cfg"
+
+
+@lru_cache(maxsize=1)
+def rules_fingerprint() -> str:
+    """Short hash of the rule data (config, name lists, cues, calibration): part of the extractor
+    version stored on each paper, so changed rules make an incremental build re-extract."""
+    digest = hashlib.sha1()
+    for path in (CONFIG, DEFAULT_TERMS, DEFAULT_STOP, DEFAULT_CUES, DEFAULT_CALIBRATION):
+        if path.exists():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]

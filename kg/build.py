@@ -18,7 +18,7 @@ from spacy.language import Language
 from extractors import build_nlp, extract
 from extractors.calibration import drop_below
 from kg.backends.base import GraphBackend, WriteStats
-from kg.builder import build_batch
+from kg.builder import build_batch, content_hash, extractor_version
 from kg.ingest import ReadSummary, read_papers
 from extractors.learned import LearnedNameMatcher
 from kg.resolve import AliasIndex, Overrides, Resolver
@@ -45,6 +45,10 @@ class RunReport:
     aliases: AliasIndex | None = None
     #: entity keys that cross-paper resolution folded into another key (summed over papers)
     merged_keys: int = 0
+    #: incremental builds: papers skipped as unchanged, re-extracted as changed, removed as gone
+    unchanged: int = 0
+    changed: int = 0
+    removed: int = 0
 
     @property
     def exit_code(self) -> int:
@@ -104,9 +108,15 @@ def extract_files(
 def build_graph(
     inputs: Iterable[str | Path], backend: GraphBackend, fmt: str | None = None, nlp: Language | None = None,
     on_issue: Callable[[ReadIssue], None] | None = None, progress: Callable[[int], None] | None = None,
-    overrides: Overrides | None = None, min_confidence: float = 0.0,
+    overrides: Overrides | None = None, min_confidence: float = 0.0, incremental: bool = False,
 ) -> RunReport:
     """Extract every paper, resolve entities across papers, and upsert into `backend`.
+
+    With `incremental`, `backend` already holds a graph built from an earlier snapshot and the
+    inputs are the new snapshot: papers whose content hash and extractor version are unchanged are
+    not extracted again; changed papers lose their old relationships before they are reloaded;
+    papers missing from the new snapshot are removed with every relationship whose evidence is gone
+    (`GraphBackend.remove_papers`).
 
     Two passes: extraction streams to a temporary spill file while the `AliasIndex` learns which
     forms name which entity across the whole run; then the spill is read back, keys are resolved
@@ -118,12 +128,19 @@ def build_graph(
     report = RunReport()
     nlp = nlp or build_nlp()
     papers = read_papers(inputs, fmt=fmt, summary=report.summary, on_issue=on_issue)
+    known = backend.paper_versions() if incremental else {}
+    seen: set[str] = set()
+    changed: list[str] = []
+    if incremental:
+        papers = _new_or_changed(papers, known, seen, changed, report, progress)
     index = AliasIndex()
     with tempfile.TemporaryFile("w+", encoding="utf-8") as spill:
         for paper, extraction in extract_pairs(papers, nlp, progress, min_confidence):
             index.add(extraction)
             spill.write(json.dumps([paper.model_dump(mode="json"), extraction.model_dump(mode="json")]) + "\n")
         spill.seek(0)
+        if changed:
+            report.stats = report.stats + backend.remove_papers(changed)
         resolver = Resolver(index, overrides)
         forms = index.learned_forms()
         learned = LearnedNameMatcher(nlp, forms, {lk: index.display_name(*lk) or lk[1] for lk in forms})
@@ -142,5 +159,28 @@ def build_graph(
         if pending:
             report.stats = report.stats + backend.upsert(build_batch(pending))
             report.extracted += len(pending)
+    if incremental:
+        gone = sorted(set(known) - seen)
+        if gone and report.summary.read:  # an unreadable snapshot must not wipe the graph
+            report.stats = report.stats + backend.remove_papers(gone)
+            report.removed = len(gone)
+        report.changed = len(changed)
     report.aliases = index
     return report
+
+
+def _new_or_changed(papers: Iterable[Paper], known: dict[str, tuple], seen: set[str], changed: list[str],
+                    report: RunReport, progress: Callable[[int], None] | None) -> Iterator[Paper]:
+    """The papers an incremental build must extract; records what it saw and skipped."""
+    version = extractor_version()
+    for paper in papers:
+        seen.add(paper.id)
+        before = known.get(paper.id)
+        if before == (content_hash(paper), version):
+            report.unchanged += 1
+            if progress is not None:
+                progress(1)
+            continue
+        if before is not None:
+            changed.append(paper.id)
+        yield paper

@@ -9,9 +9,12 @@ duplicates inside the batch are merged with the backends' own merge rules.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from extractors.lexicon import rules_fingerprint
 from kg import __version__
 from kg.backends.base import merge_node_props, merge_rel_props
 from schema.extraction import Entity, Extraction, ResultRecord
@@ -46,9 +49,22 @@ def result_id(paper_id: str, result: ResultRecord) -> str:
     return f"{paper_id}#{result.field}:{result.start}-{result.end}"
 
 
+def content_hash(paper: Paper) -> str:
+    """Hash of everything in a paper that the graph depends on (incremental rebuilds compare it)."""
+    data = [paper.title, paper.abstract, paper.year, list(paper.authors), paper.venue, paper.url, paper.source]
+    return hashlib.sha1(json.dumps(data, ensure_ascii=False).encode("utf-8")).hexdigest()[:16]
+
+
+def extractor_version() -> str:
+    """The extraction rules a paper was processed with: package version + hash of the rule data."""
+    return f"{EXTRACTOR}+{rules_fingerprint()}"
+
+
 def paper_props(paper: Paper) -> dict[str, Any]:
-    """Paper node properties (the key property `id` is added by the backend)."""
-    props = {"title": paper.title, "year": paper.year, "url": paper.url, "source": paper.source}
+    """Paper node properties (the key property `id` is added by the backend), with the content hash
+    and extractor version an incremental build uses to skip unchanged papers."""
+    props = {"title": paper.title, "year": paper.year, "url": paper.url, "source": paper.source,
+             "content_hash": content_hash(paper), "extractor": extractor_version()}
     return {k: v for k, v in props.items() if v is not None}
 
 
@@ -166,7 +182,7 @@ def _add_paper(out: _BatchCollector, paper: Paper, extraction: Extraction,
         target = ensure(relation.label, relation.target, getattr(relation, "target_name", None))
         confidence, evidence = seen.get((relation.label, relation.source), (1.0, ""))
         out.rel(RelType(relation.type), source, target,
-                {"confidence": confidence, "evidence": evidence, "extractor": EXTRACTOR})
+                {"confidence": confidence, "evidence": evidence, "extractor": EXTRACTOR, "papers": [paper.id]})
 
 
 def build_batch(items: Iterable[tuple[Paper, Extraction] | tuple[Paper, Extraction, Mapping]]) -> GraphBatch:

@@ -124,6 +124,10 @@ def _summary_table(report: RunReport, counts: Any | None) -> Table:
     table.add_row("papers read", str(s.read))
     table.add_row("records skipped", str(s.skipped))
     table.add_row("files failed", str(len(s.failed_files)))
+    if report.unchanged or report.changed or report.removed:
+        table.add_row("papers unchanged (not re-extracted)", str(report.unchanged))
+        table.add_row("papers changed (re-extracted)", str(report.changed))
+        table.add_row("papers removed (gone from input)", str(report.removed))
     if report.aliases is not None:
         table.add_row("entities merged across papers", str(report.merged_keys))
         table.add_row("ambiguous spellings kept apart", str(len(report.aliases.ambiguous())))
@@ -144,6 +148,9 @@ def build(
     backend: Annotated[str, typer.Option(help="Graph backend.")] = "networkx",
     model: Annotated[Optional[str], typer.Option(help="An installed spaCy model to build on (default: blank English).")] = None,
     append: Annotated[bool, typer.Option(help="Add to an existing graph file instead of starting fresh.")] = False,
+    incremental: Annotated[bool, typer.Option(help="Update the graph file from a new snapshot of the same input: "
+                                              "only new or changed papers are extracted, papers no longer in "
+                                              "the input are removed with the relationships only they supported.")] = False,
     overrides: Annotated[Optional[Path], typer.Option(help="TOML file forcing or forbidding entity merges "
                                                       "(default: ./kg-overrides.toml when it exists).")] = None,
     min_confidence: Annotated[float, typer.Option("--min-confidence", min=0.0, max=1.0,
@@ -163,12 +170,12 @@ def build(
     if backend != "networkx":
         raise fail(f"unknown backend '{backend}' (available: networkx)")
     try:
-        store = get_backend("networkx", path=out_path if append and out_path.exists() else None)
+        store = get_backend("networkx", path=out_path if (append or incremental) and out_path.exists() else None)
     except BackendError as exc:
         raise fail(str(exc)) from None
     nlp = _load_nlp(model)
     report = _run_with_progress("building", build_graph, inputs=_inputs(inputs), backend=store, fmt=fmt, nlp=nlp,
-                                overrides=rules, min_confidence=min_confidence)
+                                overrides=rules, min_confidence=min_confidence, incremental=incremental)
     counts = store.counts()
     if report.summary.read:
         store.save(out_path)

@@ -9,7 +9,7 @@ the builder (duplicates inside one batch) and every backend merge the same way.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, Self, runtime_checkable
 
@@ -41,15 +41,12 @@ class WriteStats:
     rels_updated: int = 0
     #: relationships whose start or end node exists neither in the batch nor in the graph
     rels_skipped: int = 0
+    #: removed by `remove_papers` (incremental rebuilds)
+    nodes_removed: int = 0
+    rels_removed: int = 0
 
     def __add__(self, other: WriteStats) -> WriteStats:
-        return WriteStats(
-            self.nodes_created + other.nodes_created,
-            self.nodes_updated + other.nodes_updated,
-            self.rels_created + other.rels_created,
-            self.rels_updated + other.rels_updated,
-            self.rels_skipped + other.rels_skipped,
-        )
+        return WriteStats(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
 
 
 @dataclass(frozen=True)
@@ -91,6 +88,14 @@ class GraphBackend(Protocol):
         """Merge the batch's nodes, then its relationships (idempotent)."""
         ...
 
+    def paper_versions(self) -> dict[str, tuple[str | None, str | None]]:
+        """{paper id: (content_hash, extractor)} of the papers loaded so far."""
+        ...
+
+    def remove_papers(self, paper_ids: Iterable[str]) -> WriteStats:
+        """Remove papers and everything only they gave evidence for (incremental rebuilds)."""
+        ...
+
     def query(self, cypher: str, params: Mapping[str, Any] | None = None) -> QueryResult:
         """Run a read-only Cypher query; values go in `params`, never into the text."""
         ...
@@ -124,7 +129,7 @@ def _is_empty(value: Any) -> bool:
 #: at most this many example papers are kept per surface form in `alias_evidence`
 MAX_EVIDENCE_PER_FORM = 5
 #: list properties merged as sorted unions
-_UNION_LISTS = ("merged_keys",)
+_UNION_LISTS = ("merged_keys", "papers")
 
 
 def merge_evidence(a: Iterable[str], b: Iterable[str], cap: int = MAX_EVIDENCE_PER_FORM) -> list[str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -29,7 +29,7 @@ from kg.backends.base import (
 )
 from kg.export import format_of, read_graph, write_graph
 from kg.query import run_cypher
-from schema.graph import KEY_PROPERTY, GraphBatch, NodeLabel, RelType
+from schema.graph import KEY_PROPERTY, GraphBatch, NodeLabel, RelType, node_id
 
 #: attributes the backend manages itself (not properties of the schema)
 _NODE_INTERNAL = ("label", "__labels__")
@@ -175,6 +175,55 @@ class NetworkxBackend:
         if created or updated or rels_created or rels_updated:
             self._dirty = True
         return stats
+
+    def paper_versions(self) -> dict[str, tuple[str | None, str | None]]:
+        """{paper id: (content_hash, extractor)} of every Paper node, for incremental rebuilds."""
+        return {d.get("id", str(n)): (d.get("content_hash"), d.get("extractor"))
+                for n, d in self._graph.nodes(data=True) if d.get("label") == NodeLabel.PAPER.value}
+
+    def remove_papers(self, paper_ids: Iterable[str]) -> WriteStats:
+        """Take papers out with everything only they gave evidence for.
+
+        Removes the Paper nodes, their Result nodes, their surface-form evidence on entities, their
+        support of entity-to-entity relationships (a relationship nobody supports any more goes),
+        and entity nodes left with no relationship at all.
+        """
+        G = self._graph
+        ids = {pid for pid in paper_ids if node_id(NodeLabel.PAPER, pid) in G}
+        if not ids:
+            return WriteStats()
+        touched: set[Any] = set()
+        removed_nodes = removed_rels = 0
+        for pid in ids:
+            paper = node_id(NodeLabel.PAPER, pid)
+            for _, target, key in list(G.out_edges(paper, keys=True)):
+                touched.add(target)
+                if G.nodes[target].get("label") == NodeLabel.RESULT.value:
+                    touched.update(G.successors(target))
+                    removed_rels += G.degree(target)
+                    G.remove_node(target)
+                    removed_nodes += 1
+            removed_rels += G.degree(paper)
+            G.remove_node(paper)
+            removed_nodes += 1
+        suffixes = tuple(f" @ {pid}" for pid in ids)
+        for node in [n for n in touched if n in G]:
+            attrs = G.nodes[node]
+            if attrs.get("alias_evidence"):
+                attrs["alias_evidence"] = [e for e in attrs["alias_evidence"] if not e.endswith(suffixes)]
+        for u, v, key, attrs in list(G.edges(keys=True, data=True)):
+            papers = attrs.get("papers")
+            if papers and not ids.isdisjoint(papers):
+                attrs["papers"] = [p for p in papers if p not in ids]
+                if not attrs["papers"]:
+                    G.remove_edge(u, v, key)
+                    removed_rels += 1
+                    touched.update((u, v))
+        for node in [n for n in touched if n in G and G.degree(n) == 0]:
+            G.remove_node(node)
+            removed_nodes += 1
+        self._dirty = True
+        return WriteStats(nodes_removed=removed_nodes, rels_removed=removed_rels)
 
     def query(self, cypher: str, params: Mapping[str, Any] | None = None) -> QueryResult:
         """Run a read-only Cypher query through grand-cypher (see `kg.query.run_cypher`)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kg.builder import EXTRACTOR, build_batch, edge_type, entity_props
+from kg.builder import EXTRACTOR, build_batch, content_hash, edge_type, entity_props, extractor_version
 from schema import Entity, Extraction, Mention, Paper, Relation, RelType
 
 
@@ -42,11 +42,21 @@ def test_builder_extractor_names_rules_and_version():
 
 def test_builder_paper_node_props_omit_none(tiny_extractions):
     nodes = _nodes(build_batch(tiny_extractions))
+    version = {"extractor": extractor_version()}
     assert nodes["Paper:p1"].props == {
         "title": "ColBERT: Efficient Passage Search", "year": 2020,
         "url": "https://example.org/colbert", "source": "test",
+        "content_hash": content_hash(tiny_extractions[0][0]), **version,
     }
-    assert nodes["Paper:p3"].props == {"title": "A study of ResNet-50"}
+    assert nodes["Paper:p3"].props == {"title": "A study of ResNet-50",
+                                       "content_hash": content_hash(tiny_extractions[2][0]), **version}
+    assert extractor_version().startswith(EXTRACTOR + "+")
+
+
+def test_builder_content_hash_changes_with_content_only():
+    a = Paper(id="a", title="T", abstract="A")
+    assert content_hash(a) == content_hash(Paper(id="other-id", title="T", abstract="A"))
+    assert content_hash(a) != content_hash(Paper(id="a", title="T", abstract="A changed"))
 
 
 def test_builder_entity_aliases_are_sorted_surface_forms_without_name():
