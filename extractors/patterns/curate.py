@@ -49,8 +49,12 @@ SPLIT_SUFFIX = re.compile(r"\s+(val|test|dev|test-dev|test-std|validation|train|
 
 
 def has_inner_caps_or_digit(s: str) -> bool:
-    """True for coined spellings (BERT, ResNet-50, mAP) that must match case-sensitively."""
-    return any(c.isdigit() for c in s) or any(c.isupper() for c in s[1:]) or (s.isupper() and len(s) > 1)
+    """True for coined spellings (BERT, ResNet-50, mAP) that must match case-sensitively; Title Case
+    phrases ("Vision Transformer") are English words and match in any case."""
+    if any(c.isdigit() for c in s):
+        return True
+    words = s.replace("-", " ").split()
+    return any(any(c.isupper() for c in w[1:]) or (w.isupper() and len(w) > 1) for w in words)
 
 
 def usable(form: str, label: str) -> bool:
@@ -129,6 +133,8 @@ def main(gaz_dir: str) -> None:
             canon = canonical if canonical in forms else forms[0]
             for form in forms:
                 exact = has_inner_caps_or_digit(form) and not (origin == "core" and form.islower())
+                if origin != "core" and label != "METHOD" and any(c.isupper() for c in form[1:]):
+                    exact = True  # Title Case dataset/task names from the lists ("Among Them", "Time Series")
                 fold = form if exact else form.lower()
                 if (label, fold) in seen:
                     continue
