@@ -40,6 +40,7 @@ class ExportFormat(str, Enum):
     graphml = "graphml"
     gexf = "gexf"
     json = "json"
+    neo4j_csv = "neo4j-csv"
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
@@ -281,7 +282,7 @@ def query(
 
 @app.command()
 def export(
-    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="graphml, gexf or json.")] = ExportFormat.graphml,
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="graphml, gexf, json or neo4j-csv (a folder for neo4j-admin import).")] = ExportFormat.graphml,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="File to write (default: graph.<format>).")] = None,
     graph: Annotated[Path, typer.Option("--graph", "-g", help="Saved graph file.")] = DEFAULT_GRAPH,
 ) -> None:
@@ -289,6 +290,9 @@ def export(
     from kg.export import write_graph
 
     store = _open_graph(graph)
+    if fmt is ExportFormat.neo4j_csv:
+        _export_neo4j_csv(store, output or Path("neo4j-import"))
+        return
     target = output or Path(f"graph.{fmt.value}")
     if target.resolve() == graph.resolve():
         raise fail(f"{target}: refusing to overwrite the input graph; choose another --output")
@@ -297,6 +301,22 @@ def export(
     except OSError as exc:
         raise fail(f"{target}: cannot write ({exc.strerror or exc})", EXIT_FAILED) from None
     out.print(f"wrote {target}")
+
+
+def _export_neo4j_csv(store, target: Path) -> None:
+    """neo4j-admin import files: a folder of node/relationship CSVs plus import.sh."""
+    from kg.neo4j_csv import IMPORT_SCRIPT, write_neo4j_csv
+
+    if target.exists() and not target.is_dir():
+        raise fail(f"{target}: not a directory (neo4j-csv writes a folder of CSV files)")
+    try:
+        files = write_neo4j_csv(store.to_networkx(), target)
+    except ValueError as exc:
+        raise fail(str(exc), EXIT_FAILED) from None
+    except OSError as exc:
+        raise fail(f"{target}: cannot write ({exc.strerror or exc})", EXIT_FAILED) from None
+    out.print(f"wrote {len(files)} files to {target}/; load them into Neo4j with: "
+              f"sh {target / IMPORT_SCRIPT}")
 
 
 @app.command()

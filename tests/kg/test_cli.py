@@ -168,3 +168,15 @@ def test_cli_eval_bad_gold_is_one_line_error(tmp_path):
     result = invoke("eval", "--gold", gold, "--pred", gold)
     assert result.exit_code == EXIT_FAILED
     assert "gold.jsonl:1" in result.output and "Traceback" not in result.output
+
+
+def test_cli_export_neo4j_csv_writes_a_folder(graph_file, tmp_path):
+    target = tmp_path / "import"
+    result = invoke("export", "--format", "neo4j-csv", "-o", target, "--graph", graph_file)
+    assert result.exit_code == 0, result.output
+    assert (target / "import.sh").exists() and (target / "nodes_Paper.csv").exists()
+    header = (target / "nodes_Paper.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert header.startswith("id:ID(Paper),") and header.endswith(",:LABEL")
+    clash = tmp_path / "file.txt"
+    clash.write_text("x", encoding="utf-8")
+    assert invoke("export", "--format", "neo4j-csv", "-o", clash, "--graph", graph_file).exit_code == EXIT_USAGE
