@@ -2,16 +2,39 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Protocol
 
+from kg.ingest.arxiv import read_arxiv
 from kg.ingest.base import IngestError, IssueCallback, Reader
+from kg.ingest.filters import KeepPredicate, PaperFilter
 from kg.ingest.jsonl import read_json, read_jsonl
+from kg.ingest.openalex import read_openalex
 from kg.ingest.summary import ReadSummary
 from kg.ingest.tabular import read_csv, read_tsv
 from kg.ingest.txt import read_txt
 from kg.paths import format_suffix
 from schema.paper import Paper, ReadIssue
+
+
+class SelectingReader(Protocol):
+    """A `Reader` that also takes a `keep(year, categories)` predicate, tested on raw records.
+
+    Readers of formats that carry subject categories (which a `Paper` does not hold) are of
+    this kind, so that category and year filters run before a record is cleaned.
+    """
+
+    def __call__(
+        self, path: Path, on_issue: IssueCallback, *, seen: set[str] | None = None, keep: KeepPredicate | None = None
+    ) -> Iterator[Paper]: ...
+
+
+#: format name -> reader taking a `keep` predicate (formats with categories; chosen by --format only)
+SELECTING_READERS: dict[str, SelectingReader] = {
+    "arxiv": read_arxiv,
+    "openalex": read_openalex,
+}
 
 #: format name -> reader
 READERS: dict[str, Reader] = {
@@ -20,6 +43,7 @@ READERS: dict[str, Reader] = {
     "json": read_json,
     "csv": read_csv,
     "tsv": read_tsv,
+    **SELECTING_READERS,
 }
 
 #: file extension (without a trailing .gz) -> format name
@@ -63,6 +87,8 @@ def read_papers(
     fmt: str | None = None,
     summary: ReadSummary | None = None,
     on_issue: Callable[[ReadIssue], None] | None = None,
+    *,
+    filters: PaperFilter | None = None,
 ) -> Iterator[Paper]:
     """Stream the papers of several files, skipping bad records and duplicate ids.
 
@@ -76,12 +102,17 @@ def read_papers(
         Filled in as papers stream: counts, reason categories, the first issues, failed files.
     on_issue
         Called with every issue as it happens (e.g. to log it).
+    filters
+        Which papers to keep and how many at most (`PaperFilter`): records left out are counted
+        in ``summary.filtered``, not reported as issues; once ``filters.limit`` papers are read,
+        reading stops (the rest of the input is never opened).
 
     Raises
     ------
     IngestError
-        Before anything is read, when a format is unknown (a usage error). Problems with files
-        or records never raise: they become issues and the other files still go on.
+        Before anything is read, when a format is unknown or a category filter is asked of a
+        format without categories (usage errors). Problems with files or records never raise:
+        they become issues and the other files still go on.
 
     Notes
     -----
@@ -89,6 +120,14 @@ def read_papers(
     paper, to drop duplicates across the whole run).
     """
     jobs = [(Path(path), _check_format(fmt) if fmt is not None else detect_format(path)) for path in paths]
+    filters = filters if filters is not None else PaperFilter()
+    if filters.by_category:
+        for path, job_fmt in jobs:
+            if job_fmt not in SELECTING_READERS:
+                raise IngestError(
+                    f"{path}: a category filter needs an input format with categories "
+                    f"({', '.join(SELECTING_READERS)}); {job_fmt!r} has none"
+                )
     summary = summary if summary is not None else ReadSummary()
 
     def record(issue: ReadIssue) -> None:
@@ -96,14 +135,56 @@ def read_papers(
         if on_issue is not None:
             on_issue(issue)
 
-    return _read_all(jobs, summary, record)
+    return _read_all(jobs, summary, record, filters)
 
 
-def _read_all(jobs: list[tuple[Path, str]], summary: ReadSummary, record: IssueCallback) -> Iterator[Paper]:
-    """The streaming part of `read_papers` (a separate generator so usage errors raise at once)."""
+def _counting_keep(filters: PaperFilter, summary: ReadSummary) -> KeepPredicate:
+    """`filters.keeps` as a reader's `keep` predicate that counts what it leaves out."""
+
+    def keep(year: int | None, categories: Sequence[str]) -> bool:
+        if filters.keeps(year, categories):
+            return True
+        summary.filtered += 1
+        return False
+
+    return keep
+
+
+def _read_all(
+    jobs: list[tuple[Path, str]], summary: ReadSummary, record: IssueCallback, filters: PaperFilter
+) -> Iterator[Paper]:
+    """The streaming part of `read_papers` (a separate generator so usage errors raise at once).
+
+    Selecting readers filter raw records themselves through `keep`; for the other formats the
+    year range is applied here to the papers they yield (whose ids are then forgotten again, so
+    a later record with the same id is not called a duplicate of a paper that was never read).
+    """
     seen: set[str] = set()
+    keep = _counting_keep(filters, summary) if filters.selects else None
+    limit = filters.limit
+    count = 0
     for path, fmt in jobs:
+        if limit is not None and count >= limit:
+            return
         summary.files += 1
-        for paper in READERS[fmt](path, record, seen=seen):
-            summary.read += 1
-            yield paper
+        if fmt in SELECTING_READERS:
+            papers = SELECTING_READERS[fmt](path, record, seen=seen, keep=keep)
+            check_year = False
+        else:
+            papers = READERS[fmt](path, record, seen=seen)
+            check_year = filters.by_year
+        try:
+            for paper in papers:
+                if check_year and not filters.keeps_year(paper.year):
+                    seen.discard(paper.id)
+                    summary.filtered += 1
+                    continue
+                summary.read += 1
+                count += 1
+                yield paper
+                if limit is not None and count >= limit:
+                    return  # before asking the reader for more: nothing past the limit is read
+        finally:
+            close = getattr(papers, "close", None)  # a generator reader: closes its file at once
+            if close is not None:
+                close()

@@ -36,7 +36,8 @@ class ReadSummary:
     """Counts for a run of `read_papers`; filled in while the papers stream.
 
     `skipped` counts skipped records, `warnings` records kept despite a problem; a file that
-    could not be read (an issue with no line) is listed in `failed_files` instead.
+    could not be read (an issue with no line) is listed in `failed_files` instead. `filtered`
+    counts records left out by a category or year filter (`kg.ingest.filters`): not issues.
     """
 
     files: int = 0
@@ -46,6 +47,7 @@ class ReadSummary:
     reasons: Counter[str] = field(default_factory=Counter)
     issues: list[ReadIssue] = field(default_factory=list)
     failed_files: list[str] = field(default_factory=list)
+    filtered: int = 0
 
     def add_issue(self, issue: ReadIssue) -> None:
         """Count one issue under its category and keep it if fewer than MAX_ISSUES are kept."""
@@ -62,8 +64,9 @@ class ReadSummary:
 
     def __str__(self) -> str:
         """One line for a log or a CLI footer."""
+        filtered = f"filtered out {self.filtered}; " if self.filtered else ""
         text = (
-            f"read {self.read} papers from {self.files} file(s); skipped {self.skipped}; "
+            f"read {self.read} papers from {self.files} file(s); {filtered}skipped {self.skipped}; "
             f"{self.warnings} warning(s); {len(self.failed_files)} file(s) failed"
         )
         if self.reasons:

@@ -1,0 +1,81 @@
+"""JSON Lines plumbing for the big snapshot readers (arxiv, openalex): bad input at scale.
+
+A multi-gigabyte dump is read in one pass, so every failure says where it happened and costs
+as little as possible:
+
+- a corrupt line (malformed JSON, invalid UTF-8, not an object) is one issue "file:line: reason"
+  and only that line is skipped;
+- a line longer than `MAX_LINE_BYTES` (e.g. a run of NUL bytes left by a crash) is skipped
+  without ever being held in memory whole;
+- a truncated or corrupt gzip stream ends the file with one issue naming how many lines were
+  read ("truncated gzip: data ends after line 1234 ..."); every complete record before it is kept.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zlib
+from collections.abc import Iterator
+from typing import Any, BinaryIO
+
+from kg.ingest.base import UTF8_BOM, IssueCallback, fail_file, invalid_utf8_reason
+from schema.paper import ReadIssue
+
+#: longest line read (a real arXiv or OpenAlex record is a few kB, the largest a few MB)
+MAX_LINE_BYTES = 64 << 20
+
+NOT_AN_OBJECT = "not a JSON object"
+
+
+def _skip_rest_of_line(stream: BinaryIO) -> None:
+    """Read on to the end of an over-long line, `MAX_LINE_BYTES` at a time."""
+    while True:
+        chunk = stream.readline(MAX_LINE_BYTES)
+        if not chunk or chunk.endswith(b"\n"):
+            return
+
+
+def iter_json_objects(stream: BinaryIO, name: str, on_issue: IssueCallback) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(1-based line number, object) for each JSON object line of a stream; bad lines reported.
+
+    Blank lines are ignored. A read failure of the stream itself (truncated or corrupt gzip, an
+    I/O error) ends the file through `fail_file`, with the number of lines read in the reason.
+    """
+    loads = json.loads
+    lineno = 0
+    try:
+        while raw := stream.readline(MAX_LINE_BYTES):
+            lineno += 1
+            if len(raw) == MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                on_issue(ReadIssue(file=name, line=lineno, reason=f"line too long (over {MAX_LINE_BYTES:,} bytes)"))
+                _skip_rest_of_line(stream)
+                continue
+            if lineno == 1 and raw.startswith(UTF8_BOM):
+                raw = raw[3:]
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                on_issue(ReadIssue(file=name, line=lineno, reason=invalid_utf8_reason(raw, exc)))
+                continue
+            if not text or text.isspace():
+                continue
+            try:
+                record = loads(text.rstrip("\r\n"))
+            except json.JSONDecodeError as exc:
+                on_issue(ReadIssue(file=name, line=lineno, reason=f"malformed JSON ({exc.msg} at column {exc.colno})"))
+                continue
+            except RecursionError:
+                on_issue(ReadIssue(file=name, line=lineno, reason="malformed JSON (nested too deeply)"))
+                continue
+            if not isinstance(record, dict):
+                on_issue(ReadIssue(file=name, line=lineno, reason=f"{NOT_AN_OBJECT} ({type(record).__name__})"))
+                continue
+            yield lineno, record
+    except EOFError:
+        raise fail_file(f"truncated gzip: data ends after line {lineno}, the rest of the file is lost") from None
+    except zlib.error as exc:
+        raise fail_file(f"corrupt gzip: unreadable after line {lineno} ({exc})") from None
+    except OSError as exc:  # gzip.BadGzipFile (bad CRC, garbage between members) or an I/O error
+        what = "corrupt gzip" if isinstance(exc, gzip.BadGzipFile) else "cannot read file"
+        raise fail_file(f"{what}: unreadable after line {lineno} ({exc.strerror or exc})") from None
