@@ -20,6 +20,7 @@ from extractors.calibration import drop_below
 from kg.backends.base import GraphBackend, WriteStats
 from kg.builder import build_batch, content_hash, extractor_version
 from kg.ingest import ReadSummary, read_papers
+from kg.ingest.filters import PaperFilter
 from extractors.learned import LearnedNameMatcher
 from kg.resolve import AliasIndex, Overrides, Resolver
 from schema import Extraction, Paper, ReadIssue
@@ -52,8 +53,9 @@ class RunReport:
 
     @property
     def exit_code(self) -> int:
-        """0 all good, 3 some records or files skipped, 1 nothing could be read."""
-        if self.summary.read == 0:
+        """0 all good, 3 some records or files skipped, 1 nothing could be read (filters that
+        leave nothing are not a failure)."""
+        if self.summary.read == 0 and not self.summary.filtered:
             return EXIT_FAILED
         if self.summary.skipped or self.summary.failed_files:
             return EXIT_PARTIAL
@@ -90,7 +92,7 @@ def extract_pairs(
 def extract_files(
     inputs: Iterable[str | Path], out: IO[str], fmt: str | None = None, nlp: Language | None = None,
     on_issue: Callable[[ReadIssue], None] | None = None, progress: Callable[[int], None] | None = None,
-    min_confidence: float = 0.0,
+    min_confidence: float = 0.0, filters: PaperFilter | None = None,
 ) -> RunReport:
     """Write one extraction-contract JSON object per paper to `out`.
 
@@ -98,7 +100,7 @@ def extract_files(
     """
     report = RunReport()
     nlp = nlp or build_nlp()
-    papers = read_papers(inputs, fmt=fmt, summary=report.summary, on_issue=on_issue)
+    papers = read_papers(inputs, fmt=fmt, summary=report.summary, on_issue=on_issue, filters=filters)
     for _, extraction in extract_pairs(papers, nlp, progress, min_confidence):
         out.write(json.dumps(extraction.model_dump(exclude={"sentences"}), ensure_ascii=False) + "\n")
         report.extracted += 1
@@ -109,6 +111,7 @@ def build_graph(
     inputs: Iterable[str | Path], backend: GraphBackend, fmt: str | None = None, nlp: Language | None = None,
     on_issue: Callable[[ReadIssue], None] | None = None, progress: Callable[[int], None] | None = None,
     overrides: Overrides | None = None, min_confidence: float = 0.0, incremental: bool = False,
+    filters: PaperFilter | None = None,
 ) -> RunReport:
     """Extract every paper, resolve entities across papers, and upsert into `backend`.
 
@@ -127,7 +130,7 @@ def build_graph(
     """
     report = RunReport()
     nlp = nlp or build_nlp()
-    papers = read_papers(inputs, fmt=fmt, summary=report.summary, on_issue=on_issue)
+    papers = read_papers(inputs, fmt=fmt, summary=report.summary, on_issue=on_issue, filters=filters)
     known = backend.paper_versions() if incremental else {}
     seen: set[str] = set()
     changed: list[str] = []

@@ -20,7 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 from kg import __version__
-from kg.build import (DEFAULT_GRAPH, DEV_GOLD, EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, SAMPLE_CORPUS,
+from kg.build import (DEFAULT_GRAPH, DEV_GOLD, EXIT_FAILED, EXIT_USAGE, SAMPLE_CORPUS,
                       RunReport, build_graph, extract_files)
 
 app = typer.Typer(help="Turn research papers into a knowledge graph of methods, datasets, metrics and tasks.",
@@ -113,6 +113,19 @@ def _run_with_progress(label: str, fn, **kwargs) -> RunReport:
     return report
 
 
+def _filters(limit: int | None, category: list[str] | None, year_from: int | None, year_to: int | None):
+    """The reader filters from the CLI options; a bad combination is a usage error."""
+    from kg.ingest import IngestError
+    from kg.ingest.filters import PaperFilter
+
+    if limit is None and not category and year_from is None and year_to is None:
+        return None
+    try:
+        return PaperFilter(limit=limit, categories=tuple(category or ()), year_from=year_from, year_to=year_to)
+    except IngestError as exc:
+        raise fail(str(exc)) from None
+
+
 def _inputs(inputs: list[Path] | None) -> list[Path]:
     return list(inputs) if inputs else [SAMPLE_CORPUS]
 
@@ -124,6 +137,8 @@ def _summary_table(report: RunReport, counts: Any | None) -> Table:
     s = report.summary
     table.add_row("papers read", str(s.read))
     table.add_row("records skipped", str(s.skipped))
+    if s.filtered:
+        table.add_row("records filtered out", str(s.filtered))
     table.add_row("files failed", str(len(s.failed_files)))
     if report.unchanged or report.changed or report.removed:
         table.add_row("papers unchanged (not re-extracted)", str(report.unchanged))
@@ -145,7 +160,7 @@ def build(
     inputs: Annotated[Optional[list[Path]], typer.Argument(help="Paper files (txt, jsonl, json, csv, tsv; .gz ok). "
                                                            "Default: the bundled sample corpus.")] = None,
     out_path: Annotated[Path, typer.Option("--out", "-o", help="Graph file to write (.graphml or .json).")] = DEFAULT_GRAPH,
-    fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="Input format for all files (default: by extension).")] = None,
+    fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="Input format for all files: txt, jsonl, json, csv, tsv, arxiv, openalex (default: by extension).")] = None,
     backend: Annotated[str, typer.Option(help="Graph backend.")] = "networkx",
     model: Annotated[Optional[str], typer.Option(help="An installed spaCy model to build on (default: blank English).")] = None,
     append: Annotated[bool, typer.Option(help="Add to an existing graph file instead of starting fresh.")] = False,
@@ -157,8 +172,14 @@ def build(
     min_confidence: Annotated[float, typer.Option("--min-confidence", min=0.0, max=1.0,
         help="Leave out entities whose calibrated confidence is below this (0-1), with the results and "
              "relations that need them.")] = 0.0,
+    limit: Annotated[Optional[int], typer.Option("--limit", min=0, help="Stop after N papers (stops reading the input).")] = None,
+    category: Annotated[Optional[list[str]], typer.Option("--category", help="Keep papers in this category (repeatable): arXiv "
+                        "'cs.CL', a whole archive 'cs', 'hep-*', or an OpenAlex concept/topic name. Needs --format arxiv|openalex.")] = None,
+    year_from: Annotated[Optional[int], typer.Option("--year-from", help="Keep papers from this year on (papers without a year are left out).")] = None,
+    year_to: Annotated[Optional[int], typer.Option("--year-to", help="Keep papers up to this year.")] = None,
 ) -> None:
     """Extract entities from papers and load them into a graph, then print a summary."""
+    filters = _filters(limit, category, year_from, year_to)
     from kg.backends import BackendError, get_backend
     from kg.resolve import DEFAULT_OVERRIDES, Overrides, OverridesError
 
@@ -176,7 +197,8 @@ def build(
         raise fail(str(exc)) from None
     nlp = _load_nlp(model)
     report = _run_with_progress("building", build_graph, inputs=_inputs(inputs), backend=store, fmt=fmt, nlp=nlp,
-                                overrides=rules, min_confidence=min_confidence, incremental=incremental)
+                                overrides=rules, min_confidence=min_confidence, incremental=incremental,
+                                filters=filters)
     counts = store.counts()
     if report.summary.read:
         store.save(out_path)
@@ -198,12 +220,18 @@ def extract_cmd(
     min_confidence: Annotated[float, typer.Option("--min-confidence", min=0.0, max=1.0,
         help="Leave out entities whose calibrated confidence is below this (0-1), with the results and "
              "relations that need them.")] = 0.0,
+    limit: Annotated[Optional[int], typer.Option("--limit", min=0, help="Stop after N papers (stops reading the input).")] = None,
+    category: Annotated[Optional[list[str]], typer.Option("--category", help="Keep papers in this category (repeatable): arXiv "
+                        "'cs.CL', a whole archive 'cs', 'hep-*', or an OpenAlex concept/topic name. Needs --format arxiv|openalex.")] = None,
+    year_from: Annotated[Optional[int], typer.Option("--year-from", help="Keep papers from this year on (papers without a year are left out).")] = None,
+    year_to: Annotated[Optional[int], typer.Option("--year-to", help="Keep papers up to this year.")] = None,
 ) -> None:
     """Write one JSON object per paper: entities, roles, mentions and reported results."""
+    filters = _filters(limit, category, year_from, year_to)
     nlp = _load_nlp(model)
     if str(output) == "-":
         report = _run_with_progress("extracting", extract_files, inputs=_inputs(inputs), out=sys.stdout, fmt=fmt, nlp=nlp,
-                                    min_confidence=min_confidence)
+                                    min_confidence=min_confidence, filters=filters)
     else:
         try:
             fh = output.open("w", encoding="utf-8")
@@ -211,7 +239,7 @@ def extract_cmd(
             raise fail(f"{output}: cannot write ({exc.strerror})") from None
         with fh:
             report = _run_with_progress("extracting", extract_files, inputs=_inputs(inputs), out=fh, fmt=fmt, nlp=nlp,
-                                        min_confidence=min_confidence)
+                                        min_confidence=min_confidence, filters=filters)
         err.print(f"{report.extracted} extraction(s) written to {output}")
     err.print(str(report.summary), highlight=False)
     raise typer.Exit(code=report.exit_code)

@@ -180,3 +180,20 @@ def test_cli_export_neo4j_csv_writes_a_folder(graph_file, tmp_path):
     clash = tmp_path / "file.txt"
     clash.write_text("x", encoding="utf-8")
     assert invoke("export", "--format", "neo4j-csv", "-o", clash, "--graph", graph_file).exit_code == EXIT_USAGE
+
+
+def test_cli_snapshot_formats_and_filters(tmp_path):
+    from pathlib import Path as _P
+
+    fixtures = _P(__file__).resolve().parent.parent / "fixtures" / "ingest"
+    out = tmp_path / "ax.jsonl"
+    result = invoke("extract", fixtures / "arxiv.jsonl", "--format", "arxiv", "--limit", "2", "-o", out)
+    assert result.exit_code == EXIT_OK, result.output
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 2 and all(r["id"].startswith("arXiv:") for r in rows)
+    graph = tmp_path / "oa.graphml"
+    result = invoke("build", fixtures / "openalex.jsonl", "--format", "openalex", "--year-from", "1900", "--out", graph)
+    assert result.exit_code in (EXIT_OK, EXIT_PARTIAL), result.output
+    assert any(n.startswith("Paper:openalex:W") for n in nx.read_graphml(graph).nodes)
+    # a category filter on a format without categories is a usage error
+    assert invoke("build", "--category", "cs", "--out", tmp_path / "x.graphml").exit_code == EXIT_USAGE
