@@ -1,0 +1,204 @@
+"""Parallel extraction throughput (1 and 2 local workers) next to the bare tokenizer, peak memory.
+
+    python bench/parallel_throughput.py                 # 200,000 synthetic abstracts
+    python bench/parallel_throughput.py --n 20000       # quicker
+    python bench/parallel_throughput.py --n 20000 --novel-words 6   # with a long-tail vocabulary
+
+The corpus is the bundled sample (kg/data/papers_sample.txt, 215 papers) cycled to N abstracts,
+each with its words shuffled (seeded, generated lazily), so no abstract repeats and the input
+never sits in memory. Its vocabulary is still the sample's: a real corpus keeps meeting new
+strings, which slows the tokenizer and grows spaCy's vocabulary; ``--novel-words K`` appends K
+strings unique to each abstract to model that (`kg.engines` rebuilds a pipeline whose vocabulary
+grew too much, so memory stays bounded).
+
+Passes, each in its own interpreter so that its peak memory is its own:
+
+- ``tokenizer``: ``spacy.blank("en").tokenizer.pipe`` over ``title + ". " + abstract``, the ceiling;
+- ``extract-1`` / ``extract-2``: ``kg.engines.extract_parallel(workers=1 | 2)``, each pair
+  serialised as ``kg extract`` does (JSON line, without sentences) to a null sink. The wall clock
+  includes building the pipeline(s) and starting the pool.
+
+Memory: ``ru_maxrss`` of the pass's process, and of its largest worker (``RUSAGE_CHILDREN``, which
+reports the largest child, not a sum); ``total`` adds one largest-worker peak per worker, an upper
+bound. ``--tracemalloc`` adds a traced run for the parent's Python-heap peak (slower). Hours for
+2.5 million papers are projected from each rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import itertools
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import time
+import tracemalloc
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "kg" / "data" / "papers_sample.txt"
+ARXIV_PAPERS = 2_500_000
+PASSES = ("tokenizer", "extract-1", "extract-2")
+GIB = 1024.0
+
+if importlib.util.find_spec("kg") is None:  # run from a checkout without `pip install -e .`
+    sys.path.insert(0, str(ROOT))
+
+
+def _maxrss_mib(who: int) -> float:
+    """ru_maxrss in MiB (KiB on Linux, bytes on macOS)."""
+    rss = resource.getrusage(who).ru_maxrss
+    return rss / (1024 * 1024) if sys.platform == "darwin" else rss / 1024
+
+
+def synthetic_papers(path: Path, n: int, seed: int, novel_words: int = 0) -> Iterator[Any]:
+    """N papers cycling through the sample, abstract words shuffled per paper, produced lazily.
+
+    With `novel_words`, each abstract also gets that many strings no other abstract has.
+    """
+    from kg.ingest import read_papers
+
+    sample = list(read_papers([path]))
+    rng = random.Random(seed)
+    for i, paper in enumerate(itertools.islice(itertools.cycle(sample), n)):
+        words = paper.abstract.split()
+        words.extend(f"w{i}n{j}" for j in range(novel_words))
+        rng.shuffle(words)
+        yield paper.model_copy(update={"id": f"syn-{i}", "abstract": " ".join(words)})
+
+
+def run_pass(name: str, args: argparse.Namespace, trace: bool) -> dict[str, Any]:
+    """Run one pass in this process and return its measurements."""
+    papers = synthetic_papers(args.input, args.n, args.seed, args.novel_words)
+    if trace:
+        tracemalloc.start()
+    started = time.perf_counter()
+    done = 0
+    if name == "tokenizer":
+        import spacy
+
+        tokenizer = spacy.blank("en").tokenizer
+        for _ in tokenizer.pipe((f"{p.title}. {p.abstract}" for p in papers), batch_size=256):
+            done += 1
+        workers = 0
+    else:
+        from kg.engines import EngineStats, extract_parallel
+
+        workers = int(name.rsplit("-", 1)[1])
+        stats = EngineStats()
+        with open(os.devnull, "w", encoding="utf-8") as sink:
+            for _, extraction in extract_parallel(papers, workers=workers, chunk_size=args.chunk_size, stats=stats,
+                                                  on_error=lambda m: print(m, file=sys.stderr)):
+                sink.write(json.dumps(extraction.model_dump(exclude={"sentences"}), ensure_ascii=False) + "\n")
+                done += 1
+        if stats.lost:
+            raise RuntimeError(f"{len(stats.lost)} paper(s) lost")
+    seconds = time.perf_counter() - started
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak = tracemalloc.get_traced_memory()[1] / (1024 * 1024) if trace else None
+    parent = _maxrss_mib(resource.RUSAGE_SELF)
+    child = _maxrss_mib(resource.RUSAGE_CHILDREN) if workers > 1 else 0.0
+    return {
+        "pass": name, "workers": workers, "abstracts": done, "seconds": seconds,
+        "rate": done / seconds if seconds else 0.0, "parent_maxrss_mib": parent, "worker_maxrss_mib": child,
+        "total_maxrss_mib": parent + workers * child if workers > 1 else parent, "tracemalloc_peak_mib": peak,
+        "parent_cpu_s": own.ru_utime + own.ru_stime, "workers_cpu_s": children.ru_utime + children.ru_stime,
+    }
+
+
+def _spawn(name: str, args: argparse.Namespace, trace: bool) -> dict[str, Any]:
+    """Run a pass in a fresh interpreter; its last stdout line is the JSON result."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", name, "--n", str(args.n),
+           "--input", str(args.input), "--seed", str(args.seed), "--chunk-size", str(args.chunk_size),
+           "--novel-words", str(args.novel_words)]
+    if trace:
+        cmd.append("--trace")
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=False)
+    if proc.returncode != 0:
+        lines = (proc.stderr or proc.stdout).strip().splitlines()
+        return {"pass": name, "error": lines[-1] if lines else f"exit code {proc.returncode}"}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _print_report(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(width=max(Console().width, 110))  # the table is wider than a pipe's 80 columns
+    ok = {r["pass"]: r for r in rows if "error" not in r}
+    ceiling = ok.get("tokenizer", {}).get("rate")
+    novel = f", +{args.novel_words} novel words each" if args.novel_words else ""
+    table = Table(title=f"{args.n:,} synthetic abstracts (sample words shuffled, seed {args.seed}{novel})")
+    for col in ("pass", "abs/s", "% tokenizer", "time s", "parent MiB", "worker MiB", "total MiB",
+                "py peak MiB", "h / 2.5M"):
+        table.add_column(col, justify="left" if col == "pass" else "right", no_wrap=True)
+    for r in rows:
+        if "error" in r:
+            table.add_row(r["pass"], "[red]failed[/red]", *["-"] * 7)
+            continue
+        peak = r.get("tracemalloc_peak_mib")
+        table.add_row(
+            r["pass"], f"{r['rate']:,.0f}", f"{100 * r['rate'] / ceiling:.0f}%" if ceiling else "-",
+            f"{r['seconds']:.1f}", f"{r['parent_maxrss_mib']:.0f}",
+            f"{r['worker_maxrss_mib']:.0f}" if r["workers"] > 1 else "-", f"{r['total_maxrss_mib']:.0f}",
+            f"{peak:.1f}" if peak is not None else "-", f"{ARXIV_PAPERS / r['rate'] / 3600:.2f}",
+        )
+    console.print(table)
+    if "extract-1" in ok and "extract-2" in ok:
+        speedup = ok["extract-2"]["rate"] / ok["extract-1"]["rate"]
+        console.print(f"speedup 2 workers vs 1: {speedup:.2f}x (target >= 1.7x)")
+    for name in ("extract-1", "extract-2"):
+        if name in ok and ceiling:
+            console.print(f"{name}: {100 * ok[name]['rate'] / ceiling:.0f}% of the tokenizer (target >= 30%), "
+                          f"peak {ok[name]['total_maxrss_mib'] / GIB:.2f} GiB (target < 1 GiB)")
+    for r in rows:
+        if "error" in r:
+            console.print(f"[red]{r['pass']} failed:[/red] {r['error']}", soft_wrap=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=200_000, help="number of abstracts (default 200000)")
+    parser.add_argument("--input", type=Path, default=SAMPLE, help="sample corpus to shuffle")
+    parser.add_argument("--seed", type=int, default=0, help="shuffle seed (default 0)")
+    parser.add_argument("--chunk-size", type=int, default=256, help="papers per worker task (default 256)")
+    parser.add_argument("--novel-words", type=int, default=0, help="strings unique to each abstract (default 0)")
+    parser.add_argument("--passes", default=",".join(PASSES), help=f"comma-separated subset of {', '.join(PASSES)}")
+    parser.add_argument("--tracemalloc", action="store_true", help="also a traced run per pass (parent heap)")
+    parser.add_argument("--json", action="store_true", help="print the measurements as JSON")
+    parser.add_argument("--worker", choices=PASSES, help=argparse.SUPPRESS)
+    parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.n <= 0 or args.chunk_size <= 0 or args.novel_words < 0:
+        parser.error("--n and --chunk-size must be positive, --novel-words not negative")
+    if not args.input.is_file():
+        parser.error(f"{args.input}: no such file")
+    passes = [p.strip() for p in args.passes.split(",") if p.strip()]
+    if unknown := [p for p in passes if p not in PASSES]:
+        parser.error(f"unknown pass(es): {', '.join(unknown)} (choose from {', '.join(PASSES)})")
+
+    if args.worker:
+        print(json.dumps(run_pass(args.worker, args, args.trace)))
+        return 0
+
+    rows = []
+    for name in passes:
+        row = _spawn(name, args, trace=False)
+        if "error" not in row and args.tracemalloc:
+            row["tracemalloc_peak_mib"] = _spawn(name, args, trace=True).get("tracemalloc_peak_mib")
+        rows.append(row)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        _print_report(rows, args)
+    return 1 if any("error" in r for r in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

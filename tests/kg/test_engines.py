@@ -1,0 +1,187 @@
+"""kg.engines: parallel extraction (local processes, Dask) equals the single-process run.
+
+The worker-side helpers below are top-level functions so the spawned workers can import them;
+they stand in for a paper that breaks extraction or kills its worker process (no test-only switch
+exists in the production code).
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from extractors import build_nlp
+from kg import engines
+from kg.build import SAMPLE_CORPUS, extract_pairs
+from kg.engines import EngineStats, LostPaper, extract_chunk, extract_parallel
+from kg.ingest import read_papers
+from schema import Extraction, Paper
+
+N_PAPERS = 60
+POISON = "poison-paper"  # extraction raises on it, wherever it runs
+LETHAL = "lethal-paper"  # kills the worker process that meets it; fine in the parent
+
+
+def _failing_extract(papers: list[Paper], nlp, min_confidence: float) -> list[Extraction]:
+    """`extract_chunk`, except on the poison paper (always) and the lethal one (in a worker)."""
+    ids = {p.id for p in papers}
+    if POISON in ids:
+        raise ValueError(f"cannot parse paper {POISON}")
+    if LETHAL in ids and multiprocessing.parent_process() is not None:
+        os._exit(1)  # think of the OOM killer
+    return extract_chunk(papers, nlp, min_confidence)
+
+
+@pytest.fixture(scope="module")
+def sample_papers() -> list[Paper]:
+    return list(itertools.islice(read_papers([SAMPLE_CORPUS]), N_PAPERS))
+
+
+@pytest.fixture(scope="module")
+def expected(sample_papers) -> list[tuple[str, dict]]:
+    """The single-process reference, through today's `kg.build.extract_pairs`."""
+    return [(p.id, e.model_dump()) for p, e in extract_pairs(sample_papers, build_nlp())]
+
+
+@pytest.fixture(scope="module")
+def dask_cluster():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=":0") as cluster:
+        yield cluster
+
+
+def _broken(papers: list[Paper], at: dict[int, str]) -> list[Paper]:
+    """`papers` with a bad paper (id from `at`) inserted at each 1-based position."""
+    out = list(papers)
+    for position, pid in sorted(at.items()):
+        out.insert(position - 1, Paper(id=pid, title="Broken", abstract="Nothing to see."))
+    return out
+
+
+def _dumps(pairs) -> list[tuple[str, dict]]:
+    return [(p.id, e.model_dump()) for p, e in pairs]
+
+
+def test_engines_one_worker_equals_extract_pairs(sample_papers, expected):
+    stats = EngineStats()
+    got = _dumps(extract_parallel(sample_papers, workers=1, chunk_size=16, stats=stats))
+    assert got == expected
+    assert stats.chunks == 4 and stats.retried_chunks == 0 and stats.lost == []
+
+
+def test_engines_grown_pipeline_is_rebuilt_with_same_output(sample_papers, expected, monkeypatch):
+    monkeypatch.setattr(engines, "MAX_NEW_STRINGS", 0)  # any new string: rebuild after every chunk
+    before = engines.cached_nlp(None)
+    got = _dumps(extract_parallel(sample_papers, workers=1, chunk_size=30))
+    assert got == expected
+    assert engines.cached_nlp(None) is not before
+
+
+def test_engines_two_workers_equal_one_in_order_and_read_lazily(sample_papers, expected):
+    pulled = 0
+
+    def counting() -> Iterator[Paper]:
+        nonlocal pulled
+        for paper in sample_papers:
+            pulled += 1
+            yield paper
+
+    done: list[int] = []
+    pairs = extract_parallel(counting(), workers=2, chunk_size=8, window=2, progress=done.append)
+    first = next(pairs)
+    assert pulled <= 2 * 8  # window * chunk_size, not the whole input
+    got = _dumps(itertools.chain([first], pairs))
+    assert [pid for pid, _ in got] == [p.id for p in sample_papers]
+    assert got == expected
+    assert sum(done) == N_PAPERS and len(done) == 8
+
+
+def test_engines_dask_equals_one_worker(sample_papers, expected, dask_cluster):
+    pulled = 0
+
+    def counting() -> Iterator[Paper]:
+        nonlocal pulled
+        for paper in sample_papers:
+            pulled += 1
+            yield paper
+
+    pairs = extract_parallel(counting(), chunk_size=8, window=2, engine="dask",
+                             scheduler=dask_cluster.scheduler_address)
+    first = next(pairs)
+    assert pulled <= 2 * 8
+    assert _dumps(itertools.chain([first], pairs)) == expected
+
+
+def test_engines_dask_local_cluster_when_no_scheduler(sample_papers, expected):
+    pytest.importorskip("distributed")
+    got = _dumps(extract_parallel(sample_papers[:20], workers=1, chunk_size=8, engine="dask"))
+    assert got == expected[:20]
+
+
+def test_engines_one_worker_skips_and_reports_failing_paper(sample_papers, expected):
+    messages: list[str] = []
+    stats = EngineStats()
+    got = _dumps(extract_parallel(_broken(sample_papers, {21: POISON}), workers=1, chunk_size=8,
+                                  extract_fn=_failing_extract, on_error=messages.append, stats=stats))
+    assert got == expected  # everything but the poison paper, in order
+    assert stats.lost == [LostPaper(21, POISON, f"extraction failed twice (ValueError: cannot parse paper {POISON})")]
+    assert messages[0].startswith("papers 17-24 (ids ") and "ValueError" in messages[0]
+    assert messages[1:] == [str(stats.lost[0])] and stats.retried_chunks == 0
+
+
+def test_engines_pool_survives_failing_paper_and_dead_worker(sample_papers, expected):
+    messages: list[str] = []
+    stats = EngineStats()
+    papers = _broken(sample_papers, {5: POISON, 45: LETHAL})
+    got = _dumps(extract_parallel(papers, workers=2, chunk_size=8, window=2, extract_fn=_failing_extract,
+                                  on_error=messages.append, stats=stats))
+    # the poison paper is lost and reported; the lethal one is recovered by the retry in this process
+    assert [pid for pid, _ in got] == [p.id for p in papers if p.id != POISON]
+    assert [pair for pair in got if pair[0] != LETHAL] == expected
+    assert [(x.position, x.id) for x in stats.lost] == [(5, POISON)] and str(stats.lost[0]) in messages
+    assert any(m.startswith("papers 1-8 ") and "ValueError: cannot parse" in m for m in messages)
+    assert any(m.startswith("papers 41-48 ") and "BrokenProcessPool" in m for m in messages)
+    assert stats.pool_restarts == 1 and any("a worker process died; starting a new pool" in m for m in messages)
+    assert all("\n" not in m for m in messages)
+
+
+def test_engines_single_chunk_runs_without_pool(sample_papers, expected):
+    stats = EngineStats()
+    papers = _broken(sample_papers[:10], {3: LETHAL})  # would kill a worker process, not this one
+    got = _dumps(extract_parallel(papers, workers=2, chunk_size=16, extract_fn=_failing_extract, stats=stats))
+    assert [pair for pair in got if pair[0] != LETHAL] == expected[:10]
+    assert stats.pool_restarts == 0 and stats.retried_chunks == 0 and stats.chunks == 1
+
+
+def test_engines_dask_failing_paper_is_reported_and_skipped(sample_papers, expected, dask_cluster):
+    messages: list[str] = []
+    stats = EngineStats()
+    got = _dumps(extract_parallel(_broken(sample_papers, {21: POISON}), chunk_size=8, engine="dask",
+                                  scheduler=dask_cluster.scheduler_address, extract_fn=_failing_extract,
+                                  on_error=messages.append, stats=stats))
+    assert got == expected
+    assert [(x.position, x.id) for x in stats.lost] == [(21, POISON)]
+    assert stats.retried_chunks == 1 and str(stats.lost[0]) in messages
+
+
+def test_engines_lost_paper_message_names_position_and_id():
+    assert str(LostPaper(7, "p-7", "boom")) == "paper 7 (id p-7) skipped: boom"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"engine": "spark"}, "unknown engine 'spark' (choose one of: local, dask)"),
+        ({"workers": 0}, "workers must be at least 1, got 0"),
+        ({"chunk_size": 0}, "chunk_size must be at least 1, got 0"),
+    ],
+)
+def test_engines_bad_arguments_raise_one_line_at_call(kwargs, message):
+    with pytest.raises(ValueError) as info:
+        extract_parallel(iter(()), **kwargs)  # raised at the call, before any iteration
+    assert str(info.value) == message
