@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from itertools import chain, islice
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -20,8 +21,8 @@ from extractors.calibration import drop_below
 from kg.backends.base import GraphBackend, WriteStats
 from kg.builder import build_batch, content_hash, extractor_version
 from kg.ingest import ReadSummary, read_papers
-from kg.ingest.filters import PaperFilter
 from extractors.learned import LearnedNameMatcher
+from kg.ingest.filters import PaperFilter
 from kg.resolve import AliasIndex, Overrides, Resolver
 from schema import Extraction, Paper, ReadIssue
 
@@ -89,19 +90,55 @@ def extract_pairs(
             progress(len(chunk))
 
 
+@dataclass
+class Engine:
+    """Where extraction runs: in this process, in `workers` local processes, or on a Dask cluster."""
+
+    workers: int | None = 1
+    engine: str = "local"
+    scheduler: str | None = None
+    model: str | None = None
+
+    def pairs(self, papers: Iterable[Paper], nlp: Language | None, progress: Callable[[int], None] | None,
+              min_confidence: float, report: RunReport,
+              on_issue: Callable[[ReadIssue], None] | None) -> Iterator[tuple[Paper, Extraction]]:
+        """(paper, extraction) pairs in input order; lost papers become issues in the summary."""
+        if self.engine == "local" and self.workers == 1:
+            yield from extract_pairs(papers, nlp or build_nlp(self.model), progress, min_confidence)
+            return
+        papers = iter(papers)
+        head = list(islice(papers, CHUNK + 1))
+        if self.engine == "local" and len(head) <= CHUNK:  # one chunk: a pool would only cost start-up time
+            yield from extract_pairs(head, nlp or build_nlp(self.model), progress, min_confidence)
+            return
+        from kg.engines import EngineStats, extract_parallel
+
+        def tell(message: str) -> None:  # retries and worker restarts: shown, not counted
+            if on_issue is not None:
+                on_issue(ReadIssue(file="<extraction>", reason=message, skipped=False))
+
+        stats = EngineStats()
+        yield from extract_parallel(chain(head, papers), workers=self.workers, model=self.model,
+                                    min_confidence=min_confidence, progress=progress, engine=self.engine,
+                                    scheduler=self.scheduler, on_error=tell, stats=stats, nlp=nlp)
+        for lost in stats.lost:  # papers no worker could extract: skipped records in the summary
+            report.summary.add_issue(ReadIssue(file="<extraction>", line=lost.position,
+                                               reason=f"paper {lost.id} skipped: {lost.reason}"))
+
+
 def extract_files(
     inputs: Iterable[str | Path], out: IO[str], fmt: str | None = None, nlp: Language | None = None,
     on_issue: Callable[[ReadIssue], None] | None = None, progress: Callable[[int], None] | None = None,
-    min_confidence: float = 0.0, filters: PaperFilter | None = None,
+    min_confidence: float = 0.0, filters: PaperFilter | None = None, engine: Engine | None = None,
 ) -> RunReport:
-    """Write one extraction-contract JSON object per paper to `out`.
+    """Write one extraction-contract JSON object per paper to `out` (in input order, whatever the engine).
 
     Entities with a (calibrated) confidence below `min_confidence` are left out.
     """
     report = RunReport()
-    nlp = nlp or build_nlp()
+    engine = engine or Engine()
     papers = read_papers(inputs, fmt=fmt, summary=report.summary, on_issue=on_issue, filters=filters)
-    for _, extraction in extract_pairs(papers, nlp, progress, min_confidence):
+    for _, extraction in engine.pairs(papers, nlp, progress, min_confidence, report, on_issue):
         out.write(json.dumps(extraction.model_dump(exclude={"sentences"}), ensure_ascii=False) + "\n")
         report.extracted += 1
     return report
@@ -111,7 +148,7 @@ def build_graph(
     inputs: Iterable[str | Path], backend: GraphBackend, fmt: str | None = None, nlp: Language | None = None,
     on_issue: Callable[[ReadIssue], None] | None = None, progress: Callable[[int], None] | None = None,
     overrides: Overrides | None = None, min_confidence: float = 0.0, incremental: bool = False,
-    filters: PaperFilter | None = None,
+    filters: PaperFilter | None = None, engine: Engine | None = None,
 ) -> RunReport:
     """Extract every paper, resolve entities across papers, and upsert into `backend`.
 
@@ -129,7 +166,8 @@ def build_graph(
     do not teach the index, and again after learned forms are added, so none reaches the graph.
     """
     report = RunReport()
-    nlp = nlp or build_nlp()
+    engine = engine or Engine()
+    nlp = nlp or build_nlp(engine.model)  # also finds learned names in the second pass
     papers = read_papers(inputs, fmt=fmt, summary=report.summary, on_issue=on_issue, filters=filters)
     known = backend.paper_versions() if incremental else {}
     seen: set[str] = set()
@@ -138,7 +176,7 @@ def build_graph(
         papers = _new_or_changed(papers, known, seen, changed, report, progress)
     index = AliasIndex()
     with tempfile.TemporaryFile("w+", encoding="utf-8") as spill:
-        for paper, extraction in extract_pairs(papers, nlp, progress, min_confidence):
+        for paper, extraction in engine.pairs(papers, nlp, progress, min_confidence, report, on_issue):
             index.add(extraction)
             spill.write(json.dumps([paper.model_dump(mode="json"), extraction.model_dump(mode="json")]) + "\n")
         spill.seek(0)

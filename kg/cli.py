@@ -113,6 +113,24 @@ def _run_with_progress(label: str, fn, **kwargs) -> RunReport:
     return report
 
 
+def _engine(workers: int | None, engine: str, scheduler: str | None, model: str | None):
+    """Where extraction runs, from the CLI options."""
+    import os
+
+    from kg.build import Engine
+
+    if engine not in ("local", "dask"):
+        raise fail(f"--engine {engine!r}: expected local or dask")
+    if engine == "dask":
+        try:
+            import dask.distributed  # noqa: F401  (only checking it is installed)
+        except ImportError:
+            raise fail("--engine dask needs dask.distributed: pip install 'papers-kg[dask]'") from None
+    if scheduler and engine != "dask":
+        raise fail("--scheduler needs --engine dask")
+    return Engine(workers=workers or os.cpu_count() or 1, engine=engine, scheduler=scheduler, model=model)
+
+
 def _filters(limit: int | None, category: list[str] | None, year_from: int | None, year_to: int | None):
     """The reader filters from the CLI options; a bad combination is a usage error."""
     from kg.ingest import IngestError
@@ -177,9 +195,15 @@ def build(
                         "'cs.CL', a whole archive 'cs', 'hep-*', or an OpenAlex concept/topic name. Needs --format arxiv|openalex.")] = None,
     year_from: Annotated[Optional[int], typer.Option("--year-from", help="Keep papers from this year on (papers without a year are left out).")] = None,
     year_to: Annotated[Optional[int], typer.Option("--year-to", help="Keep papers up to this year.")] = None,
+    workers: Annotated[Optional[int], typer.Option("--workers", "-w", min=1, help="Extraction processes "
+                       "(default: all cores; input of one chunk or less runs in this process).")] = None,
+    engine: Annotated[str, typer.Option(help="local (worker processes here) or dask (a dask.distributed cluster).")] = "local",
+    scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 "
+                         "(default with --engine dask: a local cluster).")] = None,
 ) -> None:
     """Extract entities from papers and load them into a graph, then print a summary."""
     filters = _filters(limit, category, year_from, year_to)
+    runner = _engine(workers, engine, scheduler, model)
     from kg.backends import BackendError, get_backend
     from kg.resolve import DEFAULT_OVERRIDES, Overrides, OverridesError
 
@@ -198,7 +222,7 @@ def build(
     nlp = _load_nlp(model)
     report = _run_with_progress("building", build_graph, inputs=_inputs(inputs), backend=store, fmt=fmt, nlp=nlp,
                                 overrides=rules, min_confidence=min_confidence, incremental=incremental,
-                                filters=filters)
+                                filters=filters, engine=runner)
     counts = store.counts()
     if report.summary.read:
         store.save(out_path)
@@ -225,13 +249,19 @@ def extract_cmd(
                         "'cs.CL', a whole archive 'cs', 'hep-*', or an OpenAlex concept/topic name. Needs --format arxiv|openalex.")] = None,
     year_from: Annotated[Optional[int], typer.Option("--year-from", help="Keep papers from this year on (papers without a year are left out).")] = None,
     year_to: Annotated[Optional[int], typer.Option("--year-to", help="Keep papers up to this year.")] = None,
+    workers: Annotated[Optional[int], typer.Option("--workers", "-w", min=1, help="Extraction processes "
+                       "(default: all cores; input of one chunk or less runs in this process).")] = None,
+    engine: Annotated[str, typer.Option(help="local (worker processes here) or dask (a dask.distributed cluster).")] = "local",
+    scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 "
+                         "(default with --engine dask: a local cluster).")] = None,
 ) -> None:
     """Write one JSON object per paper: entities, roles, mentions and reported results."""
     filters = _filters(limit, category, year_from, year_to)
+    runner = _engine(workers, engine, scheduler, model)
     nlp = _load_nlp(model)
     if str(output) == "-":
         report = _run_with_progress("extracting", extract_files, inputs=_inputs(inputs), out=sys.stdout, fmt=fmt, nlp=nlp,
-                                    min_confidence=min_confidence, filters=filters)
+                                    min_confidence=min_confidence, filters=filters, engine=runner)
     else:
         try:
             fh = output.open("w", encoding="utf-8")
@@ -239,7 +269,7 @@ def extract_cmd(
             raise fail(f"{output}: cannot write ({exc.strerror})") from None
         with fh:
             report = _run_with_progress("extracting", extract_files, inputs=_inputs(inputs), out=fh, fmt=fmt, nlp=nlp,
-                                        min_confidence=min_confidence, filters=filters)
+                                        min_confidence=min_confidence, filters=filters, engine=runner)
         err.print(f"{report.extracted} extraction(s) written to {output}")
     err.print(str(report.summary), highlight=False)
     raise typer.Exit(code=report.exit_code)

@@ -197,3 +197,23 @@ def test_cli_snapshot_formats_and_filters(tmp_path):
     assert any(n.startswith("Paper:openalex:W") for n in nx.read_graphml(graph).nodes)
     # a category filter on a format without categories is a usage error
     assert invoke("build", "--category", "cs", "--out", tmp_path / "x.graphml").exit_code == EXIT_USAGE
+
+
+def test_cli_extract_with_two_workers_equals_one(tmp_path):
+    """Parallel extraction through the CLI writes the same records in the same order."""
+    lines = SAMPLE_CORPUS.read_text(encoding="utf-8").splitlines()
+    pairs = [(lines[i], lines[i + 1]) for i in range(0, len(lines), 2)]
+    corpus = tmp_path / "papers.jsonl"  # 300 papers: more than one chunk, so a pool really runs
+    corpus.write_text("".join(json.dumps({"id": f"x{i}", "title": pairs[i % len(pairs)][0],
+                                          "abstract": pairs[i % len(pairs)][1]}) + "\n" for i in range(300)),
+                      encoding="utf-8")
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    assert invoke("extract", corpus, "-o", one, "--workers", "1").exit_code == EXIT_OK
+    assert invoke("extract", corpus, "-o", two, "--workers", "2").exit_code == EXIT_OK
+    assert one.read_bytes() == two.read_bytes()
+    assert len(one.read_text(encoding="utf-8").splitlines()) == 300
+
+
+def test_cli_engine_options_are_checked(tmp_path):
+    assert invoke("extract", "--engine", "spark", "-o", tmp_path / "x.jsonl").exit_code == EXIT_USAGE
+    assert invoke("extract", "--scheduler", "tcp://x:8786", "-o", tmp_path / "x.jsonl").exit_code == EXIT_USAGE
