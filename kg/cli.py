@@ -16,7 +16,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn,
+                           TimeRemainingColumn)
 from rich.table import Table
 
 from kg import __version__
@@ -87,15 +88,18 @@ def _load_nlp(model: str | None):
 def _progress() -> Progress:
     return Progress(SpinnerColumn(), TextColumn("[progress.description]{task.description}"), BarColumn(),
                     MofNCompleteColumn(), TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
-                    console=err, transient=False)
+                    TextColumn("eta"), TimeRemainingColumn(), console=err, transient=False)
 
 
 def _run_with_progress(label: str, fn, **kwargs) -> RunReport:
     from kg.ingest import IngestError
+    from kg.ingest.estimate import estimate_records
 
     printer = _IssuePrinter()
+    filters = kwargs.get("filters")
+    total = estimate_records(kwargs.get("inputs", []), kwargs.get("fmt"), getattr(filters, "limit", None))
     with _progress() as progress:
-        task = progress.add_task(label, total=None, rate="")
+        task = progress.add_task(label, total=total or None, rate="")
 
         def advance(n: int) -> None:
             progress.advance(task, n)
