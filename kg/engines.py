@@ -16,7 +16,9 @@ restarted (at most `MAX_RESTARTS` times, then the rest of the run stays in this 
 
 The Dask engine runs the same chunk function as futures on a ``dask.distributed`` cluster
 (``Client(address)``, or a `LocalCluster` of ``workers`` processes); scheduling, data transfer and
-worker failures are Dask's, only the number of chunks in flight is bounded here.
+worker failures are Dask's, only the number of chunks in flight is bounded here. Start Dask workers
+with one thread each (``dask worker ADDRESS --nworkers N --nthreads 1``): the pipeline is Python
+under the GIL, so more threads in one process add memory (a pipeline each), not speed.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -71,23 +74,27 @@ def extract_chunk(papers: list[Paper], nlp: Language, min_confidence: float = 0.
 #: real abstracts that grows without bound, so a pipeline we built is replaced past this (~100 MB).
 MAX_NEW_STRINGS = 200_000
 
-_NLP_CACHE: dict[str | None, tuple[Language, int]] = {}
+#: (model, thread) -> (pipeline, vocabulary size when built). Per thread because a Dask worker may
+#: run several tasks at once in threads, and a pipeline is not documented as thread-safe.
+_NLP_CACHE: dict[tuple[str | None, int], tuple[Language, int]] = {}
 
 
 def cached_nlp(model: str | None = None) -> Language:
-    """This process's pipeline for `model`, built on first use (once per worker process)."""
-    cached = _NLP_CACHE.get(model)
+    """This thread's pipeline for `model`, built on first use (once per worker process)."""
+    key = (model, threading.get_ident())
+    cached = _NLP_CACHE.get(key)
     if cached is None:
         nlp = build_nlp(model)
-        cached = _NLP_CACHE[model] = (nlp, len(nlp.vocab.strings))
+        cached = _NLP_CACHE[key] = (nlp, len(nlp.vocab.strings))
     return cached[0]
 
 
 def _recycle_if_grown(model: str | None) -> None:
     """Drop the cached pipeline once its vocabulary grew by `MAX_NEW_STRINGS`; the next use rebuilds it."""
-    cached = _NLP_CACHE.get(model)
+    key = (model, threading.get_ident())
+    cached = _NLP_CACHE.get(key)
     if cached is not None and len(cached[0].vocab.strings) > cached[1] + MAX_NEW_STRINGS:
-        del _NLP_CACHE[model]
+        del _NLP_CACHE[key]
         gc.collect()  # the old Vocab sits in reference cycles; free it before the new one is built
 
 
