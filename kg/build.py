@@ -102,13 +102,15 @@ class Engine:
     def pairs(self, papers: Iterable[Paper], nlp: Language | None, progress: Callable[[int], None] | None,
               min_confidence: float, report: RunReport,
               on_issue: Callable[[ReadIssue], None] | None) -> Iterator[tuple[Paper, Extraction]]:
-        """(paper, extraction) pairs in input order; lost papers become issues in the summary."""
-        if self.engine == "local" and self.workers == 1:
-            yield from extract_pairs(papers, nlp or build_nlp(self.model), progress, min_confidence)
-            return
+        """(paper, extraction) pairs in input order; lost papers become issues in the summary.
+
+        An input of one chunk or less runs here on `nlp`; anything bigger goes through
+        `kg.engines.extract_parallel` (also with one worker), whose pipelines are rebuilt when
+        spaCy's string store has grown, so memory stays bounded on any input size.
+        """
         papers = iter(papers)
         head = list(islice(papers, CHUNK + 1))
-        if self.engine == "local" and len(head) <= CHUNK:  # one chunk: a pool would only cost start-up time
+        if len(head) <= CHUNK:
             yield from extract_pairs(head, nlp or build_nlp(self.model), progress, min_confidence)
             return
         from kg.engines import EngineStats, extract_parallel
@@ -120,7 +122,7 @@ class Engine:
         stats = EngineStats()
         yield from extract_parallel(chain(head, papers), workers=self.workers, model=self.model,
                                     min_confidence=min_confidence, progress=progress, engine=self.engine,
-                                    scheduler=self.scheduler, on_error=tell, stats=stats, nlp=nlp)
+                                    scheduler=self.scheduler, on_error=tell, stats=stats)
         for lost in stats.lost:  # papers no worker could extract: skipped records in the summary
             report.summary.add_issue(ReadIssue(file="<extraction>", line=lost.position,
                                                reason=f"paper {lost.id} skipped: {lost.reason}"))
