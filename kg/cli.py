@@ -177,6 +177,23 @@ def _summary_table(report: RunReport, counts: Any | None) -> Table:
     return table
 
 
+# options shared by `kg build` and `kg extract`
+MinConfidence = Annotated[float, typer.Option(
+    "--min-confidence", min=0.0, max=1.0,
+    help="Leave out entities whose calibrated confidence is below this (0-1), with the results and relations that need them.")]
+Limit = Annotated[Optional[int], typer.Option("--limit", min=0, help="Stop after N papers (stops reading the input).")]
+Category = Annotated[Optional[list[str]], typer.Option(
+    "--category", help="Keep papers in this category (repeatable): arXiv 'cs.CL', a whole archive 'cs', 'hep-*', "
+                       "or an OpenAlex concept/topic name. Needs --format arxiv|openalex.")]
+YearFrom = Annotated[Optional[int], typer.Option("--year-from", help="Keep papers from this year on (papers without a year are left out).")]
+YearTo = Annotated[Optional[int], typer.Option("--year-to", help="Keep papers up to this year.")]
+Workers = Annotated[Optional[int], typer.Option(
+    "--workers", "-w", min=1, help="Extraction processes (default: all cores; input of one chunk or less runs in this process).")]
+EngineName = Annotated[str, typer.Option("--engine", help="local (worker processes here) or dask (a dask.distributed cluster).")]
+Scheduler = Annotated[Optional[str], typer.Option(
+    "--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default with --engine dask: a local cluster).")]
+
+
 @app.command()
 def build(
     inputs: Annotated[Optional[list[Path]], typer.Argument(help="Paper files (txt, jsonl, json, csv, tsv; .gz ok). "
@@ -191,19 +208,14 @@ def build(
                                               "the input are removed with the relationships only they supported.")] = False,
     overrides: Annotated[Optional[Path], typer.Option(help="TOML file forcing or forbidding entity merges "
                                                       "(default: ./kg-overrides.toml when it exists).")] = None,
-    min_confidence: Annotated[float, typer.Option("--min-confidence", min=0.0, max=1.0,
-        help="Leave out entities whose calibrated confidence is below this (0-1), with the results and "
-             "relations that need them.")] = 0.0,
-    limit: Annotated[Optional[int], typer.Option("--limit", min=0, help="Stop after N papers (stops reading the input).")] = None,
-    category: Annotated[Optional[list[str]], typer.Option("--category", help="Keep papers in this category (repeatable): arXiv "
-                        "'cs.CL', a whole archive 'cs', 'hep-*', or an OpenAlex concept/topic name. Needs --format arxiv|openalex.")] = None,
-    year_from: Annotated[Optional[int], typer.Option("--year-from", help="Keep papers from this year on (papers without a year are left out).")] = None,
-    year_to: Annotated[Optional[int], typer.Option("--year-to", help="Keep papers up to this year.")] = None,
-    workers: Annotated[Optional[int], typer.Option("--workers", "-w", min=1, help="Extraction processes "
-                       "(default: all cores; input of one chunk or less runs in this process).")] = None,
-    engine: Annotated[str, typer.Option(help="local (worker processes here) or dask (a dask.distributed cluster).")] = "local",
-    scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 "
-                         "(default with --engine dask: a local cluster).")] = None,
+    min_confidence: MinConfidence = 0.0,
+    limit: Limit = None,
+    category: Category = None,
+    year_from: YearFrom = None,
+    year_to: YearTo = None,
+    workers: Workers = None,
+    engine: EngineName = "local",
+    scheduler: Scheduler = None,
 ) -> None:
     """Extract entities from papers and load them into a graph, then print a summary."""
     filters = _filters(limit, category, year_from, year_to)
@@ -245,19 +257,14 @@ def extract_cmd(
     output: Annotated[Path, typer.Option("--output", "-o", help="Extraction JSONL to write ('-' for stdout).")] = Path("extractions.jsonl"),
     fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="Input format for all files.")] = None,
     model: Annotated[Optional[str], typer.Option(help="An installed spaCy model to build on.")] = None,
-    min_confidence: Annotated[float, typer.Option("--min-confidence", min=0.0, max=1.0,
-        help="Leave out entities whose calibrated confidence is below this (0-1), with the results and "
-             "relations that need them.")] = 0.0,
-    limit: Annotated[Optional[int], typer.Option("--limit", min=0, help="Stop after N papers (stops reading the input).")] = None,
-    category: Annotated[Optional[list[str]], typer.Option("--category", help="Keep papers in this category (repeatable): arXiv "
-                        "'cs.CL', a whole archive 'cs', 'hep-*', or an OpenAlex concept/topic name. Needs --format arxiv|openalex.")] = None,
-    year_from: Annotated[Optional[int], typer.Option("--year-from", help="Keep papers from this year on (papers without a year are left out).")] = None,
-    year_to: Annotated[Optional[int], typer.Option("--year-to", help="Keep papers up to this year.")] = None,
-    workers: Annotated[Optional[int], typer.Option("--workers", "-w", min=1, help="Extraction processes "
-                       "(default: all cores; input of one chunk or less runs in this process).")] = None,
-    engine: Annotated[str, typer.Option(help="local (worker processes here) or dask (a dask.distributed cluster).")] = "local",
-    scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 "
-                         "(default with --engine dask: a local cluster).")] = None,
+    min_confidence: MinConfidence = 0.0,
+    limit: Limit = None,
+    category: Category = None,
+    year_from: YearFrom = None,
+    year_to: YearTo = None,
+    workers: Workers = None,
+    engine: EngineName = "local",
+    scheduler: Scheduler = None,
 ) -> None:
     """Write one JSON object per paper: entities, roles, mentions and reported results."""
     filters = _filters(limit, category, year_from, year_to)

@@ -135,3 +135,21 @@ def tiny_backend(nx_backend, tiny_extractions):
 
     nx_backend.upsert(build_batch(tiny_extractions))
     return nx_backend
+
+
+@pytest.fixture
+def command_app():
+    """Build a Typer app holding one kg command module's commands (`register`), called by name as under `kg`."""
+    import typer
+
+    def make(register):
+        app = typer.Typer()
+
+        @app.callback()
+        def main() -> None:  # a group, so commands are invoked by name
+            pass
+
+        register(app)
+        return app
+
+    return make

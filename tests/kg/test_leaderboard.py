@@ -152,15 +152,8 @@ def test_leaderboard_is_relative(text, unit, evidence, relative):
 
 
 @pytest.fixture
-def app() -> typer.Typer:
-    app = typer.Typer()
-
-    @app.callback()
-    def main() -> None:  # a group, so the command is called by its name as under `kg`
-        pass
-
-    register(app)
-    return app
+def app(command_app) -> typer.Typer:
+    return command_app(register)
 
 
 @pytest.fixture

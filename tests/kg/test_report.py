@@ -146,15 +146,8 @@ def test_report_write_report(tmp_path):
 
 
 @pytest.fixture
-def app() -> typer.Typer:
-    app = typer.Typer()
-
-    @app.callback()
-    def main() -> None:  # a group, so the command is called by its name as under `kg`
-        pass
-
-    register(app)
-    return app
+def app(command_app) -> typer.Typer:
+    return command_app(register)
 
 
 @pytest.fixture

@@ -209,15 +209,8 @@ runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1"})
 
 
 @pytest.fixture
-def app() -> typer.Typer:
-    app = typer.Typer()
-
-    @app.callback()
-    def main() -> None:
-        """Keeps eval-spans a subcommand."""
-
-    register(app)
-    return app
+def app(command_app) -> typer.Typer:
+    return command_app(register)
 
 
 def test_span_eval_command_prints_table_and_errors(app) -> None:
