@@ -71,16 +71,23 @@ def doc_to_extraction(doc: Doc, paper_id: str, title: str, efficiency: frozenset
 
     entities: dict[tuple[str, str], Entity] = {}
     span_entity: dict[int, Entity] = {}
+    full = doc_text(doc)
+    title_end = doc._.kg_title_chars
+    abstract_start = doc.user_data.get("kg_abstract_start", title_end)
     for i, span in enumerate(group):
-        where = _field_offsets(doc, span.start_char, span.end_char)
-        if where is None:
-            continue
-        field, start, end = where
-        mention = Mention(field=field, start=start, end=end, text=span.text, sentence=sent_index(span.start))
+        start_char, end_char = span.start_char, span.end_char
+        if end_char <= title_end:
+            field, start, end = "title", start_char, end_char
+        elif start_char >= abstract_start:
+            field, start, end = "abstract", start_char - abstract_start, end_char - abstract_start
+        else:
+            continue  # straddles the title/abstract seam
+        text = full[start_char:end_char]  # Span.text rebuilds the string token by token
+        mention = Mention(field=field, start=start, end=end, text=text, sentence=sent_index(span.start))
         ent = entities.get((span.label_, keys[i]))
         if ent is None:
             ent = entities[(span.label_, keys[i])] = Entity(
-                label=span.label_, name=span.kb_id_, key=keys[i], text=span.text,
+                label=span.label_, name=span.kb_id_, key=keys[i], text=text,
                 aliases=[], role=roles[i], confidence=confs[i], mentions=[mention],
             )
         else:
@@ -88,14 +95,13 @@ def doc_to_extraction(doc: Doc, paper_id: str, title: str, efficiency: frozenset
             ent.confidence = max(ent.confidence, confs[i])
             if ROLE_PRIORITY[roles[i]] > ROLE_PRIORITY[ent.role]:
                 ent.role = roles[i]
-        if span.text != ent.name and span.text not in ent.aliases:
-            ent.aliases.append(span.text)
+        if text != ent.name and text not in ent.aliases:
+            ent.aliases.append(text)
         span_entity[i] = ent
     sources = entity_evidence(doc)  # ent.confidence is still the best span's raw score here
     for k, ent in entities.items():
         ent.confidence = calibrated_confidence(ent, sources.get(k, (0.0, "unknown"))[1], ent.confidence)
     results = []
-    full = doc_text(doc)
     for start, end, value, unit, mi, di, pi in doc._.kg_results:
         where = _field_offsets(doc, start, end)
         if where is None or mi not in span_entity:
