@@ -15,9 +15,8 @@ from typing import BinaryIO
 
 from kg.ingest.base import IssueCallback, fail_file, file_reader, iter_lines
 from kg.ingest.records import make_paper
+from kg.ingest.snapshot import NOT_AN_OBJECT, parse_object_line
 from schema.paper import Paper, ReadIssue
-
-NOT_AN_OBJECT = "not a JSON object"
 
 _CHUNK_BYTES = 1 << 20
 #: an element still unfinished after this many characters is treated as malformed
@@ -33,20 +32,11 @@ _DECODER = json.JSONDecoder()
 
 def _parse_jsonl(stream: BinaryIO, name: str, on_issue: IssueCallback, seen: set[str]) -> Iterator[Paper]:
     """One JSON object per line; blank lines are ignored, every bad line is reported."""
-    loads = json.loads
     for lineno, text in iter_lines(stream, name, on_issue):
         if text is None or not text or text.isspace():  # unreadable (reported) or blank
             continue
-        try:
-            record = loads(text.rstrip("\r\n"))  # so that error columns count within the line
-        except json.JSONDecodeError as exc:
-            on_issue(ReadIssue(file=name, line=lineno, reason=f"malformed JSON ({exc.msg} at column {exc.colno})"))
-            continue
-        except RecursionError:
-            on_issue(ReadIssue(file=name, line=lineno, reason="malformed JSON (nested too deeply)"))
-            continue
-        if not isinstance(record, dict):
-            on_issue(ReadIssue(file=name, line=lineno, reason=f"{NOT_AN_OBJECT} ({type(record).__name__})"))
+        record = parse_object_line(text, name, lineno, on_issue)
+        if record is None:
             continue
         paper = make_paper(record, file=name, line=lineno, source="jsonl", on_issue=on_issue, seen=seen)
         if paper is not None:

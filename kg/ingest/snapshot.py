@@ -28,6 +28,22 @@ MAX_LINE_BYTES = 64 << 20
 NOT_AN_OBJECT = "not a JSON object"
 
 
+def parse_object_line(text: str, name: str, lineno: int, on_issue: IssueCallback) -> dict[str, Any] | None:
+    """The JSON object on one line, or None after reporting why it is not one."""
+    try:
+        record = json.loads(text.rstrip("\r\n"))  # so that error columns count within the line
+    except json.JSONDecodeError as exc:
+        on_issue(ReadIssue(file=name, line=lineno, reason=f"malformed JSON ({exc.msg} at column {exc.colno})"))
+        return None
+    except RecursionError:
+        on_issue(ReadIssue(file=name, line=lineno, reason="malformed JSON (nested too deeply)"))
+        return None
+    if not isinstance(record, dict):
+        on_issue(ReadIssue(file=name, line=lineno, reason=f"{NOT_AN_OBJECT} ({type(record).__name__})"))
+        return None
+    return record
+
+
 def _skip_rest_of_line(stream: BinaryIO) -> None:
     """Read on to the end of an over-long line, `MAX_LINE_BYTES` at a time."""
     while True:
@@ -42,7 +58,6 @@ def iter_json_objects(stream: BinaryIO, name: str, on_issue: IssueCallback) -> I
     Blank lines are ignored. A read failure of the stream itself (truncated or corrupt gzip, an
     I/O error) ends the file through `fail_file`, with the number of lines read in the reason.
     """
-    loads = json.loads
     lineno = 0
     try:
         while raw := stream.readline(MAX_LINE_BYTES):
@@ -60,18 +75,9 @@ def iter_json_objects(stream: BinaryIO, name: str, on_issue: IssueCallback) -> I
                 continue
             if not text or text.isspace():
                 continue
-            try:
-                record = loads(text.rstrip("\r\n"))
-            except json.JSONDecodeError as exc:
-                on_issue(ReadIssue(file=name, line=lineno, reason=f"malformed JSON ({exc.msg} at column {exc.colno})"))
-                continue
-            except RecursionError:
-                on_issue(ReadIssue(file=name, line=lineno, reason="malformed JSON (nested too deeply)"))
-                continue
-            if not isinstance(record, dict):
-                on_issue(ReadIssue(file=name, line=lineno, reason=f"{NOT_AN_OBJECT} ({type(record).__name__})"))
-                continue
-            yield lineno, record
+            record = parse_object_line(text, name, lineno, on_issue)
+            if record is not None:
+                yield lineno, record
     except EOFError:
         raise fail_file(f"truncated gzip: data ends after line {lineno}, the rest of the file is lost") from None
     except zlib.error as exc:
