@@ -153,3 +153,60 @@ def command_app():
         return app
 
     return make
+
+
+# -- a real Neo4j server (tests marked `neo4j`) ----------------------------------------------------
+
+NEO4J_PASSWORD = "kg-test-password"
+
+
+@pytest.fixture(scope="session")
+def neo4j_server(tmp_path_factory):
+    """A real Neo4j Community 5.26 server for the whole session (tests/neo4j/launcher.py).
+
+    Skipped, with the reason, when Java or Maven are missing; `.ci/run` installs them.
+    """
+    sys.path.insert(0, str(Path(__file__).parent / "neo4j"))
+    import launcher
+
+    reason = launcher.missing_tools()
+    if reason:
+        pytest.skip(f"Neo4j tests need Java 17+ and Maven: {reason}")
+    server = launcher.start(tmp_path_factory.mktemp("neo4j"), password=NEO4J_PASSWORD)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def neo4j_settings(neo4j_server, monkeypatch) -> dict[str, str]:
+    """Connection settings of the session server, also set as NEO4J_* variables (for the CLI)."""
+    conf = {"uri": neo4j_server.uri, "user": "neo4j", "password": NEO4J_PASSWORD}
+    for name, value in conf.items():
+        monkeypatch.setenv(f"NEO4J_{name.upper()}", value)
+    monkeypatch.delenv("NEO4J_DATABASE", raising=False)
+    return conf
+
+
+@pytest.fixture
+def neo4j_backend(neo4j_settings):
+    """A Neo4j backend on an emptied database."""
+    from kg.backends.neo4j_backend import Neo4jBackend
+
+    backend = Neo4jBackend(**neo4j_settings)
+    backend.clear()
+    yield backend
+    backend.close()
+
+
+def snapshot(G) -> tuple[dict, dict]:
+    """Everything a graph holds, comparable with ==: {node: attrs}, {(u, v, key): attrs}."""
+    def clean(d):
+        return {k: v for k, v in d.items() if k != "__labels__"}
+    return ({n: clean(d) for n, d in G.nodes(data=True)},
+            {(u, v, k): clean(d) for u, v, k, d in G.edges(keys=True, data=True)})
+
+
+@pytest.fixture
+def graph_snapshot():
+    """`snapshot(G)`: a graph's nodes and edges with their attributes, for equality checks."""
+    return snapshot

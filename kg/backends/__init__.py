@@ -27,6 +27,7 @@ __all__ = [
 #: backend name -> "module:class"
 BACKENDS: dict[str, str] = {
     "networkx": "kg.backends.networkx_backend:NetworkxBackend",
+    "neo4j": "kg.backends.neo4j_backend:Neo4jBackend",
 }
 
 

@@ -1,0 +1,76 @@
+package kgtest;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+
+import org.neo4j.configuration.GraphDatabaseSettings;
+import org.neo4j.configuration.connectors.BoltConnector;
+import org.neo4j.configuration.connectors.HttpConnector;
+import org.neo4j.configuration.helpers.SocketAddress;
+import org.neo4j.dbms.api.DatabaseManagementService;
+import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
+import org.neo4j.graphdb.GraphDatabaseService;
+
+/**
+ * Starts a real Neo4j Community server (embedded) with only the Bolt connector, for tests.
+ *
+ * Usage: java -cp "target/classes:target/lib/*" kgtest.NeoServer PORT DATA_DIR [PASSWORD]
+ *
+ * With a PASSWORD, auth is on and user neo4j gets that password (no change required), so
+ * wrong-password handling can be tested; without one, auth is off. Prints "READY bolt://..."
+ * once Bolt accepts connections, and shuts down cleanly on stdin EOF, on a "stop" line, or on
+ * SIGTERM (a shutdown hook), so a killed test run leaves a consistent store behind.
+ */
+public final class NeoServer {
+    private NeoServer() {}
+
+    public static void main(String[] args) {
+        try {
+            run(args);
+        } catch (Throwable e) { // the server's own threads would keep a failed start alive
+            e.printStackTrace();
+            System.exit(1);
+        }
+    }
+
+    private static void run(String[] args) throws Exception {
+        if (args.length < 2) {
+            System.err.println("usage: NeoServer PORT DATA_DIR [PASSWORD]");
+            System.exit(2);
+        }
+        int port = Integer.parseInt(args[0]);
+        Path home = Path.of(args[1]).toAbsolutePath();
+        String password = args.length > 2 ? args[2] : null;
+
+        DatabaseManagementService dbms = new DatabaseManagementServiceBuilder(home)
+                .setConfig(BoltConnector.enabled, true)
+                .setConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", port))
+                .setConfig(BoltConnector.advertised_address, new SocketAddress("127.0.0.1", port))
+                .setConfig(HttpConnector.enabled, false)
+                .setConfig(GraphDatabaseSettings.auth_enabled, password != null)
+                .build();
+        Runtime.getRuntime().addShutdownHook(new Thread(dbms::shutdown));
+
+        if (password != null) {
+            GraphDatabaseService system = dbms.database(GraphDatabaseSettings.SYSTEM_DATABASE_NAME);
+            system.executeTransactionally(
+                    "ALTER USER neo4j SET PASSWORD $password CHANGE NOT REQUIRED",
+                    Map.of("password", password));
+        }
+        dbms.database(GraphDatabaseSettings.DEFAULT_DATABASE_NAME); // wait until it is available
+        System.out.println("READY bolt://127.0.0.1:" + port);
+        System.out.flush();
+
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        String line;
+        while ((line = in.readLine()) != null) {
+            if (line.trim().equals("stop")) {
+                break;
+            }
+        }
+        System.exit(0); // runs the shutdown hook
+    }
+}
