@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import sys
+from contextlib import nullcontext
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -194,13 +195,49 @@ Scheduler = Annotated[Optional[str], typer.Option(
     "--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default with --engine dask: a local cluster).")]
 
 
+class BackendName(str, Enum):
+    networkx = "networkx"
+    neo4j = "neo4j"
+
+
+# where the graph lives: a file (networkx) or a Neo4j server; shared by build, query, export, stats
+Backend = Annotated[BackendName, typer.Option("--backend", "-b", help="networkx (a graph file) or neo4j (a server).")]
+Neo4jUri = Annotated[Optional[str], typer.Option(
+    "--uri", help="Neo4j Bolt URI (default: $NEO4J_URI, else bolt://localhost:7687).", rich_help_panel="Neo4j")]
+Neo4jUser = Annotated[Optional[str], typer.Option(
+    "--user", help="Neo4j user (default: $NEO4J_USER, else neo4j).", rich_help_panel="Neo4j")]
+Neo4jPassword = Annotated[Optional[str], typer.Option(
+    "--password", help="Neo4j password (default: $NEO4J_PASSWORD; prefer the variable, options show in `ps`).",
+    rich_help_panel="Neo4j")]
+Neo4jDatabase = Annotated[Optional[str], typer.Option(
+    "--database", help="Neo4j database (default: $NEO4J_DATABASE, else the server's default).", rich_help_panel="Neo4j")]
+
+
+def _connect_neo4j(uri: str | None, user: str | None, password: str | None, database: str | None):
+    """A Neo4j backend, or a one-line error naming the problem and the next step (exit 1)."""
+    from kg.backends import BackendError, get_backend
+
+    try:
+        return get_backend("neo4j", uri=uri, user=user, password=password, database=database)
+    except BackendError as exc:
+        raise fail(str(exc), EXIT_FAILED) from None
+
+
+def _open_store(backend: BackendName, graph: Path, uri: str | None, user: str | None, password: str | None,
+                database: str | None):
+    """The backend a reading command works on: the saved graph file or the Neo4j database."""
+    if backend is BackendName.neo4j:
+        return _connect_neo4j(uri, user, password, database)
+    return _open_graph(graph)
+
+
 @app.command()
 def build(
     inputs: Annotated[Optional[list[Path]], typer.Argument(help="Paper files (txt, jsonl, json, csv, tsv; .gz ok). "
                                                            "Default: the bundled sample corpus.")] = None,
     out_path: Annotated[Path, typer.Option("--out", "-o", help="Graph file to write (.graphml or .json).")] = DEFAULT_GRAPH,
     fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="Input format for all files: txt, jsonl, json, csv, tsv, arxiv, openalex (default: by extension).")] = None,
-    backend: Annotated[str, typer.Option(help="Graph backend.")] = "networkx",
+    backend: Backend = BackendName.networkx,
     model: Annotated[Optional[str], typer.Option(help="An installed spaCy model to build on (default: blank English).")] = None,
     append: Annotated[bool, typer.Option(help="Add to an existing graph file instead of starting fresh.")] = False,
     incremental: Annotated[bool, typer.Option(help="Update the graph file from a new snapshot of the same input: "
@@ -216,8 +253,18 @@ def build(
     workers: Workers = None,
     engine: EngineName = "local",
     scheduler: Scheduler = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Neo4j: delete everything in the database first "
+                                        "(otherwise a load merges into what is there).")] = False,
+    uri: Neo4jUri = None,
+    user: Neo4jUser = None,
+    password: Neo4jPassword = None,
+    database: Neo4jDatabase = None,
 ) -> None:
-    """Extract entities from papers and load them into a graph, then print a summary."""
+    """Extract entities from papers and load them into a graph, then print a summary.
+
+    With --backend neo4j the graph goes into a Neo4j database instead of a file: loading is
+    idempotent (the same input twice changes nothing) and a second input merges in by key.
+    """
     filters = _filters(limit, category, year_from, year_to)
     runner = _engine(workers, engine, scheduler, model)
     from kg.backends import BackendError, get_backend
@@ -229,25 +276,41 @@ def build(
     except OverridesError as exc:
         raise fail(str(exc)) from None
 
-    if backend != "networkx":
-        raise fail(f"unknown backend '{backend}' (available: networkx)")
-    try:
-        store = get_backend("networkx", path=out_path if (append or incremental) and out_path.exists() else None)
-    except BackendError as exc:
-        raise fail(str(exc)) from None
-    nlp = _load_nlp(model)
-    report = _run_with_progress("building", build_graph, inputs=_inputs(inputs), backend=store, fmt=fmt, nlp=nlp,
-                                overrides=rules, min_confidence=min_confidence, incremental=incremental,
-                                filters=filters, engine=runner)
-    counts = store.counts()
-    if report.summary.read:
-        store.save(out_path)
+    neo4j = backend is BackendName.neo4j
+    if clear and not neo4j:
+        raise fail("--clear is for --backend neo4j (a networkx build starts fresh unless --append/--incremental)")
+    if neo4j:
+        store = _connect_neo4j(uri, user, password, database)
+    else:
+        try:
+            store = get_backend("networkx", path=out_path if (append or incremental) and out_path.exists() else None)
+        except BackendError as exc:
+            raise fail(str(exc)) from None
+    with store if neo4j else nullcontext(store):  # a networkx graph is saved only after a complete build
+        if clear:
+            try:
+                store.clear()
+            except BackendError as exc:
+                raise fail(str(exc), EXIT_FAILED) from None
+        nlp = _load_nlp(model)
+        try:
+            report = _run_with_progress("building", build_graph, inputs=_inputs(inputs), backend=store, fmt=fmt,
+                                        nlp=nlp, overrides=rules, min_confidence=min_confidence,
+                                        incremental=incremental, filters=filters, engine=runner)
+            counts = store.counts()
+            if report.summary.read and not neo4j:
+                store.save(out_path)
+        except BackendError as exc:
+            raise fail(str(exc), EXIT_FAILED) from None
     out.print(_summary_table(report, counts))
     out.print(str(report.summary), highlight=False)
-    if report.summary.read:
-        out.print(f"graph saved to [bold]{out_path}[/]")
-    else:
+    if not report.summary.read:
         err.print("[bold red]error:[/] no papers could be read; nothing was written")
+    elif neo4j:
+        out.print(f"graph loaded into Neo4j at [bold]{store.uri}[/]"
+                  + (f" (database {store.database})" if store.database else ""))
+    else:
+        out.print(f"graph saved to [bold]{out_path}[/]")
     raise typer.Exit(code=report.exit_code)
 
 
@@ -330,22 +393,60 @@ def _print_result(result: Any, fmt: QueryFormat) -> None:
         out.print(f"{len(result.rows)} row(s)")
 
 
+def _list_named() -> None:
+    from kg.named_queries import NAMED_QUERIES
+
+    table = Table("name", "parameters", "what it answers", title="named queries (kg query --named NAME)")
+    for q in NAMED_QUERIES.values():
+        params = ", ".join(p.name if p.default is None else f"{p.name}={p.default}" for p in q.params)
+        table.add_row(q.name, params, q.description)
+    out.print(table)
+
+
 @app.command()
 def query(
-    cypher: Annotated[str, typer.Argument(help="A Cypher query; use $name for parameters.")],
+    cypher: Annotated[Optional[str], typer.Argument(help="A Cypher query; use $name for parameters.")] = None,
     param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="NAME=VALUE (repeatable).")] = None,
+    named: Annotated[Optional[str], typer.Option("--named", "-n", help="Run a canned research query by name "
+                                                 "(see --list) instead of CYPHER.")] = None,
+    list_named: Annotated[bool, typer.Option("--list", help="List the canned queries and their parameters.")] = False,
+    write: Annotated[bool, typer.Option("--write", help="Neo4j: allow a query that changes the graph "
+                                        "(queries run read-only otherwise).")] = False,
     fmt: Annotated[QueryFormat, typer.Option("--format", "-f")] = QueryFormat.table,
     graph: Annotated[Path, typer.Option("--graph", "-g", help="Saved graph file.")] = DEFAULT_GRAPH,
+    backend: Backend = BackendName.networkx,
+    uri: Neo4jUri = None,
+    user: Neo4jUser = None,
+    password: Neo4jPassword = None,
+    database: Neo4jDatabase = None,
 ) -> None:
-    """Run a read-only Cypher query against the saved graph."""
-    from kg.backends import QueryError
+    """Run a Cypher query (read-only) or a canned one (--named) against the graph file or Neo4j."""
+    from kg.backends import BackendError, QueryError
 
+    if list_named:
+        _list_named()
+        return
+    if (cypher is None) == (named is None):
+        raise fail("give either a CYPHER query or --named NAME (kg query --list shows the names)")
+    if write and backend is not BackendName.neo4j:
+        raise fail("--write needs --backend neo4j: the embedded engine only reads (rebuild the file instead)")
     params = dict(parse_param(p) for p in param or [])
-    store = _open_graph(graph)
+    store = _open_store(backend, graph, uri, user, password, database)
     try:
-        result = store.query(cypher, params)
+        if named is not None:
+            from kg.named_queries import run_named
+
+            result = run_named(store, named, params)
+        elif backend is BackendName.neo4j:
+            result = store.query(cypher, params, write=write)
+        else:
+            result = store.query(cypher, params)
     except QueryError as exc:
         raise fail(str(exc)) from None
+    except BackendError as exc:
+        raise fail(str(exc), EXIT_FAILED) from None
+    finally:
+        store.close()
     _print_result(result, fmt)
 
 
@@ -354,16 +455,30 @@ def export(
     fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="graphml, gexf, json or neo4j-csv (a folder for neo4j-admin import).")] = ExportFormat.graphml,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="File to write (default: graph.<format>).")] = None,
     graph: Annotated[Path, typer.Option("--graph", "-g", help="Saved graph file.")] = DEFAULT_GRAPH,
+    backend: Backend = BackendName.networkx,
+    uri: Neo4jUri = None,
+    user: Neo4jUser = None,
+    password: Neo4jPassword = None,
+    database: Neo4jDatabase = None,
 ) -> None:
-    """Export the saved graph for Gephi, Cytoscape or other tools."""
+    """Export the graph (the saved file, or the Neo4j database) for Gephi, Cytoscape or other tools."""
+    from kg.backends import BackendError
     from kg.export import write_graph
 
-    store = _open_graph(graph)
+    store = _open_store(backend, graph, uri, user, password, database)
+    if backend is BackendName.neo4j:
+        try:
+            from kg.backends.networkx_backend import NetworkxBackend
+
+            with store:
+                store = NetworkxBackend(graph=store.to_networkx())
+        except BackendError as exc:
+            raise fail(str(exc), EXIT_FAILED) from None
     if fmt is ExportFormat.neo4j_csv:
         _export_neo4j_csv(store, output or Path("neo4j-import"))
         return
     target = output or Path(f"graph.{fmt.value}")
-    if target.resolve() == graph.resolve():
+    if backend is BackendName.networkx and target.resolve() == graph.resolve():
         raise fail(f"{target}: refusing to overwrite the input graph; choose another --output")
     try:
         write_graph(store.to_networkx(), target, fmt.value)
@@ -392,19 +507,30 @@ def _export_neo4j_csv(store, target: Path) -> None:
 def stats(
     graph: Annotated[Path, typer.Option("--graph", "-g", help="Saved graph file.")] = DEFAULT_GRAPH,
     top: Annotated[int, typer.Option(help="How many top methods/datasets to list.")] = 10,
+    backend: Backend = BackendName.networkx,
+    uri: Neo4jUri = None,
+    user: Neo4jUser = None,
+    password: Neo4jPassword = None,
+    database: Neo4jDatabase = None,
 ) -> None:
     """Node and edge counts, and the most used methods and datasets."""
     from kg.analysis import top_entities
+    from kg.backends import BackendError
 
-    store = _open_graph(graph)
-    counts = store.counts()
-    table = Table("label / type", "count", title=f"{graph}")
+    store = _open_store(backend, graph, uri, user, password, database)
+    try:
+        with store if backend is BackendName.neo4j else nullcontext(store):
+            counts = store.counts()
+            G = store.to_networkx()
+    except BackendError as exc:
+        raise fail(str(exc), EXIT_FAILED) from None
+    title = f"Neo4j {store.uri}" if backend is BackendName.neo4j else str(graph)
+    table = Table("label / type", "count", title=title)
     for label, n in sorted(counts.nodes.items()):
         table.add_row(f"(:{label})", str(n))
     for rel, n in sorted(counts.rels.items()):
         table.add_row(f"[:{rel}]", str(n))
     out.print(table)
-    G = store.to_networkx()
     for label in ("Method", "Dataset", "Metric", "Task"):
         rows = top_entities(G, label=label, n=top)
         if rows:

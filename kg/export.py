@@ -115,17 +115,22 @@ def _container_names(items: Iterable[Mapping[str, Any]]) -> set[str]:
 
 
 def _flat_graph(G: nx.Graph, encode_lists: bool = True) -> tuple[nx.MultiDiGraph, set, set]:
-    """A flattened MultiDiGraph copy of G plus the JSON-encoded node and edge attribute names."""
+    """A flattened MultiDiGraph copy of G plus the JSON-encoded node and edge attribute names.
+
+    Nodes, edges and attributes come out sorted, so the same graph always gives the same file,
+    whichever order it was built in (a graph read back from Neo4j exports byte for byte like
+    the networkx one).
+    """
     node_json = _container_names(d for _, d in G.nodes(data=True)) if encode_lists else set()
     edge_json = _container_names(d for *_, d in G.edges(data=True)) if encode_lists else set()
     graph_attrs, _ = flatten_attrs(G.graph, encode_lists=encode_lists)
     H = nx.MultiDiGraph(**graph_attrs)
-    for n, d in G.nodes(data=True):
-        H.add_node(n, **flatten_attrs(d, node_json, encode_lists)[0])
+    for n, d in sorted(G.nodes(data=True), key=lambda item: str(item[0])):
+        H.add_node(n, **dict(sorted(flatten_attrs(d, node_json, encode_lists)[0].items())))
     edges = G.edges(keys=True, data=True) if G.is_multigraph() else (
         (u, v, None, d) for u, v, d in G.edges(data=True))
-    for u, v, k, d in edges:
-        H.add_edge(u, v, key=k, **flatten_attrs(d, edge_json, encode_lists)[0])
+    for u, v, k, d in sorted(edges, key=lambda e: (str(e[0]), str(e[1]), str(e[2]))):
+        H.add_edge(u, v, key=k, **dict(sorted(flatten_attrs(d, edge_json, encode_lists)[0].items())))
     return H, node_json, edge_json
 
 

@@ -112,6 +112,12 @@ def make_tiny_extractions() -> list[tuple[Paper, Extraction]]:
     ]
 
 
+@pytest.fixture(scope="session")
+def tiny_factory():
+    """`make_tiny_extractions` itself, for module-scoped fixtures that build their own graphs."""
+    return make_tiny_extractions
+
+
 @pytest.fixture
 def tiny_extractions() -> list[tuple[Paper, Extraction]]:
     """(Paper, Extraction) pairs covering every label, role, results and VARIANT_OF."""

@@ -108,7 +108,9 @@ class Neo4jBackend:
         try:
             self._driver = neo4j.GraphDatabase.driver(
                 self.uri, auth=auth, max_transaction_retry_time=retry_seconds, connection_timeout=10,
-                connection_acquisition_timeout=30)
+                connection_acquisition_timeout=30,
+                # counting a type no load has written yet is fine here, not a warning for the log
+                notifications_min_severity="OFF")
         except (ValueError, nex.ConfigurationError) as exc:
             raise Neo4jUnavailable(f"bad Neo4j URI {self.uri!r}: {_message(exc)} "
                                    "(expected e.g. bolt://localhost:7687 or neo4j://host:7687)") from exc
@@ -126,7 +128,8 @@ class Neo4jBackend:
     def _explain(self, exc: Exception) -> BackendError:
         """One line naming the problem and the next step."""
         where = f"Neo4j at {self.uri}"
-        if isinstance(exc, nex.AuthError) or getattr(exc, "code", "") == "Neo.ClientError.Security.Unauthorized":
+        if isinstance(exc, nex.AuthError) or getattr(exc, "code", "") in (
+                "Neo.ClientError.Security.Unauthorized", "Neo.ClientError.Security.AuthenticationRateLimit"):
             return Neo4jUnavailable(f"{where} rejected user {self.user!r}: wrong user name or password; "
                                     "pass --user/--password or set NEO4J_USER/NEO4J_PASSWORD")
         code = getattr(exc, "code", "") or ""

@@ -22,15 +22,14 @@ def rows(backend, name: str, **params: Any) -> list[list[Any]]:
 
 
 @pytest.fixture(scope="module")
-def sample_backend() -> NetworkxBackend:
+def sample_backend(tiny_factory) -> NetworkxBackend:
     """The bundled sample corpus plus the hand-built papers (which have years) in networkx."""
-    from conftest import make_tiny_extractions
     from kg.build import SAMPLE_CORPUS, build_graph
     from kg.builder import build_batch
 
     backend = NetworkxBackend()
     build_graph([SAMPLE_CORPUS], backend)
-    backend.upsert(build_batch(make_tiny_extractions()))
+    backend.upsert(build_batch(tiny_factory()))
     return backend
 
 
@@ -274,13 +273,12 @@ def _parity_params(backend: NetworkxBackend) -> list[tuple[str, dict[str, Any]]]
 
 
 @pytest.mark.neo4j
-def test_networkx_and_neo4j_give_the_same_tables(sample_backend, neo4j_backend):
-    from conftest import make_tiny_extractions
+def test_networkx_and_neo4j_give_the_same_tables(sample_backend, neo4j_backend, tiny_factory):
     from kg.build import SAMPLE_CORPUS, build_graph
     from kg.builder import build_batch
 
     build_graph([SAMPLE_CORPUS], neo4j_backend)
-    neo4j_backend.upsert(build_batch(make_tiny_extractions()))
+    neo4j_backend.upsert(build_batch(tiny_factory()))
     assert neo4j_backend.counts() == sample_backend.counts()
 
     cases = _parity_params(sample_backend)

@@ -56,5 +56,5 @@ def test_base_get_backend_networkx(tmp_path):
 
 @pytest.mark.parametrize("name", ["neo4j-not-yet", "sqlite"])
 def test_base_get_backend_unknown_name_is_clear(name):
-    with pytest.raises(ValueError, match=rf"unknown backend '{name}' \(available: networkx\)"):
+    with pytest.raises(ValueError, match=rf"unknown backend '{name}' \(available: neo4j, networkx\)"):
         get_backend(name)
