@@ -188,6 +188,7 @@ def build_graph(
         forms = index.learned_forms()
         learned = LearnedNameMatcher(nlp, forms, {lk: index.display_name(*lk) or lk[1] for lk in forms})
         pending: list[tuple[Paper, Extraction, dict]] = []
+        size = getattr(backend, "batch_papers", CHUNK)  # a server loads bigger transactions faster
         for line in spill:
             raw_paper, raw_extraction = json.loads(line)
             paper = Paper.model_validate(raw_paper)
@@ -195,7 +196,7 @@ def build_graph(
             report.merged_keys += sum(len(old) for old in merged.values())
             found = drop_below(learned.add_mentions(paper, resolved), min_confidence)  # learned ones too
             pending.append((paper, found, merged))
-            if len(pending) >= CHUNK:
+            if len(pending) >= size:
                 report.stats = report.stats + backend.upsert(build_batch(pending))
                 report.extracted += len(pending)
                 pending = []

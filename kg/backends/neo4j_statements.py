@@ -28,9 +28,15 @@ def read_nodes(label: NodeLabel) -> str:
     return f"UNWIND $keys AS k MATCH (n:{label.value} {{{_kp(label)}: k}}) RETURN k, properties(n) AS props"
 
 
-def write_nodes(label: NodeLabel) -> str:
-    """Create or replace the property map of nodes ($rows: [{k, props}], props include the key)."""
-    return f"UNWIND $rows AS row MERGE (n:{label.value} {{{_kp(label)}: row.k}}) SET n = row.props"
+def write_nodes(label: NodeLabel, create: bool) -> str:
+    """Create nodes, or replace the property map of existing ones ($rows: [{k, props}], props include the key).
+
+    `create` is for keys the same transaction has just looked up and not found (the uniqueness
+    constraint still guards against a concurrent writer); CREATE spares MERGE's second lookup.
+    """
+    if create:
+        return f"UNWIND $rows AS row CREATE (n:{label.value}) SET n = row.props"
+    return f"UNWIND $rows AS row MATCH (n:{label.value} {{{_kp(label)}: row.k}}) SET n = row.props"
 
 
 def _ends(start: NodeLabel, end: NodeLabel) -> str:
