@@ -147,34 +147,28 @@ def test_unknown_query_lists_the_available_ones(tiny_backend):
         run_named(tiny_backend, "top_method")
 
 
-def test_parameter_errors(tiny_backend):
-    with pytest.raises(QueryError, match=r"query leaderboard needs --param dataset=\.\.\. \(dataset name"):
-        run_named(tiny_backend, "leaderboard")
-    with pytest.raises(QueryError, match=r"needs --param threshold=\.\.\."):
-        run_named(tiny_backend, "papers_metric_above", {"metric": "MRR@10"})
-    with pytest.raises(QueryError, match=r"has no parameter 'dataset'; its parameters: limit"):
-        run_named(tiny_backend, "top_methods", {"dataset": "BEIR"})
-    with pytest.raises(QueryError, match=r"--param limit must be an integer, not 'ten'"):
-        run_named(tiny_backend, "top_methods", {"limit": "ten"})
-    for bad in (2.5, True, -1):
-        with pytest.raises(QueryError, match="--param limit must"):
-            run_named(tiny_backend, "top_methods", {"limit": bad})
-    with pytest.raises(QueryError, match=r"--param threshold must be a number, not 'high'"):
-        run_named(tiny_backend, "papers_metric_above", {"metric": "MRR@10", "threshold": "high"})
-    with pytest.raises(QueryError, match="must be a method name"):
-        run_named(tiny_backend, "variants_of", {"method": ["ColBERT"]})
+BAD_CALLS = [
+    ("leaderboard", {}, r"query leaderboard needs --param dataset=\.\.\. \(dataset name"),
+    ("papers_metric_above", {"metric": "MRR@10"}, r"needs --param threshold=\.\.\."),
+    ("top_methods", {"dataset": "BEIR"}, r"has no parameter 'dataset'; its parameters: limit"),
+    ("top_methods", {"limit": "ten"}, r"--param limit must be an integer, not 'ten'"),
+    ("top_methods", {"limit": 2.5}, "--param limit must"),
+    ("top_methods", {"limit": True}, "--param limit must"),
+    ("top_methods", {"limit": -1}, "--param limit must"),
+    ("papers_metric_above", {"metric": "MRR@10", "threshold": "high"}, r"--param threshold must be a number, not 'high'"),
+    ("variants_of", {"method": ["ColBERT"]}, "must be a method name"),
+    # unknown entities: the closest names as a hint, and a name of another label is not one of this label
+    ("leaderboard", {"dataset": "MS MARCI"}, r"^no dataset matches 'MS MARCI' \(did you mean 'MS MARCO'\?\)$"),
+    ("variants_of", {"method": "ColBERTv9"}, r"^no method matches 'ColBERTv9' \(did you mean .*'ColBERT'"),
+    ("methods_for_task", {"task": "zzzz"}, r"^no task matches 'zzzz'$"),
+    ("variants_of", {"method": "BEIR"}, "no method matches 'BEIR'"),
+]
 
 
-def test_unknown_entity_suggests_close_names(tiny_backend):
-    with pytest.raises(QueryError, match=r"^no dataset matches 'MS MARCI' \(did you mean 'MS MARCO'\?\)$"):
-        run_named(tiny_backend, "leaderboard", {"dataset": "MS MARCI"})
-    with pytest.raises(QueryError, match=r"^no method matches 'ColBERTv9' \(did you mean .*'ColBERT'"):
-        run_named(tiny_backend, "variants_of", {"method": "ColBERTv9"})
-    with pytest.raises(QueryError, match=r"^no task matches 'zzzz'$"):
-        run_named(tiny_backend, "methods_for_task", {"task": "zzzz"})
-    # a name of another label is not an entity of this one
-    with pytest.raises(QueryError, match="no method matches 'BEIR'"):
-        run_named(tiny_backend, "variants_of", {"method": "BEIR"})
+@pytest.mark.parametrize("name, params, message", BAD_CALLS)
+def test_bad_parameters_are_clear_errors(tiny_backend, name, params, message):
+    with pytest.raises(QueryError, match=message):
+        run_named(tiny_backend, name, params)
 
 
 class RecordingBackend:
