@@ -61,3 +61,16 @@ def test_compose_env_example_sets_neo4j_auth() -> None:
     assert len(auth) == 1
     user, password = auth[0].split("/", 1)
     assert user == "neo4j" and len(password) >= 8  # Neo4j 5 rejects shorter passwords
+
+
+def test_readme_using_neo4j_matches_the_compose_file(neo4j_service: dict[str, Any]) -> None:
+    """What the README's "Using Neo4j" section tells users to run and open is what the file provides."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Using Neo4j", 1)[1].split("\n## ", 1)[0]
+    assert "docker compose up -d" in section and "cp .env.example .env" in section
+    assert "kg build --backend neo4j" in section
+    ports = {p.rsplit(":", 1)[1] for p in neo4j_service["ports"]}
+    assert "bolt://localhost:7687" in section and "7687" in ports
+    assert "http://localhost:7474" in section and "7474" in ports
+    assert "NEO4J_AUTH=neo4j/" in section
+    assert neo4j_service["image"].split(":")[1].startswith("5.26") and "Neo4j 5.26 Community" in section
