@@ -10,11 +10,12 @@ serialises.
 from __future__ import annotations
 
 from spacy.attrs import IDX, LENGTH, SPACY
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from extractors.components.sentences import doc_text
 
 _VIEW_KEY = "kg_token_view"
+_ROWS_KEY = "kg_span_rows"
 
 
 class TokenView:
@@ -61,3 +62,25 @@ def token_view(doc: Doc) -> TokenView:
         cached = (text, words, [w.lower() for w in words], ws, idx)
         doc.user_data[_VIEW_KEY] = cached
     return TokenView(*cached)
+
+
+Row = tuple[int, int, str, str, str]
+"""(start, end, label_, kb_id_, id_) of one span."""
+
+
+def publish_spans(doc: Doc, key: str, rows: list[Row]) -> None:
+    """Write `doc.spans[key]` from rows and keep the rows, so later components read plain tuples
+    instead of re-creating a Span object per element on every pass over the group."""
+    doc.spans[key] = [Span(doc, s, e, label=lab, kb_id=kb, span_id=sid) for s, e, lab, kb, sid in rows]
+    doc.user_data[(_ROWS_KEY, key)] = [tuple(r) for r in rows]
+
+
+def span_rows(doc: Doc, key: str) -> list[Row]:
+    """Rows of `doc.spans[key]`: the publisher's own when the group is unchanged, else read from the group."""
+    group = doc.spans.get(key)
+    if group is None:
+        return []
+    rows = doc.user_data.get((_ROWS_KEY, key))
+    if rows is None or len(rows) != len(group):
+        rows = [(sp.start, sp.end, sp.label_, sp.kb_id_, sp.id_) for sp in group]
+    return rows
