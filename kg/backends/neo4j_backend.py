@@ -160,11 +160,13 @@ class Neo4jBackend:
         except (nex.Neo4jError, nex.DriverError, OSError) as exc:
             raise self._explain(exc) from exc
 
+    def _tx(self, work: Callable[..., T], *args: Any, write: bool = True) -> T:
+        """Run `work(tx, *args)` in one managed transaction (the driver retries transient errors)."""
+        with self._driver.session(database=self.database) as session:
+            return (session.execute_write if write else session.execute_read)(work, *args)
+
     def _write(self, work: Callable[..., T], *args: Any) -> T:
-        def run() -> T:
-            with self._driver.session(database=self.database) as session:
-                return session.execute_write(work, *args)
-        return self._call(run)
+        return self._call(lambda: self._tx(work, *args))
 
     # -- schema and loading -------------------------------------------------------------------
 
@@ -344,11 +346,8 @@ class Neo4jBackend:
             columns = list(result.keys())
             return QueryResult(columns=columns, rows=[[_plain(v) for v in record.values()] for record in result])
 
-        def run() -> QueryResult:
-            with self._driver.session(database=self.database) as session:
-                return (session.execute_write if write else session.execute_read)(work)
         try:
-            return run()
+            return self._tx(work, write=write)
         except nex.ClientError as exc:
             code = exc.code or ""
             if code == "Neo.ClientError.Statement.AccessMode" or "in read access mode" in _message(exc):
@@ -386,10 +385,7 @@ class Neo4jBackend:
                     G.add_edge(node_id(r["sl"], r["sk"]), node_id(r["el"], r["ek"]), key=type_.value,
                                **r["props"], type=type_.value)
 
-        def run() -> None:
-            with self._driver.session(database=self.database) as session:
-                session.execute_read(read)
-        self._call(run)
+        self._call(lambda: self._tx(read, write=False))
         return restore_labels(G)
 
     def close(self) -> None:

@@ -134,16 +134,31 @@ def invalid_utf8_reason(raw: bytes, exc: UnicodeDecodeError) -> str:
     return f"invalid UTF-8 (byte 0x{raw[exc.start]:02x} at column {column})"
 
 
-def iter_lines(stream: BinaryIO, name: str, on_issue: IssueCallback) -> Iterator[tuple[int, str | None]]:
+def _skip_rest_of_line(stream: BinaryIO, chunk: int) -> None:
+    """Read on to the end of an over-long line, `chunk` bytes at a time."""
+    while True:
+        part = stream.readline(chunk)
+        if not part or part.endswith(b"\n"):
+            return
+
+
+def iter_lines(stream: BinaryIO, name: str, on_issue: IssueCallback,
+               max_bytes: int = -1) -> Iterator[tuple[int, str | None]]:
     """(1-based physical line number, decoded line) for each line of a stream.
 
-    A line with invalid UTF-8 is reported and comes out as None (so that a reader whose
-    records span lines can drop the rest of that record); a UTF-8 byte order mark is dropped.
-    Line ends are left on the text: callers strip (or let `json` ignore) them.
+    A line with invalid UTF-8, or longer than `max_bytes` (when positive; e.g. a run of NUL bytes
+    left by a crash, never held in memory whole), is reported and comes out as None (so that a
+    reader whose records span lines can drop the rest of that record); a UTF-8 byte order mark is
+    dropped. Line ends are left on the text: callers strip (or let `json` ignore) them.
     """
     lineno = 0
-    for raw in stream:
+    while raw := stream.readline(max_bytes):
         lineno += 1
+        if 0 < max_bytes == len(raw) and not raw.endswith(b"\n"):
+            on_issue(ReadIssue(file=name, line=lineno, reason=f"line too long (over {max_bytes:,} bytes)"))
+            _skip_rest_of_line(stream, max_bytes)
+            yield lineno, None
+            continue
         if lineno == 1 and raw.startswith(UTF8_BOM):
             raw = raw[3:]
         try:

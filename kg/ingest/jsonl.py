@@ -13,9 +13,9 @@ import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from kg.ingest.base import IssueCallback, fail_file, file_reader, iter_lines
+from kg.ingest.base import IssueCallback, fail_file, file_reader
 from kg.ingest.records import make_paper
-from kg.ingest.snapshot import NOT_AN_OBJECT, parse_object_line
+from kg.ingest.snapshot import NOT_AN_OBJECT, iter_json_objects
 from schema.paper import Paper, ReadIssue
 
 _CHUNK_BYTES = 1 << 20
@@ -32,12 +32,7 @@ _DECODER = json.JSONDecoder()
 
 def _parse_jsonl(stream: BinaryIO, name: str, on_issue: IssueCallback, seen: set[str]) -> Iterator[Paper]:
     """One JSON object per line; blank lines are ignored, every bad line is reported."""
-    for lineno, text in iter_lines(stream, name, on_issue):
-        if text is None or not text or text.isspace():  # unreadable (reported) or blank
-            continue
-        record = parse_object_line(text, name, lineno, on_issue)
-        if record is None:
-            continue
+    for lineno, record in iter_json_objects(stream, name, on_issue):
         paper = make_paper(record, file=name, line=lineno, source="jsonl", on_issue=on_issue, seen=seen)
         if paper is not None:
             yield paper

@@ -19,7 +19,7 @@ import zlib
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-from kg.ingest.base import UTF8_BOM, IssueCallback, fail_file, invalid_utf8_reason
+from kg.ingest.base import IssueCallback, fail_file, iter_lines
 from schema.paper import ReadIssue
 
 #: longest line read (a real arXiv or OpenAlex record is a few kB, the largest a few MB)
@@ -44,14 +44,6 @@ def parse_object_line(text: str, name: str, lineno: int, on_issue: IssueCallback
     return record
 
 
-def _skip_rest_of_line(stream: BinaryIO) -> None:
-    """Read on to the end of an over-long line, `MAX_LINE_BYTES` at a time."""
-    while True:
-        chunk = stream.readline(MAX_LINE_BYTES)
-        if not chunk or chunk.endswith(b"\n"):
-            return
-
-
 def iter_json_objects(stream: BinaryIO, name: str, on_issue: IssueCallback) -> Iterator[tuple[int, dict[str, Any]]]:
     """(1-based line number, object) for each JSON object line of a stream; bad lines reported.
 
@@ -60,20 +52,8 @@ def iter_json_objects(stream: BinaryIO, name: str, on_issue: IssueCallback) -> I
     """
     lineno = 0
     try:
-        while raw := stream.readline(MAX_LINE_BYTES):
-            lineno += 1
-            if len(raw) == MAX_LINE_BYTES and not raw.endswith(b"\n"):
-                on_issue(ReadIssue(file=name, line=lineno, reason=f"line too long (over {MAX_LINE_BYTES:,} bytes)"))
-                _skip_rest_of_line(stream)
-                continue
-            if lineno == 1 and raw.startswith(UTF8_BOM):
-                raw = raw[3:]
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                on_issue(ReadIssue(file=name, line=lineno, reason=invalid_utf8_reason(raw, exc)))
-                continue
-            if not text or text.isspace():
+        for lineno, text in iter_lines(stream, name, on_issue, MAX_LINE_BYTES):
+            if text is None or text.isspace() or not text:  # unreadable (reported) or blank
                 continue
             record = parse_object_line(text, name, lineno, on_issue)
             if record is not None:
