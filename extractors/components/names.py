@@ -179,6 +179,8 @@ def coined_name_spans(doc: Doc, stop_names: frozenset[str] = frozenset()) -> lis
             continue
         # the next word extends the name when it starts right after it, past one space
         while e < n and spaced[e - 1]:
+            if classes[e] == 0 and (spaced[e] or e == n - 1):
+                break  # a one-token word without capital or digit is neither a version nor an acronym
             nend = _run_end(texts, spaced, e, n)
             nxt = _run_word(texts, e, nend)
             if nxt is None or nxt[0] != e or not _extends(text, nxt[2], stop_names):
