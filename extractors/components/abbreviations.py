@@ -36,6 +36,8 @@ def find_long_form(short: str, candidate: str) -> int | None:
     Each alphanumeric character of the short form must occur in order, scanning right to left,
     and the first one must start a word of the long form (Schwartz & Hearst).
     """
+    if short.isascii() and candidate.isascii():
+        return _find_long_form_ascii(short, candidate)
     s = len(short) - 1
     pos = len(candidate) - 1
     while s >= 0:
@@ -49,6 +51,25 @@ def find_long_form(short: str, candidate: str) -> int | None:
             return None
         pos -= 1
         s -= 1
+    return candidate.rfind(" ", 0, pos + 2) + 1
+
+
+def _find_long_form_ascii(short: str, candidate: str) -> int | None:
+    """`find_long_form` for ASCII text, where lower-casing the whole string equals lower-casing each
+    character, so `str.rfind` can do the right-to-left character scan in C."""
+    low = candidate.lower()
+    pos = len(candidate) - 1
+    for s in range(len(short) - 1, -1, -1):
+        c = short[s].lower()
+        if not c.isalnum():
+            continue
+        pos = low.rfind(c, 0, pos + 1)
+        if s == 0:  # the first character must start a word
+            while pos > 0 and low[pos - 1].isalnum():
+                pos = low.rfind(c, 0, pos)
+        if pos < 0:
+            return None
+        pos -= 1
     return candidate.rfind(" ", 0, pos + 2) + 1
 
 
