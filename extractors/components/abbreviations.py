@@ -7,8 +7,12 @@ serialisable: `Doc._.kg_abbreviations = ((long_start, long_end, short_start, sho
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from spacy.language import Language
 from spacy.tokens import Doc
+
+from extractors.components.view import TokenView, token_view
 
 if not Doc.has_extension("kg_abbreviations"):
     Doc.set_extension("kg_abbreviations", default=())
@@ -16,8 +20,9 @@ if not Doc.has_extension("kg_abbreviations"):
 _BOUNDARY = {",", ";", ":", ".", "(", ")", "[", "]", "!", "?"}
 
 
+@lru_cache(maxsize=65536)
 def is_short_form(text: str) -> bool:
-    """Plausible acronym: 2-12 chars, starts alphanumeric, has a capital, not a plain number."""
+    """Plausible acronym: 2-12 chars, starts alphanumeric, has a capital, not a plain number (cached: pure)."""
     if not 2 <= len(text) <= 12 or not text[0].isalnum():
         return False
     if not any(c.isupper() for c in text) or len(text.split()) > 2:
@@ -31,6 +36,8 @@ def find_long_form(short: str, candidate: str) -> int | None:
     Each alphanumeric character of the short form must occur in order, scanning right to left,
     and the first one must start a word of the long form (Schwartz & Hearst).
     """
+    if short.isascii() and candidate.isascii():
+        return _find_long_form_ascii(short, candidate)
     s = len(short) - 1
     pos = len(candidate) - 1
     while s >= 0:
@@ -47,48 +54,83 @@ def find_long_form(short: str, candidate: str) -> int | None:
     return candidate.rfind(" ", 0, pos + 2) + 1
 
 
+def _find_long_form_ascii(short: str, candidate: str) -> int | None:
+    """`find_long_form` for ASCII text, where lower-casing the whole string equals lower-casing each
+    character, so `str.rfind` can do the right-to-left character scan in C."""
+    low = candidate.lower()
+    pos = len(candidate) - 1
+    for s in range(len(short) - 1, -1, -1):
+        c = short[s].lower()
+        if not c.isalnum():
+            continue
+        pos = low.rfind(c, 0, pos + 1)
+        if s == 0:  # the first character must start a word
+            while pos > 0 and low[pos - 1].isalnum():
+                pos = low.rfind(c, 0, pos)
+        if pos < 0:
+            return None
+        pos -= 1
+    return candidate.rfind(" ", 0, pos + 2) + 1
+
+
+def _long_form_start(doc: Doc, tv: TokenView, k: int, i: int, short_core: str, short: str) -> int | None:
+    """First token of the long form that `short_core` abbreviates in tokens [k, i), or None.
+
+    Runs for a few candidates per Doc, so it keeps spaCy's own char_span and lexeme flags."""
+    window_text = tv.span_text(k, i)
+    start_char = find_long_form(short_core, window_text)
+    if start_char is None:
+        return None
+    offset = tv.idx[k]  # what Span.char_span adds to window-relative offsets
+    span = doc.char_span(offset + start_char, offset + len(window_text), alignment_mode="expand")
+    if span is None or len(span) == 0 or tv.span_text(span.start, span.end).lower() == short.lower():
+        return None
+    long_start = span.start
+    # the long form should not swallow a leading article or preposition
+    while long_start < i - 1:
+        tok = doc[long_start]
+        if not (tok.is_stop and tok.is_lower):
+            break
+        long_start += 1
+    if "-" not in tv.span_text(long_start, i) and sum(1 for t in doc[long_start:i] if not t.is_punct) < 2:
+        return None
+    return long_start
+
+
 def abbreviation_pairs(doc: Doc) -> tuple[tuple[int, int, int, int], ...]:
-    """All (long_start, long_end, short_start, short_end) token spans defined in `doc`."""
+    """All (long_start, long_end, short_start, short_end) token spans defined in `doc`.
+
+    Reads the Doc's TokenView; `list.index` finds the "(" tokens in C."""
+    tv = token_view(doc)
+    words, spaced, n = tv.words, tv.ws, tv.n
     pairs = []
-    n = len(doc)
-    for i, tok in enumerate(doc):
-        if tok.text != "(":
-            continue
+    i = -1
+    while True:
+        try:
+            i = words.index("(", i + 1)
+        except ValueError:
+            break
         j = i + 1
-        while j < n and j - i <= 4 and doc[j].text != ")":
+        while j < n and j - i <= 4 and words[j] != ")":
             j += 1
-        if j >= n or doc[j].text != ")" or j == i + 1:
+        if j >= n or words[j] != ")" or j == i + 1:
             continue
-        short = doc[i + 1 : j].text
-        if short.endswith("s") and short[:-1].isupper():
-            short_core = short[:-1]
-        else:
-            short_core = short
+        short = tv.span_text(i + 1, j)
+        short_core = short[:-1] if short.endswith("s") and short[:-1].isupper() else short
         if not is_short_form(short_core):
             continue
         max_words = min(len(short_core) + 5, 2 * len(short_core))
         k = i
-        words = 0
-        while k > 0 and words < max_words and doc[k - 1].text not in _BOUNDARY:
+        n_words = 0
+        while k > 0 and n_words < max_words and words[k - 1] not in _BOUNDARY:
             k -= 1
-            if doc[k].whitespace_ or k == i - 1:
-                words += 1
+            if spaced[k] or k == i - 1:
+                n_words += 1
         if k == i:
             continue
-        window = doc[k:i]
-        start_char = find_long_form(short_core, window.text)
-        if start_char is None:
-            continue
-        span = window.char_span(start_char, len(window.text), alignment_mode="expand")
-        if span is None or len(span) == 0 or span.text.lower() == short.lower():
-            continue
-        long_start = span.start  # Span.char_span returns doc-level token offsets
-        # the long form should not swallow a leading article or preposition
-        while long_start < i - 1 and doc[long_start].is_stop and doc[long_start].is_lower:
-            long_start += 1
-        if sum(1 for t in doc[long_start:i] if not t.is_punct) < 2 and "-" not in doc[long_start:i].text:
-            continue
-        pairs.append((long_start, i, i + 1, j))
+        long_start = _long_form_start(doc, tv, k, i, short_core, short)
+        if long_start is not None:
+            pairs.append((long_start, i, i + 1, j))
     return tuple(pairs)
 
 

@@ -3,27 +3,38 @@
 Words are whitespace-delimited runs of tokens; a word counts as a coined name if its shape says so
 (inner capitals, an all-caps acronym, letters mixed with digits). Names followed by a version or
 another acronym are extended ("PARSEME 1.1", "MS MARCO"). Spans go to `doc.spans["kg_names"]`.
+
+Speed: a coined name always holds an upper-case letter or a digit, so only the words around such
+tokens are looked at (found with C-level `map`/`compress` over the Doc's `TokenView`), and the
+pure string tests are cached: the same words recur across abstracts.
 """
 
 from __future__ import annotations
 
-from spacy.language import Language
-from spacy.tokens import Doc, Span
+from functools import lru_cache
+from itertools import compress
 
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from extractors.components.view import publish_spans, token_view
 from extractors.lexicon import load_lexicon
 
 SPAN_KEY = "kg_names"
 _EDGE_PUNCT = set(",;:.!?\"'`()[]{}«»“”‘’")
+_TRAILING = _EDGE_PUNCT | {"'s", "’s", "-"}
 # "BERT-based", "ResNet-like": the name is the part before the suffix
 _MODIFIER_SUFFIXES = {"based", "style", "like", "aided", "specific", "driven", "free", "aware", "embedded",
                       "guided", "enhanced", "powered", "level", "wise", "only", "scale", "sized", "type",
                       "friendly", "generated", "shaped", "oriented", "compatible", "centric", "agnostic"}
 # tokens that separate two names written without spaces: "DeiT-B/ResMLP-B24", "scheme.Code"
 _SEPARATORS = {"/", ".", "--", "~"}
+_CACHE_SIZE = 65536
 
 
+@lru_cache(maxsize=_CACHE_SIZE)
 def is_coined(text: str) -> bool:
-    """True when a word's spelling marks it as a name rather than an English word."""
+    """True when a word's spelling marks it as a name rather than an English word (cached: pure)."""
     if text.isalpha() and (text.islower() or text[1:].islower()):
         return False  # fast path: plain and capitalised English words
     letters = sum(c.isalpha() for c in text)
@@ -43,12 +54,14 @@ def is_coined(text: str) -> bool:
     return False
 
 
+@lru_cache(maxsize=_CACHE_SIZE)
 def is_version(text: str) -> bool:
-    """A version or year written after a name: "1.1", "v2", "2012"."""
+    """A version or year written after a name: "1.1", "v2", "2012" (cached: pure)."""
     t = text.lstrip("v")
     return bool(t) and all(c.isdigit() or c == "." for c in t) and t[0].isdigit() and len(t) <= 5
 
 
+@lru_cache(maxsize=_CACHE_SIZE)
 def _is_url(text: str) -> bool:
     """URLs, e-mail addresses and text glued by broken markup ("codecs~(H.264") are not names."""
     if "://" in text or text.startswith("www.") or ("@" in text and "." in text.split("@")[-1]):
@@ -56,34 +69,84 @@ def _is_url(text: str) -> bool:
     return "~" in text or "--" in text or text.count("(") != text.count(")")
 
 
+class _TokenClass(dict):
+    """token text -> 0: no upper-case letter or digit, so never part of a coined name;
+    1: may be part of one only with the tokens glued to it ("U" in "U-Net"); 2: a coined name alone.
+
+    A dict with `__missing__` so `map(classes.__getitem__, words)` runs in C for known tokens."""
+
+    def __missing__(self, tok: str) -> int:
+        if len(self) >= _CACHE_SIZE:
+            self.clear()
+        if not any(c.isupper() or c.isdigit() for c in tok):
+            cls = 0  # every coined name holds an upper-case letter or a digit
+        else:
+            cls = 2 if is_coined(tok) and not _is_url(tok) else 1
+        self[tok] = cls
+        return cls
+
+
+_TOKEN_CLASS = _TokenClass()
+
+
+def _run_end(texts: list[str], spaced: list[bool], i: int, n: int) -> int:
+    """Last token of the run starting at token i (a run ends at whitespace or before a separator)."""
+    j = i
+    while j < n - 1 and not spaced[j] and texts[j + 1] not in _SEPARATORS:
+        j += 1
+    return j
+
+
+def _run_start(texts: list[str], spaced: list[bool], i: int) -> int:
+    """First token of the run holding token i."""
+    while i > 0 and not spaced[i - 1] and texts[i] not in _SEPARATORS:
+        i -= 1
+    return i
+
+
+def _trim_word(texts: list[str], s: int, e: int) -> tuple[int, int, str] | None:
+    """The word in tokens [s, e) of one run: edge punctuation, 's and "-based"-like suffixes
+    trimmed; None when nothing is left or it is a URL."""
+    while s < e and texts[s] in _EDGE_PUNCT:
+        s += 1
+    while e > s and texts[e - 1] in _TRAILING:
+        if texts[e - 1] == ")" and "(" in "".join(texts[s:e]):
+            break
+        e -= 1
+    while e - s >= 3 and texts[e - 2] == "-" and texts[e - 1].lower() in _MODIFIER_SUFFIXES:
+        e -= 2
+    if e <= s:
+        return None
+    word = texts[s] if e - s == 1 else "".join(texts[s:e])  # no whitespace inside a word
+    return None if _is_url(word) else (s, e, word)
+
+
+def _run_word(texts: list[str], start: int, end: int) -> tuple[int, int, str] | None:
+    """The word of the run [start, end]: a leading separator token is not part of it."""
+    if texts[start] in _SEPARATORS:
+        start += 1
+    return _trim_word(texts, start, end + 1)
+
+
 def word_spans(doc: Doc) -> list[tuple[int, int, str]]:
     """Token ranges of whitespace-delimited words, with edge punctuation and 's trimmed."""
+    tv = token_view(doc)
+    texts, spaced, n = tv.words, tv.ws, tv.n
     out = []
-    texts = [t.text for t in doc]
-    spaced = [bool(t.whitespace_) for t in doc]
-    i, n = 0, len(texts)
+    i = 0
     while i < n:
-        j = i
-        while j < n - 1 and not spaced[j] and texts[j + 1] not in _SEPARATORS:
-            j += 1
-        if texts[i] in _SEPARATORS:
-            i += 1
-            continue
-        s, e = i, j + 1
-        while s < e and texts[s] in _EDGE_PUNCT:
-            s += 1
-        while e > s and (texts[e - 1] in _EDGE_PUNCT or texts[e - 1] in ("'s", "’s", "-")):
-            if texts[e - 1] == ")" and "(" in "".join(texts[s:e]):
-                break
-            e -= 1
-        while e - s >= 3 and texts[e - 2] == "-" and texts[e - 1].lower() in _MODIFIER_SUFFIXES:
-            e -= 2
-        if e > s:
-            word = "".join(texts[s:e])  # no whitespace inside a word, so this is its text
-            if not _is_url(word):
-                out.append((s, e, word))
+        j = _run_end(texts, spaced, i, n)
+        word = _run_word(texts, i, j)
+        if word is not None:
+            out.append(word)
         i = j + 1
     return out
+
+
+def _extends(text: str, nxt: str, stop_names: frozenset[str]) -> bool:
+    """Whether the word after the name `text` belongs to it: a version, or an acronym after an acronym."""
+    return is_version(nxt) or (nxt.isupper() and len(nxt) >= 2 and text.isupper() and nxt not in stop_names
+                               and len(nxt) >= 3 and is_coined(nxt) and not any(c.isdigit() for c in nxt))
 
 
 def coined_name_spans(doc: Doc, stop_names: frozenset[str] = frozenset()) -> list[tuple[int, int]]:
@@ -91,24 +154,40 @@ def coined_name_spans(doc: Doc, stop_names: frozenset[str] = frozenset()) -> lis
 
     Words in `stop_names` (GPU, SOTA, ...) never start or extend a name.
     """
-    words = word_spans(doc)
+    tv = token_view(doc)
+    texts, spaced, n = tv.words, tv.ws, tv.n
     out = []
-    k = 0
-    while k < len(words):
-        s, e, text = words[k]
-        if is_coined(text) and text not in stop_names:
-            while k + 1 < len(words):
-                ns, ne, nxt = words[k + 1]
-                if ns != e or not doc[e - 1].whitespace_:
-                    break
-                if is_version(nxt) or (nxt.isupper() and len(nxt) >= 2 and text.isupper() and nxt not in stop_names
-                                        and len(nxt) >= 3 and is_coined(nxt) and not any(c.isdigit() for c in nxt)):
-                    e = ne
-                    k += 1
-                else:
-                    break
-            out.append((s, e))
-        k += 1
+    done = 0  # tokens before `done` belong to runs already read
+    classes = list(map(_TOKEN_CLASS.__getitem__, texts))
+    for i in compress(range(n), classes):
+        if i < done:
+            continue
+        if (i == 0 or spaced[i - 1]) and (spaced[i] or i == n - 1):
+            # a one-token word (the common case): its class says whether it is a name
+            if classes[i] == 1:
+                continue
+            s, e, text = i, i + 1, texts[i]
+        else:
+            start = _run_start(texts, spaced, i)
+            end = _run_end(texts, spaced, i, n)
+            done = end + 1
+            word = _run_word(texts, start, end)
+            if word is None:
+                continue
+            s, e, text = word
+        if not is_coined(text) or text in stop_names:
+            continue
+        # the next word extends the name when it starts right after it, past one space
+        while e < n and spaced[e - 1]:
+            if classes[e] == 0 and (spaced[e] or e == n - 1):
+                break  # a one-token word without capital or digit is neither a version nor an acronym
+            nend = _run_end(texts, spaced, e, n)
+            nxt = _run_word(texts, e, nend)
+            if nxt is None or nxt[0] != e or not _extends(text, nxt[2], stop_names):
+                break
+            e = nxt[1]
+            done = nend + 1
+        out.append((s, e))
     return out
 
 
@@ -120,7 +199,7 @@ class NameFinder:
 
     def __call__(self, doc: Doc) -> Doc:
         spans = coined_name_spans(doc, self.stop_names)
-        doc.spans[SPAN_KEY] = [Span(doc, s, e, label="NAME") for s, e in spans]
+        publish_spans(doc, SPAN_KEY, [(s, e, "NAME", "", "") for s, e in spans])
         return doc
 
 
