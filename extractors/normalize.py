@@ -7,7 +7,9 @@ Keys must be equal for spelling variants of the same thing ("MS-MARCO" / "MS MAR
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from functools import lru_cache
 
 _DASHES = dict.fromkeys(map(ord, "-‐‑‒–—―_/"), " ")
 _STRIP = " \t\n.,;:!?\"'`()[]{}"
@@ -50,8 +52,14 @@ def singularize(word: str) -> str:
     return word[:-1]
 
 
+#: ASCII letter/digit boundaries (for ASCII text `str.isalpha`/`isdigit` mean exactly these classes)
+_ASCII_LETTER_DIGIT = re.compile(r"(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])")
+
+
 def _split_letter_digit(text: str) -> str:
     """Insert a space between a letter run and a digit run: "cifar10" -> "cifar 10"."""
+    if text.isascii():
+        return _ASCII_LETTER_DIGIT.sub(" ", text)
     out: list[str] = []
     prev = ""
     for ch in text:
@@ -74,6 +82,13 @@ def normalize_key(text: str, acronym: bool | None = None) -> str:
     >>> normalize_key("CIFAR10") == normalize_key("CIFAR-10")
     True
     """
+    return _normalize_key(text, acronym)
+
+
+@lru_cache(maxsize=65536)
+def _normalize_key(text: str, acronym: bool | None) -> str:
+    """`normalize_key`, memoised: it runs on every mention in every component and names repeat
+    across papers."""
     s = unicodedata.normalize("NFKC", text).strip(_STRIP)
     if acronym is None:
         acronym = _looks_coined(s)

@@ -5,6 +5,10 @@ plain-data lists in the group's attrs: `key` (cross-paper key), `confidence`, `s
 Type is decided by, in order: the name lists, the partner form of an acronym definition, the head
 word of a defined long form, context words ("... dataset", "in terms of ..."), the name's own
 shape, and finally METHOD (coined names in abstracts are mostly models).
+
+The rules read the Doc through its `TokenView` (plain lists of token strings) and the input span
+groups as plain rows (`span_rows`): creating a Token or Span object per look-up was most of this
+component's time.
 """
 
 from __future__ import annotations
@@ -12,20 +16,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 
 from extractors.components.names import SPAN_KEY as NAMES_KEY
 from extractors.components.names import is_version
 from extractors.components.phrases import SPAN_KEY as PHRASES_KEY
 from extractors.components.terms import SPAN_KEY as TERMS_KEY
+from extractors.components.view import Row, TokenView, publish_spans, span_rows, token_view
 from extractors.lexicon import Lexicon, load_lexicon
 from extractors.normalize import normalize_key
 
 SPAN_KEY = "kg"
 LABELS = ("METHOD", "DATASET", "METRIC", "TASK")
 
+_FAMILY_CACHE_SIZE = 65536
 
-@dataclass
+
+@dataclass(slots=True)
 class Candidate:
     start: int
     end: int
@@ -33,6 +40,39 @@ class Candidate:
     canonical: str | None
     source: str
     confidence: float
+
+
+class EntityRules:
+    """The lexicon's cue sets as this component uses them, derived once per lexicon (not once
+    per candidate), plus a bounded memo of `family_label` (names repeat across papers)."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        cues = lexicon.cues
+        self.lexicon = lexicon
+        self.stop_names = lexicon.stop_names
+        self.dataset_heads = cues["dataset_heads"]
+        self.dataset_nouns = cues["dataset_nouns"]
+        self.metric_nouns = cues["metric_nouns"]
+        self.task_nouns = cues["task_nouns"]
+        self.method_heads = cues["method_heads"]
+        self.compound_modifiers = cues["compound_modifiers"]
+        self.naming_words = cues["naming_words"]
+        self.languages = cues["languages"]
+        #: context words that make a single-word list match a dataset
+        self.evidence_nouns = cues["dataset_nouns"] - {"data", "set", "sets"}
+        #: `_data_words` prefixes: dataset heads of 5 letters or more
+        self.long_dataset_heads = tuple(h for h in self.dataset_heads if len(h) >= 5)
+        self._family: dict[str, tuple[str, str] | None] = {}
+
+    def family(self, text: str) -> tuple[str, str] | None:
+        """`family_label(text, lexicon)`, memoised."""
+        cache = self._family
+        if text in cache:
+            return cache[text]
+        if len(cache) >= _FAMILY_CACHE_SIZE:
+            cache.clear()
+        cache[text] = hit = family_label(text, self.lexicon)
+        return hit
 
 
 def head_label(words: list[str], lexicon: Lexicon) -> str | None:
@@ -52,25 +92,32 @@ def head_label(words: list[str], lexicon: Lexicon) -> str | None:
     return None
 
 
-def context_label(doc: Doc, start: int, end: int, lexicon: Lexicon) -> tuple[str | None, float]:
+_SPLIT_NOUNS = frozenset({"test", "validation", "dev"})
+_SPLIT_WORDS = frozenset({"set", "sets", "split"})
+_DATA_STRUCTURE_NOUNS = frozenset({"data", "set", "sets"})
+_STRUCTURE_WORDS = frozenset({"structure", "structures"})
+_CORPUS_WORDS = frozenset({"dataset", "datasets", "benchmark", "benchmarks", "corpus"})
+_LIST_BEFORE = frozenset({"on", "the", "and", ","})
+_LIST_AFTER = frozenset({",", "and", ")"})
+
+
+def context_label(tv: TokenView, start: int, end: int, rules: EntityRules) -> tuple[str | None, float]:
     """Type of a name from the words around it, with a confidence."""
-    cues = lexicon.cues
-    nxt = doc[end].lower_ if end < len(doc) else ""
-    nxt2 = doc[end + 1].lower_ if end + 1 < len(doc) else ""
-    if nxt in cues["dataset_nouns"] or (nxt in {"test", "validation", "dev"} and nxt2 in {"set", "sets", "split"}):
-        if nxt not in {"data", "set", "sets"} or nxt2 not in {"structure", "structures"}:
+    lower, n = tv.lower, tv.n
+    nxt = lower[end] if end < n else ""
+    nxt2 = lower[end + 1] if end + 1 < n else ""
+    if nxt in rules.dataset_nouns or (nxt in _SPLIT_NOUNS and nxt2 in _SPLIT_WORDS):
+        if nxt not in _DATA_STRUCTURE_NOUNS or nxt2 not in _STRUCTURE_WORDS:
             return "DATASET", 0.8
-    if nxt in cues["metric_nouns"]:
+    if nxt in rules.metric_nouns:
         return "METRIC", 0.75
-    if nxt in cues["task_nouns"]:
+    if nxt in rules.task_nouns:
         return "TASK", 0.6
-    prev = [t.lower_ for t in doc[max(0, start - 3) : start]]
-    if prev[-3:] == ["in", "terms", "of"]:
+    prev = lower[max(0, start - 3) : start]
+    if prev == ["in", "terms", "of"]:
         return "METRIC", 0.7
-    window = [t.lower_ for t in doc[max(0, start - 6) : min(len(doc), end + 4)]]
-    if any(w in {"dataset", "datasets", "benchmark", "benchmarks", "corpus"} for w in window) and (
-        prev[-1:] in (["on"], ["the"], ["and"], [","]) or nxt in {",", "and", ")"}
-    ):
+    window = lower[max(0, start - 6) : min(n, end + 4)]
+    if not _CORPUS_WORDS.isdisjoint(window) and ((prev and prev[-1] in _LIST_BEFORE) or nxt in _LIST_AFTER):
         return "DATASET", 0.6
     return None, 0.0
 
@@ -106,87 +153,133 @@ def family_label(text: str, lexicon: Lexicon) -> tuple[str, str] | None:
     return None
 
 
-def dataset_evidence(doc: Doc, start: int, end: int, lexicon: Lexicon) -> bool:
+_ON_ACROSS = frozenset({"on", "across"})
+
+
+def dataset_evidence(tv: TokenView, start: int, end: int, rules: EntityRules) -> bool:
     """Words around a name that say it is data: "... dataset", "on X", "benchmarks (X, Y)"."""
-    window = {t.lower_ for t in doc[max(0, start - 6) : min(len(doc), end + 3)]}
-    if window & lexicon.cues["dataset_nouns"] - {"data", "set", "sets"}:
+    lower = tv.lower
+    if not rules.evidence_nouns.isdisjoint(lower[max(0, start - 6) : min(tv.n, end + 3)]):
         return True
-    return start > 0 and doc[start - 1].lower_ in {"on", "across"}
+    return start > 0 and lower[start - 1] in _ON_ACROSS
 
 
-def _is_compound_modifier(doc: Doc, span_start: int, span_end: int, lexicon: Lexicon) -> bool:
+_MODIFIED_NOUNS = frozenset({"weights", "activations", "format"})
+
+
+def _is_compound_modifier(tv: TokenView, span_start: int, span_end: int, rules: EntityRules) -> bool:
     """ "low-precision", "mixed precision weights": a metric word used as a modifier."""
-    prev = doc[span_start - 1] if span_start > 0 else None
-    nxt = doc[span_end].lower_ if span_end < len(doc) else ""
-    if prev is not None and (prev.text == "-" or prev.lower_ in lexicon.cues["compound_modifiers"]):
+    if span_start > 0 and (tv.words[span_start - 1] == "-" or tv.lower[span_start - 1] in rules.compound_modifiers):
         return True
-    return nxt == "-" or nxt in lexicon.cues["method_heads"] or nxt in {"weights", "activations", "format"}
+    nxt = tv.lower[span_end] if span_end < tv.n else ""
+    return nxt == "-" or nxt in rules.method_heads or nxt in _MODIFIED_NOUNS
 
 
-def _candidates(doc: Doc, lexicon: Lexicon) -> list[Candidate]:
+def _has_upper_tail(text: str) -> bool:
+    """An upper-case letter after the first character ("BERT", "ResNet")."""
+    return any(c.isupper() for c in text[1:])
+
+
+def _candidates(doc: Doc, tv: TokenView, rules: EntityRules) -> list[Candidate]:
+    """Candidates from the list matches, phrases and coined names, in that order; names on the
+    stop list are left out."""
     cands: list[Candidate] = []
-    for span in doc.spans.get(TERMS_KEY, []):
-        exact = span.text == span.kb_id_ or any(c.isupper() for c in span.text[1:])
-        multi = len(span) > 1
-        rank = int(span.id_[-1]) if span.id_ else 2
+    add = cands.append
+    span_text, stop = tv.span_text, rules.stop_names
+    lookup = rules.lexicon.lookup
+    for start, end, label, kb_id, span_id in span_rows(doc, TERMS_KEY):
+        text = span_text(start, end)
+        if text in stop:
+            continue
+        exact = text == kb_id or _has_upper_tail(text)
+        multi = end - start > 1
+        rank = int(span_id[-1]) if span_id else 2
         conf = (0.9 if exact else (0.8 if multi else 0.7)) - 0.05 * rank
-        label = span.label_
-        if label == "METRIC" and _is_compound_modifier(doc, span.start, span.end, lexicon):
+        if label == "METRIC" and _is_compound_modifier(tv, start, end, rules):
             continue
-        if label == "DATASET" and rank == 2 and len(span) == 1 and not dataset_evidence(doc, span.start, span.end, lexicon):
-            cands.append(Candidate(span.start, span.end, None, None, "name", 0.5))
+        if label == "DATASET" and rank == 2 and end - start == 1 and not dataset_evidence(tv, start, end, rules):
+            add(Candidate(start, end, None, None, "name", 0.5))
             continue
-        cands.append(Candidate(span.start, span.end, label, span.kb_id_, f"list{rank}", conf))
-    for span in doc.spans.get(PHRASES_KEY, []):
-        cands.append(Candidate(span.start, span.end, span.label_, None, "phrase", 0.5))
-    for span in doc.spans.get(NAMES_KEY, []):
-        term = lexicon.lookup(span.text)
+        add(Candidate(start, end, label, kb_id, f"list{rank}", conf))
+    for start, end, label, _kb, _id in span_rows(doc, PHRASES_KEY):
+        if span_text(start, end) not in stop:
+            add(Candidate(start, end, label, None, "phrase", 0.5))
+    for start, end, _label, _kb, _id in span_rows(doc, NAMES_KEY):
+        text = span_text(start, end)
+        if text in stop:
+            continue
+        term = lookup(text)
         if term is not None:
-            cands.append(Candidate(span.start, span.end, term.label, term.canonical, f"list{term.rank}", 0.9))
+            add(Candidate(start, end, term.label, term.canonical, f"list{term.rank}", 0.9))
         else:
-            cands.append(Candidate(span.start, span.end, None, None, "name", 0.6))
-    return [c for c in cands if doc[c.start : c.end].text not in lexicon.stop_names]
+            add(Candidate(start, end, None, None, "name", 0.6))
+    return cands
 
 
-def _extend_dataset(doc: Doc, end: int, lexicon: Lexicon) -> int:
+_VERSION_STOPS = frozenset({"%", "-", "x", "\u00d7"})
+
+
+def _extend_dataset(tv: TokenView, end: int, rules: EntityRules) -> int:
     """Grow a dataset name over a version, year or language pair: "Pascal VOC 2012", "WMT16 En-Ro"."""
-    n = len(doc)
-    if end < n and doc[end - 1].whitespace_:
-        t = doc[end].text
-        if is_version(t) and (end + 1 >= n or doc[end + 1].text not in {"%", "-", "x", "\u00d7"}):
+    n, words = tv.n, tv.words
+    if end < n and tv.ws[end - 1]:
+        t = words[end]
+        if is_version(t) and (end + 1 >= n or words[end + 1] not in _VERSION_STOPS):
             return end + 1
-        langs = lexicon.cues["languages"]
-        if end + 2 < n and t.lower() in langs and doc[end + 1].text == "-" and doc[end + 2].lower_ in langs:
+        langs = rules.languages
+        if end + 2 < n and t.lower() in langs and words[end + 1] == "-" and tv.lower[end + 2] in langs:
             return end + 3
     return end
 
 
+def _select_key(c: Candidate) -> tuple[int, str, int, int]:
+    return (c.start - c.end, c.source, LABEL_PREFERENCE.get(c.label or "", 4), c.start)
+
+
 def _select(cands: list[Candidate]) -> list[Candidate]:
     """Longest first; trusted list matches win ties, then METHOD over other labels; no overlaps."""
-    cands.sort(key=lambda c: (-(c.end - c.start), c.source, LABEL_PREFERENCE.get(c.label or "", 4), c.start))
+    cands.sort(key=_select_key)
     taken: set[int] = set()
     kept = []
     for c in cands:
-        if any(i in taken for i in range(c.start, c.end)):
+        rng = range(c.start, c.end)
+        if not taken.isdisjoint(rng):
             continue
-        taken.update(range(c.start, c.end))
+        taken.update(rng)
         kept.append(c)
     kept.sort(key=lambda c: c.start)
     return kept
 
 
-def resolve(doc: Doc, lexicon: Lexicon) -> tuple[list[Span], list[str], list[float], list[str]]:
-    """Typed, non-overlapping entity spans with their keys, confidences and sources."""
-    cands = _candidates(doc, lexicon)
+def _title_words(tv: TokenView, title_chars: int) -> set[str]:
+    """Lower-cased words of the tokens wholly inside the title: the tokens of
+    `doc.char_span(0, title_chars, alignment_mode="contract")`."""
+    if title_chars <= 0 or title_chars > len(tv.text):
+        return set()
+    words, idx, lower = tv.words, tv.idx, tv.lower
+    out = set()
+    for i in range(tv.n):
+        if idx[i] + len(words[i]) > title_chars:
+            break
+        out.add(lower[i])
+    return out
+
+
+def resolve(doc: Doc, rules: EntityRules) -> tuple[list[Row], list[str], list[float], list[str]]:
+    """Typed, non-overlapping entity rows with their keys, confidences and sources."""
+    lexicon = rules.lexicon
+    tv = token_view(doc)
+    span_text, n = tv.span_text, tv.n
+    cands = _candidates(doc, tv, rules)
     by_range = {(c.start, c.end): c for c in cands}
     alias_key: dict[str, tuple[str, str, str]] = {}  # normalised form -> (key, label, name)
     for ls, le, ss, se in doc._.kg_abbreviations if Doc.has_extension("kg_abbreviations") else ():
-        long_text, short_text = doc[ls:le].text, doc[ss:se].text
-        if short_text in lexicon.stop_names:
+        long_text, short_text = span_text(ls, le), span_text(ss, se)
+        if short_text in rules.stop_names:
             continue
         # the long form says more than a (possibly ambiguous) acronym
         term = lexicon.lookup(long_text)
-        head = head_label([t.text for t in doc[ls:le]], lexicon)
+        head = head_label(tv.words[ls:le], lexicon)
         if term is None and head is None:
             term = lexicon.lookup(short_text)
         if term is not None:
@@ -207,35 +300,33 @@ def resolve(doc: Doc, lexicon: Lexicon) -> tuple[list[Span], list[str], list[flo
                 c = by_range[rng]
                 c.label, c.canonical = label, name
                 c.source, c.confidence = "acronym", max(c.confidence, conf)
-    title_chars = doc._.kg_title_chars if Doc.has_extension("kg_title_chars") else 0
-    title_span = doc.char_span(0, title_chars, alignment_mode="contract") if title_chars else None
-    title_words = {t.lower_ for t in title_span} if title_span is not None else set()
+    title = _Title(tv, doc._.kg_title_chars if Doc.has_extension("kg_title_chars") else 0)
     typed: list[Typed] = []
     for c in _select(cands):
-        text = doc[c.start : c.end].text
+        text = span_text(c.start, c.end)
         label, conf = c.label, c.confidence
         by_default = False
         if label is None:
-            label, conf = context_label(doc, c.start, c.end, lexicon)
+            label, conf = context_label(tv, c.start, c.end, rules)
             if label is None:
-                fam = family_label(text, lexicon)
+                fam = rules.family(text)
                 if fam is not None:
                     label, conf = fam[0], 0.7
             if label is None:
                 label, conf = shape_label(text), 0.6
             if label is None:
                 label, conf, by_default = "METHOD", 0.55, True
-            if label == "METRIC" and c.end < len(doc) and doc[c.end].lower_ == "score":
+            if label == "METRIC" and c.end < n and tv.lower[c.end] == "score":
                 c.end += 1
-                text = doc[c.start : c.end].text
-        own = None if label in ("TASK", "METRIC") else _own_contribution(doc, c, title_chars, title_words, lexicon)
+                text = span_text(c.start, c.end)
+        own = None if label in ("TASK", "METRIC") else _own_contribution(tv, c, title, rules)
         if own is not None and (c.source not in ("list0", "list1", "acronym") or label == own):
             label, conf = own, 0.85
         if label == "DATASET":
-            new_end = _extend_dataset(doc, c.end, lexicon)
+            new_end = _extend_dataset(tv, c.end, rules)
             if new_end != c.end and not any(o.start < new_end and o.end > c.end for o in cands if o is not c and o.label):
                 c.end, c.canonical = new_end, None
-                text = doc[c.start : c.end].text
+                text = span_text(c.start, c.end)
         norm = normalize_key(text)
         if norm in alias_key:
             key, label, name = alias_key[norm]
@@ -243,55 +334,78 @@ def resolve(doc: Doc, lexicon: Lexicon) -> tuple[list[Span], list[str], list[flo
             name = c.canonical or text
             key = normalize_key(name)
         typed.append(Typed(c.start, c.end, label, name, key, conf, c.source, by_default))
-    _propagate_in_lists(doc, typed)
+    _propagate_in_lists(tv, typed)
     _unify_labels(typed)
-    spans = [Span(doc, t.start, t.end, label=t.label, kb_id=t.name) for t in typed]
-    return spans, [t.key for t in typed], [round(t.confidence, 3) for t in typed], [t.source for t in typed]
+    rows = [(t.start, t.end, t.label, t.name, "") for t in typed]
+    return rows, [t.key for t in typed], [round(t.confidence, 3) for t in typed], [t.source for t in typed]
 
 
-def _own_contribution(doc: Doc, c: Candidate, title_chars: int, title_words: set[str],
-                      lexicon: Lexicon) -> str | None:
+class _Title:
+    """Where the title ends, and its words (built only when a rule asks for them)."""
+
+    __slots__ = ("chars", "_tv", "_words")
+
+    def __init__(self, tv: TokenView, chars: int) -> None:
+        self.chars = chars
+        self._tv = tv
+        self._words: set[str] | None = None
+
+    @property
+    def words(self) -> set[str]:
+        if self._words is None:
+            self._words = _title_words(self._tv, self.chars) if self.chars else set()
+        return self._words
+
+
+def _own_contribution(tv: TokenView, c: Candidate, title: _Title, rules: EntityRules) -> str | None:
     """METHOD or DATASET for the paper's own named contribution, else None.
 
     "AMD: Automatic Multi-step Distillation ..." (a title prefix) and "a model (named as
     Bi-VAEGAN)" name what the paper proposes: a dataset when dataset words are near, else a method.
     """
-    heads = lexicon.cues["dataset_heads"]
-    if c.start < len(doc) and doc[c.start].idx < title_chars and c.end < len(doc) and doc[c.end].text == ":":
-        return "DATASET" if _data_words(title_words, heads) or _described_as_data(doc, c, heads) else "METHOD"
-    before = [t.lower_ for t in doc[max(0, c.start - 3) : c.start]]
-    if any(w in lexicon.cues["naming_words"] for w in before):
-        window = {t.lower_ for t in doc[max(0, c.start - 8) : c.start]}
-        return "DATASET" if window & heads else "METHOD"
+    n, lower = tv.n, tv.lower
+    if c.start < n and tv.idx[c.start] < title.chars and c.end < n and tv.words[c.end] == ":":
+        heads = rules.long_dataset_heads
+        return "DATASET" if _data_words(title.words, heads) or _described_as_data(tv, c) else "METHOD"
+    if not rules.naming_words.isdisjoint(lower[max(0, c.start - 3) : c.start]):
+        return "METHOD" if rules.dataset_heads.isdisjoint(lower[max(0, c.start - 8) : c.start]) else "DATASET"
     return None
 
 
-def _data_words(words: set[str], heads: frozenset[str]) -> bool:
-    """Words such as "benchmark", "Benchmarking", "datasets" among `words`."""
-    return any(w.startswith(h) for w in words for h in heads if len(h) >= 5)
+def _data_words(words: set[str] | list[str], prefixes: tuple[str, ...]) -> bool:
+    """Words such as "benchmark", "Benchmarking", "datasets" among `words`: a word starting with
+    one of `prefixes` (the dataset heads of 5 letters or more)."""
+    return any(w.startswith(prefixes) for w in words)
 
 
-_DATA_NOUNS = frozenset({"benchmark", "dataset", "corpus", "treebank", "collection"})
+_DATA_NOUNS = ("benchmark", "dataset", "corpus", "treebank", "collection")
 
 
-def _described_as_data(doc: Doc, c: Candidate, heads: frozenset[str]) -> bool:
+def _described_as_data(tv: TokenView, c: Candidate) -> bool:
     """The text calls this name a dataset or benchmark: "NevIR, a benchmark for ...", "the X dataset"."""
     size = c.end - c.start
-    n = len(doc)
-    for i in range(c.end, n - size + 1):
-        if doc[i].text != doc[c.start].text or doc[i : i + size].text != doc[c.start : c.end].text:
-            continue
-        after = [t.lower_ for t in doc[i + size : min(n, i + size + 5)]]
-        if after[:1] and _data_words(set(after[:1]), _DATA_NOUNS):
-            return True
-        if after[:1] == [","] and _data_words(set(after[1:5]), _DATA_NOUNS):
-            return True
+    n, words, lower = tv.n, tv.words, tv.lower
+    first, name = words[c.start], tv.span_text(c.start, c.end)
+    stop = n - size + 1
+    i = c.end
+    while i < stop:
+        try:
+            i = words.index(first, i, stop)
+        except ValueError:
+            return False
+        if tv.span_text(i, i + size) == name:
+            after = lower[i + size : min(n, i + size + 5)]
+            if after and after[0].startswith(_DATA_NOUNS):
+                return True
+            if after[:1] == [","] and _data_words(after[1:5], _DATA_NOUNS):
+                return True
+        i += 1
     return False
 
 
-@dataclass
+@dataclass(slots=True)
 class Typed:
-    """A selected, typed candidate before it becomes a Span."""
+    """A selected, typed candidate before it becomes a span row."""
 
     start: int
     end: int
@@ -306,19 +420,20 @@ class Typed:
 _COORDINATION = {",", "and", "or", "&", "(", ")", ", and", "as", "well"}
 
 
-def _propagate_in_lists(doc: Doc, typed: list[Typed]) -> None:
+def _propagate_in_lists(tv: TokenView, typed: list[Typed]) -> None:
     """A name typed only by default is a dataset when it sits in a list with a known dataset:
     "CIFAR-10, ModelNet10, and Imagenet32x32". (Lists of methods and tasks mix types too often.)"""
     trusted = [t for t in typed if t.label == "DATASET" and not t.by_default
                and (t.source.startswith("list") or t.source == "acronym")]
     if not trusted:
         return
+    lower = tv.lower
     for t in typed:
         if not t.by_default:
             continue
         for other in trusted:
             lo, hi = (other.end, t.start) if other.end <= t.start else (t.end, other.start)
-            if hi - lo <= 3 and hi >= lo and all(tok.lower_ in _COORDINATION for tok in doc[lo:hi]) and hi > lo:
+            if hi - lo <= 3 and hi > lo and _COORDINATION.issuperset(lower[lo:hi]):
                 t.label, t.confidence, t.by_default = other.label, 0.65, False
                 break
 
@@ -338,14 +453,15 @@ class EntityResolver:
 
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
+        self.rules = EntityRules(lexicon)
 
     def __call__(self, doc: Doc) -> Doc:
-        spans, keys, confs, sources = resolve(doc, self.lexicon)
-        doc.spans[SPAN_KEY] = spans
-        group = doc.spans[SPAN_KEY]
-        group.attrs["key"] = keys
-        group.attrs["confidence"] = confs
-        group.attrs["source"] = sources
+        rows, keys, confs, sources = resolve(doc, self.rules)
+        publish_spans(doc, SPAN_KEY, rows)
+        attrs = doc.spans[SPAN_KEY].attrs
+        attrs["key"] = keys
+        attrs["confidence"] = confs
+        attrs["source"] = sources
         return doc
 
 
