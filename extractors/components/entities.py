@@ -13,7 +13,10 @@ component's time.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
+from functools import lru_cache
+from operator import attrgetter
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -32,14 +35,9 @@ LABELS = ("METHOD", "DATASET", "METRIC", "TASK")
 _FAMILY_CACHE_SIZE = 65536
 
 
-@dataclass(slots=True)
-class Candidate:
-    start: int
-    end: int
-    label: str | None
-    canonical: str | None
-    source: str
-    confidence: float
+Candidate = tuple[int, int, "str | None", "str | None", str, float]
+"""(start, end, label, canonical name, source, confidence) of a possible entity; plain tuples,
+as most candidates are only sorted and dropped."""
 
 
 class EntityRules:
@@ -113,11 +111,13 @@ def context_label(tv: TokenView, start: int, end: int, rules: EntityRules) -> tu
         return "METRIC", 0.75
     if nxt in rules.task_nouns:
         return "TASK", 0.6
-    prev = lower[max(0, start - 3) : start]
-    if prev == ["in", "terms", "of"]:
+    prev = lower[start - 1] if start > 0 else ""
+    if prev == "of" and start >= 3 and lower[start - 2] == "terms" and lower[start - 3] == "in":
         return "METRIC", 0.7
-    window = lower[max(0, start - 6) : min(n, end + 4)]
-    if not _CORPUS_WORDS.isdisjoint(window) and ((prev and prev[-1] in _LIST_BEFORE) or nxt in _LIST_AFTER):
+    # the cheap test first: a list position, then dataset words in the window
+    if (prev in _LIST_BEFORE or nxt in _LIST_AFTER) and not _CORPUS_WORDS.isdisjoint(
+        lower[max(0, start - 6) : min(n, end + 4)]
+    ):
         return "DATASET", 0.6
     return None, 0.0
 
@@ -175,9 +175,19 @@ def _is_compound_modifier(tv: TokenView, span_start: int, span_end: int, rules: 
     return nxt == "-" or nxt in rules.method_heads or nxt in _MODIFIED_NOUNS
 
 
+@lru_cache(maxsize=65536)
 def _has_upper_tail(text: str) -> bool:
-    """An upper-case letter after the first character ("BERT", "ResNet")."""
+    """An upper-case letter after the first character ("BERT", "ResNet"); memoised, as list
+    matches repeat across papers."""
     return any(c.isupper() for c in text[1:])
+
+
+_LIST_SOURCES = {0: "list0", 1: "list1", 2: "list2"}
+_RANK_OF_ID = {"": 2, "list0": 0, "list1": 1, "list2": 2}
+
+
+def _list_source(rank: int) -> str:
+    return _LIST_SOURCES.get(rank) or f"list{rank}"
 
 
 def _candidates(doc: Doc, tv: TokenView, rules: EntityRules) -> list[Candidate]:
@@ -185,34 +195,36 @@ def _candidates(doc: Doc, tv: TokenView, rules: EntityRules) -> list[Candidate]:
     stop list are left out."""
     cands: list[Candidate] = []
     add = cands.append
-    span_text, stop = tv.span_text, rules.stop_names
+    text, idx, words = tv.text, tv.idx, tv.words  # span text inlined: text[idx[s] : idx[e-1] + len(words[e-1])]
+    stop = rules.stop_names
     lookup = rules.lexicon.lookup
     for start, end, label, kb_id, span_id in span_rows(doc, TERMS_KEY):
-        text = span_text(start, end)
-        if text in stop:
+        name = text[idx[start] : idx[end - 1] + len(words[end - 1])]
+        if name in stop:
             continue
-        exact = text == kb_id or _has_upper_tail(text)
-        multi = end - start > 1
-        rank = int(span_id[-1]) if span_id else 2
-        conf = (0.9 if exact else (0.8 if multi else 0.7)) - 0.05 * rank
+        rank = _RANK_OF_ID.get(span_id)
+        if rank is None:
+            rank = int(span_id[-1]) if span_id else 2
         if label == "METRIC" and _is_compound_modifier(tv, start, end, rules):
             continue
         if label == "DATASET" and rank == 2 and end - start == 1 and not dataset_evidence(tv, start, end, rules):
-            add(Candidate(start, end, None, None, "name", 0.5))
+            add((start, end, None, None, "name", 0.5))
             continue
-        add(Candidate(start, end, label, kb_id, f"list{rank}", conf))
+        exact = name == kb_id or _has_upper_tail(name)
+        conf = (0.9 if exact else (0.8 if end - start > 1 else 0.7)) - 0.05 * rank
+        add((start, end, label, kb_id, _list_source(rank), conf))
     for start, end, label, _kb, _id in span_rows(doc, PHRASES_KEY):
-        if span_text(start, end) not in stop:
-            add(Candidate(start, end, label, None, "phrase", 0.5))
+        if text[idx[start] : idx[end - 1] + len(words[end - 1])] not in stop:
+            add((start, end, label, None, "phrase", 0.5))
     for start, end, _label, _kb, _id in span_rows(doc, NAMES_KEY):
-        text = span_text(start, end)
-        if text in stop:
+        name = text[idx[start] : idx[end - 1] + len(words[end - 1])]
+        if name in stop:
             continue
-        term = lookup(text)
+        term = lookup(name)
         if term is not None:
-            add(Candidate(start, end, term.label, term.canonical, f"list{term.rank}", 0.9))
+            add((start, end, term.label, term.canonical, _list_source(term.rank), 0.9))
         else:
-            add(Candidate(start, end, None, None, "name", 0.6))
+            add((start, end, None, None, "name", 0.6))
     return cands
 
 
@@ -224,7 +236,7 @@ def _extend_dataset(tv: TokenView, end: int, rules: EntityRules) -> int:
     n, words = tv.n, tv.words
     if end < n and tv.ws[end - 1]:
         t = words[end]
-        if is_version(t) and (end + 1 >= n or words[end + 1] not in _VERSION_STOPS):
+        if (t[:1].isdigit() or t[:1] == "v") and is_version(t) and (end + 1 >= n or words[end + 1] not in _VERSION_STOPS):
             return end + 1
         langs = rules.languages
         if end + 2 < n and t.lower() in langs and words[end + 1] == "-" and tv.lower[end + 2] in langs:
@@ -232,22 +244,21 @@ def _extend_dataset(tv: TokenView, end: int, rules: EntityRules) -> int:
     return end
 
 
-def _select_key(c: Candidate) -> tuple[int, str, int, int]:
-    return (c.start - c.end, c.source, LABEL_PREFERENCE.get(c.label or "", 4), c.start)
-
-
-def _select(cands: list[Candidate]) -> list[Candidate]:
-    """Longest first; trusted list matches win ties, then METHOD over other labels; no overlaps."""
-    cands.sort(key=_select_key)
+def _select(cands: list[Candidate]) -> list[int]:
+    """Indices of the kept candidates, by start: longest first; trusted list matches win ties,
+    then METHOD over other labels; no overlaps."""
+    pref = LABEL_PREFERENCE.get
+    # decorated sort (the index keeps it stable) instead of a key function called per candidate
+    order = [(s - e, source, pref(label or "", 4), s, i) for i, (s, e, label, _, source, _) in enumerate(cands)]
+    order.sort()
     taken: set[int] = set()
     kept = []
-    for c in cands:
-        rng = range(c.start, c.end)
-        if not taken.isdisjoint(rng):
-            continue
-        taken.update(rng)
-        kept.append(c)
-    kept.sort(key=lambda c: c.start)
+    for *_, i in order:
+        rng = range(cands[i][0], cands[i][1])
+        if taken.isdisjoint(rng):
+            taken.update(rng)
+            kept.append(i)
+    kept.sort(key=lambda i: cands[i][0])
     return kept
 
 
@@ -265,15 +276,16 @@ def _title_words(tv: TokenView, title_chars: int) -> set[str]:
     return out
 
 
-def resolve(doc: Doc, rules: EntityRules) -> tuple[list[Row], list[str], list[float], list[str]]:
-    """Typed, non-overlapping entity rows with their keys, confidences and sources."""
-    lexicon = rules.lexicon
-    tv = token_view(doc)
-    span_text, n = tv.span_text, tv.n
-    cands = _candidates(doc, tv, rules)
-    by_range = {(c.start, c.end): c for c in cands}
-    alias_key: dict[str, tuple[str, str, str]] = {}  # normalised form -> (key, label, name)
-    for ls, le, ss, se in doc._.kg_abbreviations if Doc.has_extension("kg_abbreviations") else ():
+def _acronym_candidates(tv: TokenView, abbreviations: tuple, cands: list[Candidate],
+                        rules: EntityRules) -> dict[str, tuple[str, str, str]]:
+    """Type both forms of each acronym definition (adding or overriding their candidates) and
+    return normalised form -> (key, label, name) of every defined form."""
+    alias_key: dict[str, tuple[str, str, str]] = {}
+    if not abbreviations:
+        return alias_key
+    lexicon, span_text = rules.lexicon, tv.span_text
+    by_range = {(c[0], c[1]): i for i, c in enumerate(cands)}
+    for ls, le, ss, se in abbreviations:
         long_text, short_text = span_text(ls, le), span_text(ss, se)
         if short_text in rules.stop_names:
             continue
@@ -292,22 +304,32 @@ def resolve(doc: Doc, rules: EntityRules) -> tuple[list[Row], list[str], list[fl
         alias_key[normalize_key(long_text)] = (key, label, name)
         alias_key[normalize_key(short_text, acronym=True)] = (key, label, name)
         for rng, conf in (((ls, le), 0.85), ((ss, se), 0.85)):
-            if rng not in by_range:
-                c = Candidate(rng[0], rng[1], label, name, "acronym", conf)
-                cands.append(c)
-                by_range[rng] = c
+            i = by_range.get(rng)
+            if i is None:
+                by_range[rng] = len(cands)
+                cands.append((rng[0], rng[1], label, name, "acronym", conf))
             else:
-                c = by_range[rng]
-                c.label, c.canonical = label, name
-                c.source, c.confidence = "acronym", max(c.confidence, conf)
-    title = _Title(tv, doc._.kg_title_chars if Doc.has_extension("kg_title_chars") else 0)
+                cands[i] = (rng[0], rng[1], label, name, "acronym", max(cands[i][5], conf))
+    return alias_key
+
+
+def resolve(doc: Doc, rules: EntityRules) -> tuple[list[Row], list[str], list[float], list[str]]:
+    """Typed, non-overlapping entity rows with their keys, confidences and sources."""
+    tv = token_view(doc)
+    n, lower = tv.n, tv.lower
+    text_, idx, words = tv.text, tv.idx, tv.words  # span text inlined: text_[idx[s] : idx[e-1] + len(words[e-1])]
+    ext = doc._
+    cands = _candidates(doc, tv, rules)
+    abbreviations = ext.kg_abbreviations if Doc.has_extension("kg_abbreviations") else ()
+    alias_key = _acronym_candidates(tv, abbreviations, cands, rules)
+    title = _Title(tv, ext.kg_title_chars if Doc.has_extension("kg_title_chars") else 0)
     typed: list[Typed] = []
-    for c in _select(cands):
-        text = span_text(c.start, c.end)
-        label, conf = c.label, c.confidence
+    for i in _select(cands):
+        start, end, label, canonical, source, conf = cands[i]
+        text = text_[idx[start] : idx[end - 1] + len(words[end - 1])]
         by_default = False
         if label is None:
-            label, conf = context_label(tv, c.start, c.end, rules)
+            label, conf = context_label(tv, start, end, rules)
             if label is None:
                 fam = rules.family(text)
                 if fam is not None:
@@ -316,24 +338,26 @@ def resolve(doc: Doc, rules: EntityRules) -> tuple[list[Row], list[str], list[fl
                 label, conf = shape_label(text), 0.6
             if label is None:
                 label, conf, by_default = "METHOD", 0.55, True
-            if label == "METRIC" and c.end < n and tv.lower[c.end] == "score":
-                c.end += 1
-                text = span_text(c.start, c.end)
-        own = None if label in ("TASK", "METRIC") else _own_contribution(tv, c, title, rules)
-        if own is not None and (c.source not in ("list0", "list1", "acronym") or label == own):
+            if label == "METRIC" and end < n and lower[end] == "score":
+                end += 1
+                cands[i] = (start, end) + cands[i][2:]  # a later dataset's growth must not overlap it
+                text = tv.span_text(start, end)
+        own = None if label == "TASK" or label == "METRIC" else _own_contribution(tv, start, end, title, rules)
+        if own is not None and (source not in ("list0", "list1", "acronym") or label == own):
             label, conf = own, 0.85
         if label == "DATASET":
-            new_end = _extend_dataset(tv, c.end, rules)
-            if new_end != c.end and not any(o.start < new_end and o.end > c.end for o in cands if o is not c and o.label):
-                c.end, c.canonical = new_end, None
-                text = span_text(c.start, c.end)
+            new_end = _extend_dataset(tv, end, rules)
+            if new_end != end and not any(o[0] < new_end and o[1] > end and o[2] for j, o in enumerate(cands) if j != i):
+                end, canonical = new_end, None
+                cands[i] = (start, end) + cands[i][2:]
+                text = tv.span_text(start, end)
         norm = normalize_key(text)
         if norm in alias_key:
             key, label, name = alias_key[norm]
         else:
-            name = c.canonical or text
-            key = normalize_key(name)
-        typed.append(Typed(c.start, c.end, label, name, key, conf, c.source, by_default))
+            name = canonical or text
+            key = norm if name == text else normalize_key(name)
+        typed.append(Typed(start, end, label, name, key, conf, source, by_default))
     _propagate_in_lists(tv, typed)
     _unify_labels(typed)
     rows = [(t.start, t.end, t.label, t.name, "") for t in typed]
@@ -343,10 +367,12 @@ def resolve(doc: Doc, rules: EntityRules) -> tuple[list[Row], list[str], list[fl
 class _Title:
     """Where the title ends, and its words (built only when a rule asks for them)."""
 
-    __slots__ = ("chars", "_tv", "_words")
+    __slots__ = ("chars", "tokens", "_tv", "_words")
 
     def __init__(self, tv: TokenView, chars: int) -> None:
         self.chars = chars
+        #: number of tokens that start inside the title (`idx[i] < chars` for i < tokens)
+        self.tokens = bisect_left(tv.idx, chars) if chars > 0 else 0
         self._tv = tv
         self._words: set[str] | None = None
 
@@ -357,18 +383,23 @@ class _Title:
         return self._words
 
 
-def _own_contribution(tv: TokenView, c: Candidate, title: _Title, rules: EntityRules) -> str | None:
+def _own_contribution(tv: TokenView, start: int, end: int, title: _Title, rules: EntityRules) -> str | None:
     """METHOD or DATASET for the paper's own named contribution, else None.
 
     "AMD: Automatic Multi-step Distillation ..." (a title prefix) and "a model (named as
     Bi-VAEGAN)" name what the paper proposes: a dataset when dataset words are near, else a method.
     """
     n, lower = tv.n, tv.lower
-    if c.start < n and tv.idx[c.start] < title.chars and c.end < n and tv.words[c.end] == ":":
+    if start < title.tokens and end < n and tv.words[end] == ":":
         heads = rules.long_dataset_heads
-        return "DATASET" if _data_words(title.words, heads) or _described_as_data(tv, c) else "METHOD"
-    if not rules.naming_words.isdisjoint(lower[max(0, c.start - 3) : c.start]):
-        return "METHOD" if rules.dataset_heads.isdisjoint(lower[max(0, c.start - 8) : c.start]) else "DATASET"
+        return "DATASET" if _data_words(title.words, heads) or _described_as_data(tv, start, end) else "METHOD"
+    naming = rules.naming_words
+    if start >= 3:
+        named = lower[start - 1] in naming or lower[start - 2] in naming or lower[start - 3] in naming
+    else:
+        named = not naming.isdisjoint(lower[:start])
+    if named:
+        return "METHOD" if rules.dataset_heads.isdisjoint(lower[max(0, start - 8) : start]) else "DATASET"
     return None
 
 
@@ -381,13 +412,13 @@ def _data_words(words: set[str] | list[str], prefixes: tuple[str, ...]) -> bool:
 _DATA_NOUNS = ("benchmark", "dataset", "corpus", "treebank", "collection")
 
 
-def _described_as_data(tv: TokenView, c: Candidate) -> bool:
+def _described_as_data(tv: TokenView, start: int, end: int) -> bool:
     """The text calls this name a dataset or benchmark: "NevIR, a benchmark for ...", "the X dataset"."""
-    size = c.end - c.start
+    size = end - start
     n, words, lower = tv.n, tv.words, tv.lower
-    first, name = words[c.start], tv.span_text(c.start, c.end)
+    first, name = words[start], tv.span_text(start, end)
     stop = n - size + 1
-    i = c.end
+    i = end
     while i < stop:
         try:
             i = words.index(first, i, stop)
