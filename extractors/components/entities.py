@@ -14,9 +14,8 @@ component's time.
 from __future__ import annotations
 
 from bisect import bisect_left
-from dataclasses import dataclass
 from functools import lru_cache
-from operator import attrgetter
+from itertools import repeat
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -182,8 +181,18 @@ def _has_upper_tail(text: str) -> bool:
     return any(c.isupper() for c in text[1:])
 
 
+#: span id of a list match -> (rank, source)
+_LIST_IDS = {"": (2, "list2"), "list0": (0, "list0"), "list1": (1, "list1"), "list2": (2, "list2")}
 _LIST_SOURCES = {0: "list0", 1: "list1", 2: "list2"}
-_RANK_OF_ID = {"": 2, "list0": 0, "list1": 1, "list2": 2}
+
+
+def _list_rank(span_id: str) -> tuple[int, str]:
+    """(rank, source) of a list match from its span id ("list0" -> (0, "list0"))."""
+    hit = _LIST_IDS.get(span_id)
+    if hit is None:
+        rank = int(span_id[-1])
+        hit = (rank, f"list{rank}")
+    return hit
 
 
 def _list_source(rank: int) -> str:
@@ -202,9 +211,7 @@ def _candidates(doc: Doc, tv: TokenView, rules: EntityRules) -> list[Candidate]:
         name = text[idx[start] : idx[end - 1] + len(words[end - 1])]
         if name in stop:
             continue
-        rank = _RANK_OF_ID.get(span_id)
-        if rank is None:
-            rank = int(span_id[-1]) if span_id else 2
+        rank, source = _list_rank(span_id)
         if label == "METRIC" and _is_compound_modifier(tv, start, end, rules):
             continue
         if label == "DATASET" and rank == 2 and end - start == 1 and not dataset_evidence(tv, start, end, rules):
@@ -212,7 +219,7 @@ def _candidates(doc: Doc, tv: TokenView, rules: EntityRules) -> list[Candidate]:
             continue
         exact = name == kb_id or _has_upper_tail(name)
         conf = (0.9 if exact else (0.8 if end - start > 1 else 0.7)) - 0.05 * rank
-        add((start, end, label, kb_id, _list_source(rank), conf))
+        add((start, end, label, kb_id, source, conf))
     for start, end, label, _kb, _id in span_rows(doc, PHRASES_KEY):
         if text[idx[start] : idx[end - 1] + len(words[end - 1])] not in stop:
             add((start, end, label, None, "phrase", 0.5))
@@ -262,20 +269,6 @@ def _select(cands: list[Candidate]) -> list[int]:
     return kept
 
 
-def _title_words(tv: TokenView, title_chars: int) -> set[str]:
-    """Lower-cased words of the tokens wholly inside the title: the tokens of
-    `doc.char_span(0, title_chars, alignment_mode="contract")`."""
-    if title_chars <= 0 or title_chars > len(tv.text):
-        return set()
-    words, idx, lower = tv.words, tv.idx, tv.lower
-    out = set()
-    for i in range(tv.n):
-        if idx[i] + len(words[i]) > title_chars:
-            break
-        out.add(lower[i])
-    return out
-
-
 def _acronym_candidates(tv: TokenView, abbreviations: tuple, cands: list[Candidate],
                         rules: EntityRules) -> dict[str, tuple[str, str, str]]:
     """Type both forms of each acronym definition (adding or overriding their candidates) and
@@ -323,7 +316,7 @@ def resolve(doc: Doc, rules: EntityRules) -> tuple[list[Row], list[str], list[fl
     abbreviations = ext.kg_abbreviations if Doc.has_extension("kg_abbreviations") else ()
     alias_key = _acronym_candidates(tv, abbreviations, cands, rules)
     title = _Title(tv, ext.kg_title_chars if Doc.has_extension("kg_title_chars") else 0)
-    typed: list[Typed] = []
+    typed = _Typed()
     for i in _select(cands):
         start, end, label, canonical, source, conf = cands[i]
         text = text_[idx[start] : idx[end - 1] + len(words[end - 1])]
@@ -357,11 +350,11 @@ def resolve(doc: Doc, rules: EntityRules) -> tuple[list[Row], list[str], list[fl
         else:
             name = canonical or text
             key = norm if name == text else normalize_key(name)
-        typed.append(Typed(start, end, label, name, key, conf, source, by_default))
-    _propagate_in_lists(tv, typed)
-    _unify_labels(typed)
-    rows = [(t.start, t.end, t.label, t.name, "") for t in typed]
-    return rows, [t.key for t in typed], [round(t.confidence, 3) for t in typed], [t.source for t in typed]
+        typed.add(start, end, label, name, key, conf, source, by_default)
+    typed.propagate_in_lists(lower)
+    typed.unify_labels()
+    rows = list(zip(typed.start, typed.end, typed.label, typed.name, repeat("")))
+    return rows, typed.key, [round(c, 3) for c in typed.confidence], typed.source
 
 
 class _Title:
@@ -378,8 +371,15 @@ class _Title:
 
     @property
     def words(self) -> set[str]:
+        """Lower-cased words of the tokens wholly inside the title: the tokens of
+        `doc.char_span(0, chars, alignment_mode="contract")`."""
         if self._words is None:
-            self._words = _title_words(self._tv, self.chars) if self.chars else set()
+            tv, k = self._tv, self.tokens
+            if self.chars <= 0 or self.chars > len(tv.text):
+                k = 0
+            elif k and tv.idx[k - 1] + len(tv.words[k - 1]) > self.chars:
+                k -= 1  # the last token starting in the title runs past its end
+            self._words = set(tv.lower[:k])
         return self._words
 
 
@@ -434,49 +434,67 @@ def _described_as_data(tv: TokenView, start: int, end: int) -> bool:
     return False
 
 
-@dataclass(slots=True)
-class Typed:
-    """A selected, typed candidate before it becomes a span row."""
-
-    start: int
-    end: int
-    label: str
-    name: str
-    key: str
-    confidence: float
-    source: str
-    by_default: bool = False
-
-
 _COORDINATION = {",", "and", "or", "&", "(", ")", ", and", "as", "well"}
 
 
-def _propagate_in_lists(tv: TokenView, typed: list[Typed]) -> None:
-    """A name typed only by default is a dataset when it sits in a list with a known dataset:
-    "CIFAR-10, ModelNet10, and Imagenet32x32". (Lists of methods and tasks mix types too often.)"""
-    trusted = [t for t in typed if t.label == "DATASET" and not t.by_default
-               and (t.source.startswith("list") or t.source == "acronym")]
-    if not trusted:
-        return
-    lower = tv.lower
-    for t in typed:
-        if not t.by_default:
-            continue
-        for other in trusted:
-            lo, hi = (other.end, t.start) if other.end <= t.start else (t.end, other.start)
-            if hi - lo <= 3 and hi > lo and _COORDINATION.issuperset(lower[lo:hi]):
-                t.label, t.confidence, t.by_default = other.label, 0.65, False
-                break
+class _Typed:
+    """The selected, typed candidates in text order, as parallel lists: the rows and attrs of
+    the output group come straight out of them."""
 
+    __slots__ = ("start", "end", "label", "name", "key", "confidence", "source", "by_default")
 
-def _unify_labels(typed: list[Typed]) -> None:
-    """One type per thing in a paper: mentions of one key take the label of the surest mention."""
-    best: dict[str, Typed] = {}
-    for t in typed:
-        if t.key not in best or t.confidence > best[t.key].confidence:
-            best[t.key] = t
-    for t in typed:
-        t.label = best[t.key].label
+    def __init__(self) -> None:
+        self.start: list[int] = []
+        self.end: list[int] = []
+        self.label: list[str] = []
+        self.name: list[str] = []
+        self.key: list[str] = []
+        self.confidence: list[float] = []
+        self.source: list[str] = []
+        self.by_default: list[bool] = []  # typed METHOD only because nothing else said otherwise
+
+    def add(self, start: int, end: int, label: str, name: str, key: str, confidence: float,
+            source: str, by_default: bool) -> None:
+        self.start.append(start)
+        self.end.append(end)
+        self.label.append(label)
+        self.name.append(name)
+        self.key.append(key)
+        self.confidence.append(confidence)
+        self.source.append(source)
+        self.by_default.append(by_default)
+
+    def propagate_in_lists(self, lower: list[str]) -> None:
+        """A name typed only by default is a dataset when it sits in a list with a known dataset:
+        "CIFAR-10, ModelNet10, and Imagenet32x32". (Lists of methods and tasks mix types too often.)"""
+        labels, defaults = self.label, self.by_default
+        if True not in defaults or "DATASET" not in labels:
+            return
+        starts, ends = self.start, self.end
+        trusted = [j for j, (label, by_default, source) in enumerate(zip(labels, defaults, self.source))
+                   if label == "DATASET" and not by_default and (source.startswith("list") or source == "acronym")]
+        if not trusted:
+            return
+        for i, by_default in enumerate(defaults):
+            if not by_default:
+                continue
+            for j in trusted:
+                lo, hi = (ends[j], starts[i]) if ends[j] <= starts[i] else (ends[i], starts[j])
+                if hi - lo <= 3 and hi > lo and _COORDINATION.issuperset(lower[lo:hi]):
+                    labels[i], self.confidence[i], defaults[i] = labels[j], 0.65, False
+                    break
+
+    def unify_labels(self) -> None:
+        """One type per thing in a paper: mentions of one key take the label of the surest mention."""
+        keys, labels = self.key, self.label
+        if len(set(zip(keys, labels))) == len(set(keys)):
+            return  # no key has two labels
+        best: dict[str, int] = {}
+        confs = self.confidence
+        for i, key in enumerate(keys):
+            if key not in best or confs[i] > confs[best[key]]:
+                best[key] = i
+        self.label = [labels[best[key]] for key in keys]
 
 
 class EntityResolver:
