@@ -70,8 +70,10 @@ def _split_letter_digit(text: str) -> str:
     return "".join(out)
 
 
+@lru_cache(maxsize=65536)
 def normalize_key(text: str, acronym: bool | None = None) -> str:
-    """Cross-paper key of a surface form.
+    """Cross-paper key of a surface form (memoised: it runs on every mention in every component,
+    and names repeat across papers).
 
     Examples
     --------
@@ -82,13 +84,6 @@ def normalize_key(text: str, acronym: bool | None = None) -> str:
     >>> normalize_key("CIFAR10") == normalize_key("CIFAR-10")
     True
     """
-    return _normalize_key(text, acronym)
-
-
-@lru_cache(maxsize=65536)
-def _normalize_key(text: str, acronym: bool | None) -> str:
-    """`normalize_key`, memoised: it runs on every mention in every component and names repeat
-    across papers."""
     s = unicodedata.normalize("NFKC", text).strip(_STRIP)
     if acronym is None:
         acronym = _looks_coined(s)

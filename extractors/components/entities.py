@@ -188,11 +188,8 @@ _LIST_SOURCES = {0: "list0", 1: "list1", 2: "list2"}
 
 def _list_rank(span_id: str) -> tuple[int, str]:
     """(rank, source) of a list match from its span id ("list0" -> (0, "list0"))."""
-    hit = _LIST_IDS.get(span_id)
-    if hit is None:
-        rank = int(span_id[-1])
-        hit = (rank, f"list{rank}")
-    return hit
+    rank = int(span_id[-1]) if span_id else 2
+    return rank, f"list{rank}"
 
 
 def _list_source(rank: int) -> str:
@@ -211,7 +208,7 @@ def _candidates(doc: Doc, tv: TokenView, rules: EntityRules) -> list[Candidate]:
         name = text[idx[start] : idx[end - 1] + len(words[end - 1])]
         if name in stop:
             continue
-        rank, source = _list_rank(span_id)
+        rank, source = _LIST_IDS.get(span_id) or _list_rank(span_id)
         if label == "METRIC" and _is_compound_modifier(tv, start, end, rules):
             continue
         if label == "DATASET" and rank == 2 and end - start == 1 and not dataset_evidence(tv, start, end, rules):
@@ -316,7 +313,7 @@ def resolve(doc: Doc, rules: EntityRules) -> tuple[list[Row], list[str], list[fl
     abbreviations = ext.kg_abbreviations if Doc.has_extension("kg_abbreviations") else ()
     alias_key = _acronym_candidates(tv, abbreviations, cands, rules)
     title = _Title(tv, ext.kg_title_chars if Doc.has_extension("kg_title_chars") else 0)
-    typed = _Typed()
+    found: list[tuple[int, int, str, str, str, float, str, bool]] = []
     for i in _select(cands):
         start, end, label, canonical, source, conf = cands[i]
         text = text_[idx[start] : idx[end - 1] + len(words[end - 1])]
@@ -350,11 +347,25 @@ def resolve(doc: Doc, rules: EntityRules) -> tuple[list[Row], list[str], list[fl
         else:
             name = canonical or text
             key = norm if name == text else normalize_key(name)
-        typed.add(start, end, label, name, key, conf, source, by_default)
+        found.append((start, end, label, name, key, conf, source, by_default))
+    typed = _Typed(found)
     typed.propagate_in_lists(lower)
     typed.unify_labels()
     rows = list(zip(typed.start, typed.end, typed.label, typed.name, repeat("")))
-    return rows, typed.key, [round(c, 3) for c in typed.confidence], typed.source
+    return rows, typed.key, [_round3(c) for c in typed.confidence], typed.source
+
+
+_ROUNDED: dict[float, float] = {}
+
+
+def _round3(x: float) -> float:
+    """`round(x, 3)`, memoised: confidences come from a handful of constants."""
+    r = _ROUNDED.get(x)
+    if r is None:
+        if len(_ROUNDED) >= 4096:
+            _ROUNDED.clear()
+        r = _ROUNDED[x] = round(x, 3)
+    return r
 
 
 class _Title:
@@ -414,23 +425,24 @@ _DATA_NOUNS = ("benchmark", "dataset", "corpus", "treebank", "collection")
 
 def _described_as_data(tv: TokenView, start: int, end: int) -> bool:
     """The text calls this name a dataset or benchmark: "NevIR, a benchmark for ...", "the X dataset"."""
+    n = tv.n
+    if end >= n:
+        return False
     size = end - start
-    n, words, lower = tv.n, tv.words, tv.lower
+    text, idx, words, lower = tv.text, tv.idx, tv.words, tv.lower
     first, name = words[start], tv.span_text(start, end)
-    stop = n - size + 1
-    i = end
-    while i < stop:
-        try:
-            i = words.index(first, i, stop)
-        except ValueError:
-            return False
-        if tv.span_text(i, i + size) == name:
+    # later mentions: occurrences of the name in the text that start a token (str.find, not a
+    # comparison per token)
+    p = text.find(name, idx[end])
+    while p >= 0:
+        i = bisect_left(idx, p, end)
+        if i + size <= n and idx[i] == p and words[i] == first and tv.span_text(i, i + size) == name:
             after = lower[i + size : min(n, i + size + 5)]
             if after and after[0].startswith(_DATA_NOUNS):
                 return True
             if after[:1] == [","] and _data_words(after[1:5], _DATA_NOUNS):
                 return True
-        i += 1
+        p = text.find(name, p + 1)
     return False
 
 
@@ -443,26 +455,12 @@ class _Typed:
 
     __slots__ = ("start", "end", "label", "name", "key", "confidence", "source", "by_default")
 
-    def __init__(self) -> None:
-        self.start: list[int] = []
-        self.end: list[int] = []
-        self.label: list[str] = []
-        self.name: list[str] = []
-        self.key: list[str] = []
-        self.confidence: list[float] = []
-        self.source: list[str] = []
-        self.by_default: list[bool] = []  # typed METHOD only because nothing else said otherwise
-
-    def add(self, start: int, end: int, label: str, name: str, key: str, confidence: float,
-            source: str, by_default: bool) -> None:
-        self.start.append(start)
-        self.end.append(end)
-        self.label.append(label)
-        self.name.append(name)
-        self.key.append(key)
-        self.confidence.append(confidence)
-        self.source.append(source)
-        self.by_default.append(by_default)
+    def __init__(self, found: list[tuple[int, int, str, str, str, float, str, bool]]) -> None:
+        """From (start, end, label, name, key, confidence, source, by_default) per entity;
+        `by_default`: typed METHOD only because nothing else said otherwise."""
+        columns = [list(column) for column in zip(*found)] if found else [[] for _ in self.__slots__]
+        (self.start, self.end, self.label, self.name, self.key, self.confidence, self.source,
+         self.by_default) = columns
 
     def propagate_in_lists(self, lower: list[str]) -> None:
         """A name typed only by default is a dataset when it sits in a list with a known dataset:
