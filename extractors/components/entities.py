@@ -31,7 +31,7 @@ from extractors.normalize import normalize_key
 SPAN_KEY = "kg"
 LABELS = ("METHOD", "DATASET", "METRIC", "TASK")
 
-_FAMILY_CACHE_SIZE = 65536
+_MEMO_SIZE = 65536
 
 
 Candidate = tuple[int, int, "str | None", "str | None", str, float]
@@ -60,13 +60,30 @@ class EntityRules:
         #: `_data_words` prefixes: dataset heads of 5 letters or more
         self.long_dataset_heads = tuple(h for h in self.dataset_heads if len(h) >= 5)
         self._family: dict[str, tuple[str, str] | None] = {}
+        self._names: dict[str, tuple[str | None, str | None, str, float]] = {}
+
+    def name_typing(self, name: str) -> tuple[str | None, str | None, str, float]:
+        """(label, canonical, source, confidence) of a coined name: its list entry's, else
+        untyped; memoised."""
+        cache = self._names
+        hit = cache.get(name)
+        if hit is None:
+            if len(cache) >= _MEMO_SIZE:
+                cache.clear()
+            term = self.lexicon.lookup(name)
+            if term is not None:
+                hit = (term.label, term.canonical, _list_source(term.rank), 0.9)
+            else:
+                hit = (None, None, "name", 0.6)
+            cache[name] = hit
+        return hit
 
     def family(self, text: str) -> tuple[str, str] | None:
         """`family_label(text, lexicon)`, memoised."""
         cache = self._family
         if text in cache:
             return cache[text]
-        if len(cache) >= _FAMILY_CACHE_SIZE:
+        if len(cache) >= _MEMO_SIZE:
             cache.clear()
         cache[text] = hit = family_label(text, self.lexicon)
         return hit
@@ -203,7 +220,7 @@ def _candidates(doc: Doc, tv: TokenView, rules: EntityRules) -> list[Candidate]:
     add = cands.append
     text, idx, words = tv.text, tv.idx, tv.words  # span text inlined: text[idx[s] : idx[e-1] + len(words[e-1])]
     stop = rules.stop_names
-    lookup = rules.lexicon.lookup
+    name_typing = rules.name_typing
     for start, end, label, kb_id, span_id in span_rows(doc, TERMS_KEY):
         name = text[idx[start] : idx[end - 1] + len(words[end - 1])]
         if name in stop:
@@ -224,11 +241,7 @@ def _candidates(doc: Doc, tv: TokenView, rules: EntityRules) -> list[Candidate]:
         name = text[idx[start] : idx[end - 1] + len(words[end - 1])]
         if name in stop:
             continue
-        term = lookup(name)
-        if term is not None:
-            add((start, end, term.label, term.canonical, _list_source(term.rank), 0.9))
-        else:
-            add((start, end, None, None, "name", 0.6))
+        add((start, end) + name_typing(name))
     return cands
 
 
@@ -248,19 +261,19 @@ def _extend_dataset(tv: TokenView, end: int, rules: EntityRules) -> int:
     return end
 
 
-def _select(cands: list[Candidate]) -> list[int]:
+def _select(cands: list[Candidate], n_tokens: int) -> list[int]:
     """Indices of the kept candidates, by start: longest first; trusted list matches win ties,
     then METHOD over other labels; no overlaps."""
     pref = LABEL_PREFERENCE.get
     # decorated sort (the index keeps it stable) instead of a key function called per candidate
     order = [(s - e, source, pref(label or "", 4), s, i) for i, (s, e, label, _, source, _) in enumerate(cands)]
     order.sort()
-    taken: set[int] = set()
+    taken = bytearray(n_tokens)  # 1 where a kept candidate covers the token
     kept = []
     for *_, i in order:
-        rng = range(cands[i][0], cands[i][1])
-        if taken.isdisjoint(rng):
-            taken.update(rng)
+        s, e = cands[i][0], cands[i][1]
+        if taken.find(1, s, e) < 0:
+            taken[s:e] = b"\x01" * (e - s)
             kept.append(i)
     kept.sort(key=lambda i: cands[i][0])
     return kept
@@ -314,7 +327,7 @@ def resolve(doc: Doc, rules: EntityRules) -> tuple[list[Row], list[str], list[fl
     alias_key = _acronym_candidates(tv, abbreviations, cands, rules)
     title = _Title(tv, ext.kg_title_chars if Doc.has_extension("kg_title_chars") else 0)
     found: list[tuple[int, int, str, str, str, float, str, bool]] = []
-    for i in _select(cands):
+    for i in _select(cands, n):
         start, end, label, canonical, source, conf = cands[i]
         text = text_[idx[start] : idx[end - 1] + len(words[end - 1])]
         by_default = False
@@ -341,12 +354,12 @@ def resolve(doc: Doc, rules: EntityRules) -> tuple[list[Row], list[str], list[fl
                 end, canonical = new_end, None
                 cands[i] = (start, end) + cands[i][2:]
                 text = tv.span_text(start, end)
-        norm = normalize_key(text)
-        if norm in alias_key:
-            key, label, name = alias_key[norm]
+        alias = alias_key.get(normalize_key(text)) if alias_key else None
+        if alias is not None:
+            key, label, name = alias
         else:
             name = canonical or text
-            key = norm if name == text else normalize_key(name)
+            key = normalize_key(name)
         found.append((start, end, label, name, key, conf, source, by_default))
     typed = _Typed(found)
     typed.propagate_in_lists(lower)
