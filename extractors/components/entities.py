@@ -34,14 +34,14 @@ LABELS = ("METHOD", "DATASET", "METRIC", "TASK")
 _MEMO_SIZE = 65536
 
 
-Candidate = tuple[int, int, "str | None", "str | None", str, float]
+Candidate = tuple[int, int, str | None, str | None, str, float]
 """(start, end, label, canonical name, source, confidence) of a possible entity; plain tuples,
 as most candidates are only sorted and dropped."""
 
 
 class EntityRules:
     """The lexicon's cue sets as this component uses them, derived once per lexicon (not once
-    per candidate), plus a bounded memo of `family_label` (names repeat across papers)."""
+    per candidate), plus bounded memos of the typing of names (names repeat across papers)."""
 
     def __init__(self, lexicon: Lexicon) -> None:
         cues = lexicon.cues
