@@ -270,12 +270,12 @@ def _select(cands: list[Candidate], n_tokens: int) -> list[int]:
     order.sort()
     taken = bytearray(n_tokens)  # 1 where a kept candidate covers the token
     kept = []
-    for *_, i in order:
-        s, e = cands[i][0], cands[i][1]
+    for _, _, _, s, i in order:
+        e = cands[i][1]
         if taken.find(1, s, e) < 0:
             taken[s:e] = b"\x01" * (e - s)
             kept.append(i)
-    kept.sort(key=lambda i: cands[i][0])
+    kept.sort(key=[c[0] for c in cands].__getitem__)
     return kept
 
 
@@ -326,6 +326,7 @@ def resolve(doc: Doc, rules: EntityRules) -> tuple[list[Row], list[str], list[fl
     abbreviations = ext.kg_abbreviations if Doc.has_extension("kg_abbreviations") else ()
     alias_key = _acronym_candidates(tv, abbreviations, cands, rules)
     title = _Title(tv, ext.kg_title_chars if Doc.has_extension("kg_title_chars") else 0)
+    naming = rules.naming_words
     found: list[tuple[int, int, str, str, str, float, str, bool]] = []
     for i in _select(cands, n):
         start, end, label, canonical, source, conf = cands[i]
@@ -345,7 +346,9 @@ def resolve(doc: Doc, rules: EntityRules) -> tuple[list[Row], list[str], list[fl
                 end += 1
                 cands[i] = (start, end) + cands[i][2:]  # a later dataset's growth must not overlap it
                 text = tv.span_text(start, end)
-        own = None if label == "TASK" or label == "METRIC" else _own_contribution(tv, start, end, title, rules)
+        own = None
+        if label != "TASK" and label != "METRIC" and (start < title.tokens or _named_before(lower, start, naming)):
+            own = _own_contribution(tv, start, end, title, rules)
         if own is not None and (source not in ("list0", "list1", "acronym") or label == own):
             label, conf = own, 0.85
         if label == "DATASET":
@@ -417,14 +420,16 @@ def _own_contribution(tv: TokenView, start: int, end: int, title: _Title, rules:
     if start < title.tokens and end < n and tv.words[end] == ":":
         heads = rules.long_dataset_heads
         return "DATASET" if _data_words(title.words, heads) or _described_as_data(tv, start, end) else "METHOD"
-    naming = rules.naming_words
-    if start >= 3:
-        named = lower[start - 1] in naming or lower[start - 2] in naming or lower[start - 3] in naming
-    else:
-        named = not naming.isdisjoint(lower[:start])
-    if named:
+    if _named_before(lower, start, rules.naming_words):
         return "METHOD" if rules.dataset_heads.isdisjoint(lower[max(0, start - 8) : start]) else "DATASET"
     return None
+
+
+def _named_before(lower: list[str], start: int, naming: frozenset[str]) -> bool:
+    """A naming word ("named", "called", ...) among the three tokens before `start`."""
+    if start >= 3:
+        return lower[start - 1] in naming or lower[start - 2] in naming or lower[start - 3] in naming
+    return not naming.isdisjoint(lower[:start])
 
 
 def _data_words(words: set[str] | list[str], prefixes: tuple[str, ...]) -> bool:
