@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from typing import Any
 from spacy.tokens import Doc
 
 from extractors.components.entities import SPAN_KEY
+from extractors.components.view import span_rows
 from schema import Entity, Extraction
 
 __all__ = [
@@ -47,6 +48,8 @@ __all__ = [
 
 DEFAULT_MODEL = Path(__file__).parent / "patterns" / "calibration.json"
 
+_MEMO_SIZE = 65536
+
 #: every feature :func:`entity_features` computes, in no particular order
 FEATURES: tuple[str, ...] = ("source", "raw", "label", "mentions", "role", "place")
 
@@ -59,15 +62,16 @@ def entity_evidence(doc: Doc) -> dict[tuple[str, str], tuple[float, str]]:
     """
     if SPAN_KEY not in doc.spans:
         return {}
-    group = doc.spans[SPAN_KEY]
-    attrs = group.attrs
-    n = len(group)
-    keys = attrs.get("key", [s.kb_id_ for s in group])
-    confs = attrs.get("confidence", [0.5] * n)
-    sources = attrs.get("source", ["unknown"] * n)
+    attrs = doc.spans[SPAN_KEY].attrs
+    rows = span_rows(doc, SPAN_KEY)  # plain tuples: no Span object per element
+    n = len(rows)
+    # (the defaults are built only when needed: `attrs.get(k, default)` would build them every time)
+    keys = attrs["key"] if "key" in attrs else [kb_id for _, _, _, kb_id, _ in rows]
+    confs = attrs["confidence"] if "confidence" in attrs else [0.5] * n
+    sources = attrs["source"] if "source" in attrs else ["unknown"] * n
     best: dict[tuple[str, str], tuple[float, str]] = {}
-    for i, span in enumerate(group):
-        k = (span.label_, keys[i])
+    for i, row in enumerate(rows):
+        k = (row[2], keys[i])
         if k not in best or confs[i] > best[k][0]:
             best[k] = (confs[i], sources[i])
     return best
@@ -135,9 +139,22 @@ class CalibrationModel:
     support: Mapping[str, Mapping[str, int]]
     l2: float = 3.0
     note: str = ""
+    #: probability per tuple of feature values (few distinct ones; not part of the model's data)
+    _memo: dict[tuple[str | None, ...], float | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     def probability(self, features: Mapping[str, str]) -> float | None:
         """Calibrated probability of being right, None if the source was never seen."""
+        key = tuple(map(features.get, self.features))
+        memo = self._memo
+        if key in memo:
+            return memo[key]
+        if len(memo) >= _MEMO_SIZE:
+            memo.clear()
+        memo[key] = p = self._probability(features)
+        return p
+
+    def _probability(self, features: Mapping[str, str]) -> float | None:
         anchor = self.features[0]
         if features.get(anchor) not in self.weights.get(anchor, {}):
             return None

@@ -14,6 +14,9 @@ PATTERNS_DIR = Path(__file__).parent / "patterns"
 DEFAULT_TERMS = PATTERNS_DIR / "terms.jsonl"
 DEFAULT_STOP = PATTERNS_DIR / "stop_names.txt"
 DEFAULT_CUES = PATTERNS_DIR / "cues.json"
+_LOOKUP_MEMO_SIZE = 65536
+_UNSEEN = object()
+_RANKS = {"core": 0, "nlp-progress": 1}
 
 
 @dataclass(frozen=True)
@@ -30,7 +33,7 @@ class Term:
     @property
     def rank(self) -> int:
         """Trust in the list the term came from: hand-written core lists first."""
-        return {"core": 0, "nlp-progress": 1}.get(self.source, 2)
+        return _RANKS.get(self.source, 2)
 
 
 @dataclass
@@ -50,9 +53,21 @@ class Lexicon:
             self.by_lower.setdefault(t.pattern.lower(), t)
             if not t.exact:
                 self.by_key.setdefault(normalize_key(t.pattern), t)
+        # per-instance memo of `lookup` (not a field: the lexicon's data and equality are unchanged)
+        self._looked_up: dict[str, Term | None] = {}
 
     def lookup(self, text: str) -> Term | None:
         """The list entry for a surface form: exact spelling first, then case-insensitive."""
+        memo = self._looked_up
+        hit = memo.get(text, _UNSEEN)
+        if hit is not _UNSEEN:
+            return hit
+        if len(memo) >= _LOOKUP_MEMO_SIZE:
+            memo.clear()
+        memo[text] = hit = self._lookup(text)
+        return hit
+
+    def _lookup(self, text: str) -> Term | None:
         hit = self.by_exact.get(text)
         if hit is not None:
             return hit

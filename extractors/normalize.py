@@ -7,7 +7,9 @@ Keys must be equal for spelling variants of the same thing ("MS-MARCO" / "MS MAR
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from functools import lru_cache
 
 _DASHES = dict.fromkeys(map(ord, "-‐‑‒–—―_/"), " ")
 _STRIP = " \t\n.,;:!?\"'`()[]{}"
@@ -50,8 +52,14 @@ def singularize(word: str) -> str:
     return word[:-1]
 
 
+#: ASCII letter/digit boundaries (for ASCII text `str.isalpha`/`isdigit` mean exactly these classes)
+_ASCII_LETTER_DIGIT = re.compile(r"(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])")
+
+
 def _split_letter_digit(text: str) -> str:
     """Insert a space between a letter run and a digit run: "cifar10" -> "cifar 10"."""
+    if text.isascii():
+        return _ASCII_LETTER_DIGIT.sub(" ", text)
     out: list[str] = []
     prev = ""
     for ch in text:
@@ -62,8 +70,10 @@ def _split_letter_digit(text: str) -> str:
     return "".join(out)
 
 
+@lru_cache(maxsize=65536)
 def normalize_key(text: str, acronym: bool | None = None) -> str:
-    """Cross-paper key of a surface form.
+    """Cross-paper key of a surface form (memoised: it runs on every mention in every component,
+    and names repeat across papers).
 
     Examples
     --------

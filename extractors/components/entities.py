@@ -5,34 +5,88 @@ plain-data lists in the group's attrs: `key` (cross-paper key), `confidence`, `s
 Type is decided by, in order: the name lists, the partner form of an acronym definition, the head
 word of a defined long form, context words ("... dataset", "in terms of ..."), the name's own
 shape, and finally METHOD (coined names in abstracts are mostly models).
+
+The rules read the Doc through its `TokenView` (plain lists of token strings) and the input span
+groups as plain rows (`span_rows`): creating a Token or Span object per look-up was most of this
+component's time.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from bisect import bisect_left
+from functools import lru_cache
+from itertools import repeat
 
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 
 from extractors.components.names import SPAN_KEY as NAMES_KEY
 from extractors.components.names import is_version
 from extractors.components.phrases import SPAN_KEY as PHRASES_KEY
 from extractors.components.terms import SPAN_KEY as TERMS_KEY
+from extractors.components.view import Row, TokenView, publish_spans, span_rows, token_view
 from extractors.lexicon import Lexicon, load_lexicon
 from extractors.normalize import normalize_key
 
 SPAN_KEY = "kg"
 LABELS = ("METHOD", "DATASET", "METRIC", "TASK")
 
+_MEMO_SIZE = 65536
 
-@dataclass
-class Candidate:
-    start: int
-    end: int
-    label: str | None
-    canonical: str | None
-    source: str
-    confidence: float
+
+Candidate = tuple[int, int, str | None, str | None, str, float]
+"""(start, end, label, canonical name, source, confidence) of a possible entity; plain tuples,
+as most candidates are only sorted and dropped."""
+
+
+class EntityRules:
+    """The lexicon's cue sets as this component uses them, derived once per lexicon (not once
+    per candidate), plus bounded memos of the typing of names (names repeat across papers)."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        cues = lexicon.cues
+        self.lexicon = lexicon
+        self.stop_names = lexicon.stop_names
+        self.dataset_heads = cues["dataset_heads"]
+        self.dataset_nouns = cues["dataset_nouns"]
+        self.metric_nouns = cues["metric_nouns"]
+        self.task_nouns = cues["task_nouns"]
+        self.method_heads = cues["method_heads"]
+        self.compound_modifiers = cues["compound_modifiers"]
+        self.naming_words = cues["naming_words"]
+        self.languages = cues["languages"]
+        #: context words that make a single-word list match a dataset
+        self.evidence_nouns = cues["dataset_nouns"] - {"data", "set", "sets"}
+        #: `_data_words` prefixes: dataset heads of 5 letters or more
+        self.long_dataset_heads = tuple(h for h in self.dataset_heads if len(h) >= 5)
+        self._family: dict[str, tuple[str, str] | None] = {}
+        self._names: dict[str, tuple[str | None, str | None, str, float]] = {}
+
+    def name_typing(self, name: str) -> tuple[str | None, str | None, str, float]:
+        """(label, canonical, source, confidence) of a coined name: its list entry's, else
+        untyped; memoised."""
+        cache = self._names
+        hit = cache.get(name)
+        if hit is None:
+            if len(cache) >= _MEMO_SIZE:
+                cache.clear()
+            term = self.lexicon.lookup(name)
+            if term is not None:
+                hit = (term.label, term.canonical, _list_source(term.rank), 0.9)
+            else:
+                hit = (None, None, "name", 0.6)
+            cache[name] = hit
+        return hit
+
+    def family(self, text: str) -> tuple[str, str] | None:
+        """`family_label(text, lexicon)`, memoised."""
+        cache = self._family
+        if text in cache:
+            return cache[text]
+        if len(cache) >= _MEMO_SIZE:
+            cache.clear()
+        cache[text] = hit = family_label(text, self.lexicon)
+        return hit
 
 
 def head_label(words: list[str], lexicon: Lexicon) -> str | None:
@@ -52,24 +106,33 @@ def head_label(words: list[str], lexicon: Lexicon) -> str | None:
     return None
 
 
-def context_label(doc: Doc, start: int, end: int, lexicon: Lexicon) -> tuple[str | None, float]:
+_SPLIT_NOUNS = frozenset({"test", "validation", "dev"})
+_SPLIT_WORDS = frozenset({"set", "sets", "split"})
+_DATA_STRUCTURE_NOUNS = frozenset({"data", "set", "sets"})
+_STRUCTURE_WORDS = frozenset({"structure", "structures"})
+_CORPUS_WORDS = frozenset({"dataset", "datasets", "benchmark", "benchmarks", "corpus"})
+_LIST_BEFORE = frozenset({"on", "the", "and", ","})
+_LIST_AFTER = frozenset({",", "and", ")"})
+
+
+def context_label(tv: TokenView, start: int, end: int, rules: EntityRules) -> tuple[str | None, float]:
     """Type of a name from the words around it, with a confidence."""
-    cues = lexicon.cues
-    nxt = doc[end].lower_ if end < len(doc) else ""
-    nxt2 = doc[end + 1].lower_ if end + 1 < len(doc) else ""
-    if nxt in cues["dataset_nouns"] or (nxt in {"test", "validation", "dev"} and nxt2 in {"set", "sets", "split"}):
-        if nxt not in {"data", "set", "sets"} or nxt2 not in {"structure", "structures"}:
+    lower, n = tv.lower, tv.n
+    nxt = lower[end] if end < n else ""
+    nxt2 = lower[end + 1] if end + 1 < n else ""
+    if nxt in rules.dataset_nouns or (nxt in _SPLIT_NOUNS and nxt2 in _SPLIT_WORDS):
+        if nxt not in _DATA_STRUCTURE_NOUNS or nxt2 not in _STRUCTURE_WORDS:
             return "DATASET", 0.8
-    if nxt in cues["metric_nouns"]:
+    if nxt in rules.metric_nouns:
         return "METRIC", 0.75
-    if nxt in cues["task_nouns"]:
+    if nxt in rules.task_nouns:
         return "TASK", 0.6
-    prev = [t.lower_ for t in doc[max(0, start - 3) : start]]
-    if prev[-3:] == ["in", "terms", "of"]:
+    prev = lower[start - 1] if start > 0 else ""
+    if prev == "of" and start >= 3 and lower[start - 2] == "terms" and lower[start - 3] == "in":
         return "METRIC", 0.7
-    window = [t.lower_ for t in doc[max(0, start - 6) : min(len(doc), end + 4)]]
-    if any(w in {"dataset", "datasets", "benchmark", "benchmarks", "corpus"} for w in window) and (
-        prev[-1:] in (["on"], ["the"], ["and"], [","]) or nxt in {",", "and", ")"}
+    # the cheap test first: a list position, then dataset words in the window
+    if (prev in _LIST_BEFORE or nxt in _LIST_AFTER) and not _CORPUS_WORDS.isdisjoint(
+        lower[max(0, start - 6) : min(n, end + 4)]
     ):
         return "DATASET", 0.6
     return None, 0.0
@@ -106,87 +169,132 @@ def family_label(text: str, lexicon: Lexicon) -> tuple[str, str] | None:
     return None
 
 
-def dataset_evidence(doc: Doc, start: int, end: int, lexicon: Lexicon) -> bool:
+_ON_ACROSS = frozenset({"on", "across"})
+
+
+def dataset_evidence(tv: TokenView, start: int, end: int, rules: EntityRules) -> bool:
     """Words around a name that say it is data: "... dataset", "on X", "benchmarks (X, Y)"."""
-    window = {t.lower_ for t in doc[max(0, start - 6) : min(len(doc), end + 3)]}
-    if window & lexicon.cues["dataset_nouns"] - {"data", "set", "sets"}:
+    lower = tv.lower
+    if not rules.evidence_nouns.isdisjoint(lower[max(0, start - 6) : min(tv.n, end + 3)]):
         return True
-    return start > 0 and doc[start - 1].lower_ in {"on", "across"}
+    return start > 0 and lower[start - 1] in _ON_ACROSS
 
 
-def _is_compound_modifier(doc: Doc, span_start: int, span_end: int, lexicon: Lexicon) -> bool:
+_MODIFIED_NOUNS = frozenset({"weights", "activations", "format"})
+
+
+def _is_compound_modifier(tv: TokenView, span_start: int, span_end: int, rules: EntityRules) -> bool:
     """ "low-precision", "mixed precision weights": a metric word used as a modifier."""
-    prev = doc[span_start - 1] if span_start > 0 else None
-    nxt = doc[span_end].lower_ if span_end < len(doc) else ""
-    if prev is not None and (prev.text == "-" or prev.lower_ in lexicon.cues["compound_modifiers"]):
+    if span_start > 0 and (tv.words[span_start - 1] == "-" or tv.lower[span_start - 1] in rules.compound_modifiers):
         return True
-    return nxt == "-" or nxt in lexicon.cues["method_heads"] or nxt in {"weights", "activations", "format"}
+    nxt = tv.lower[span_end] if span_end < tv.n else ""
+    return nxt == "-" or nxt in rules.method_heads or nxt in _MODIFIED_NOUNS
 
 
-def _candidates(doc: Doc, lexicon: Lexicon) -> list[Candidate]:
+@lru_cache(maxsize=65536)
+def _has_upper_tail(text: str) -> bool:
+    """An upper-case letter after the first character ("BERT", "ResNet"); memoised, as list
+    matches repeat across papers."""
+    return any(c.isupper() for c in text[1:])
+
+
+#: span id of a list match -> (rank, source)
+_LIST_IDS = {"": (2, "list2"), "list0": (0, "list0"), "list1": (1, "list1"), "list2": (2, "list2")}
+_LIST_SOURCES = {0: "list0", 1: "list1", 2: "list2"}
+
+
+def _list_rank(span_id: str) -> tuple[int, str]:
+    """(rank, source) of a list match from its span id ("list0" -> (0, "list0"))."""
+    rank = int(span_id[-1]) if span_id else 2
+    return rank, f"list{rank}"
+
+
+def _list_source(rank: int) -> str:
+    return _LIST_SOURCES.get(rank) or f"list{rank}"
+
+
+def _candidates(doc: Doc, tv: TokenView, rules: EntityRules) -> list[Candidate]:
+    """Candidates from the list matches, phrases and coined names, in that order; names on the
+    stop list are left out."""
     cands: list[Candidate] = []
-    for span in doc.spans.get(TERMS_KEY, []):
-        exact = span.text == span.kb_id_ or any(c.isupper() for c in span.text[1:])
-        multi = len(span) > 1
-        rank = int(span.id_[-1]) if span.id_ else 2
-        conf = (0.9 if exact else (0.8 if multi else 0.7)) - 0.05 * rank
-        label = span.label_
-        if label == "METRIC" and _is_compound_modifier(doc, span.start, span.end, lexicon):
+    add = cands.append
+    text, idx, words = tv.text, tv.idx, tv.words  # span text inlined: text[idx[s] : idx[e-1] + len(words[e-1])]
+    stop = rules.stop_names
+    name_typing = rules.name_typing
+    for start, end, label, kb_id, span_id in span_rows(doc, TERMS_KEY):
+        name = text[idx[start] : idx[end - 1] + len(words[end - 1])]
+        if name in stop:
             continue
-        if label == "DATASET" and rank == 2 and len(span) == 1 and not dataset_evidence(doc, span.start, span.end, lexicon):
-            cands.append(Candidate(span.start, span.end, None, None, "name", 0.5))
+        rank, source = _LIST_IDS.get(span_id) or _list_rank(span_id)
+        if label == "METRIC" and _is_compound_modifier(tv, start, end, rules):
             continue
-        cands.append(Candidate(span.start, span.end, label, span.kb_id_, f"list{rank}", conf))
-    for span in doc.spans.get(PHRASES_KEY, []):
-        cands.append(Candidate(span.start, span.end, span.label_, None, "phrase", 0.5))
-    for span in doc.spans.get(NAMES_KEY, []):
-        term = lexicon.lookup(span.text)
-        if term is not None:
-            cands.append(Candidate(span.start, span.end, term.label, term.canonical, f"list{term.rank}", 0.9))
-        else:
-            cands.append(Candidate(span.start, span.end, None, None, "name", 0.6))
-    return [c for c in cands if doc[c.start : c.end].text not in lexicon.stop_names]
+        if label == "DATASET" and rank == 2 and end - start == 1 and not dataset_evidence(tv, start, end, rules):
+            add((start, end, None, None, "name", 0.5))
+            continue
+        exact = name == kb_id or _has_upper_tail(name)
+        conf = (0.9 if exact else (0.8 if end - start > 1 else 0.7)) - 0.05 * rank
+        add((start, end, label, kb_id, source, conf))
+    for start, end, label, _kb, _id in span_rows(doc, PHRASES_KEY):
+        if text[idx[start] : idx[end - 1] + len(words[end - 1])] not in stop:
+            add((start, end, label, None, "phrase", 0.5))
+    for start, end, _label, _kb, _id in span_rows(doc, NAMES_KEY):
+        name = text[idx[start] : idx[end - 1] + len(words[end - 1])]
+        if name in stop:
+            continue
+        add((start, end) + name_typing(name))
+    return cands
 
 
-def _extend_dataset(doc: Doc, end: int, lexicon: Lexicon) -> int:
+_VERSION_STOPS = frozenset({"%", "-", "x", "\u00d7"})
+
+
+def _extend_dataset(tv: TokenView, end: int, rules: EntityRules) -> int:
     """Grow a dataset name over a version, year or language pair: "Pascal VOC 2012", "WMT16 En-Ro"."""
-    n = len(doc)
-    if end < n and doc[end - 1].whitespace_:
-        t = doc[end].text
-        if is_version(t) and (end + 1 >= n or doc[end + 1].text not in {"%", "-", "x", "\u00d7"}):
+    n, words = tv.n, tv.words
+    if end < n and tv.ws[end - 1]:
+        t = words[end]
+        if (t[:1].isdigit() or t[:1] == "v") and is_version(t) and (end + 1 >= n or words[end + 1] not in _VERSION_STOPS):
             return end + 1
-        langs = lexicon.cues["languages"]
-        if end + 2 < n and t.lower() in langs and doc[end + 1].text == "-" and doc[end + 2].lower_ in langs:
+        langs = rules.languages
+        if end + 2 < n and t.lower() in langs and words[end + 1] == "-" and tv.lower[end + 2] in langs:
             return end + 3
     return end
 
 
-def _select(cands: list[Candidate]) -> list[Candidate]:
-    """Longest first; trusted list matches win ties, then METHOD over other labels; no overlaps."""
-    cands.sort(key=lambda c: (-(c.end - c.start), c.source, LABEL_PREFERENCE.get(c.label or "", 4), c.start))
-    taken: set[int] = set()
+def _select(cands: list[Candidate], n_tokens: int) -> list[int]:
+    """Indices of the kept candidates, by start: longest first; trusted list matches win ties,
+    then METHOD over other labels; no overlaps."""
+    pref = LABEL_PREFERENCE.get
+    # decorated sort (the index keeps it stable) instead of a key function called per candidate
+    order = [(s - e, source, pref(label or "", 4), s, i) for i, (s, e, label, _, source, _) in enumerate(cands)]
+    order.sort()
+    taken = bytearray(n_tokens)  # 1 where a kept candidate covers the token
     kept = []
-    for c in cands:
-        if any(i in taken for i in range(c.start, c.end)):
-            continue
-        taken.update(range(c.start, c.end))
-        kept.append(c)
-    kept.sort(key=lambda c: c.start)
+    for _, _, _, s, i in order:
+        e = cands[i][1]
+        if taken.find(1, s, e) < 0:
+            taken[s:e] = b"\x01" * (e - s)
+            kept.append(i)
+    kept.sort(key=[c[0] for c in cands].__getitem__)
     return kept
 
 
-def resolve(doc: Doc, lexicon: Lexicon) -> tuple[list[Span], list[str], list[float], list[str]]:
-    """Typed, non-overlapping entity spans with their keys, confidences and sources."""
-    cands = _candidates(doc, lexicon)
-    by_range = {(c.start, c.end): c for c in cands}
-    alias_key: dict[str, tuple[str, str, str]] = {}  # normalised form -> (key, label, name)
-    for ls, le, ss, se in doc._.kg_abbreviations if Doc.has_extension("kg_abbreviations") else ():
-        long_text, short_text = doc[ls:le].text, doc[ss:se].text
-        if short_text in lexicon.stop_names:
+def _acronym_candidates(tv: TokenView, abbreviations: tuple, cands: list[Candidate],
+                        rules: EntityRules) -> dict[str, tuple[str, str, str]]:
+    """Type both forms of each acronym definition (adding or overriding their candidates) and
+    return normalised form -> (key, label, name) of every defined form."""
+    alias_key: dict[str, tuple[str, str, str]] = {}
+    if not abbreviations:
+        return alias_key
+    lexicon, span_text = rules.lexicon, tv.span_text
+    by_range = {(c[0], c[1]): i for i, c in enumerate(cands)}
+    for ls, le, ss, se in abbreviations:
+        long_text, short_text = span_text(ls, le), span_text(ss, se)
+        if short_text in rules.stop_names:
             continue
         # the long form says more than a (possibly ambiguous) acronym
         term = lexicon.lookup(long_text)
-        head = head_label([t.text for t in doc[ls:le]], lexicon)
+        head = head_label(tv.words[ls:le], lexicon)
         if term is None and head is None:
             term = lexicon.lookup(short_text)
         if term is not None:
@@ -199,138 +307,210 @@ def resolve(doc: Doc, lexicon: Lexicon) -> tuple[list[Span], list[str], list[flo
         alias_key[normalize_key(long_text)] = (key, label, name)
         alias_key[normalize_key(short_text, acronym=True)] = (key, label, name)
         for rng, conf in (((ls, le), 0.85), ((ss, se), 0.85)):
-            if rng not in by_range:
-                c = Candidate(rng[0], rng[1], label, name, "acronym", conf)
-                cands.append(c)
-                by_range[rng] = c
+            i = by_range.get(rng)
+            if i is None:
+                by_range[rng] = len(cands)
+                cands.append((rng[0], rng[1], label, name, "acronym", conf))
             else:
-                c = by_range[rng]
-                c.label, c.canonical = label, name
-                c.source, c.confidence = "acronym", max(c.confidence, conf)
-    title_chars = doc._.kg_title_chars if Doc.has_extension("kg_title_chars") else 0
-    title_span = doc.char_span(0, title_chars, alignment_mode="contract") if title_chars else None
-    title_words = {t.lower_ for t in title_span} if title_span is not None else set()
-    typed: list[Typed] = []
-    for c in _select(cands):
-        text = doc[c.start : c.end].text
-        label, conf = c.label, c.confidence
+                cands[i] = (rng[0], rng[1], label, name, "acronym", max(cands[i][5], conf))
+    return alias_key
+
+
+def resolve(doc: Doc, rules: EntityRules) -> tuple[list[Row], list[str], list[float], list[str]]:
+    """Typed, non-overlapping entity rows with their keys, confidences and sources."""
+    tv = token_view(doc)
+    n, lower = tv.n, tv.lower
+    text_, idx, words = tv.text, tv.idx, tv.words  # span text inlined: text_[idx[s] : idx[e-1] + len(words[e-1])]
+    ext = doc._
+    cands = _candidates(doc, tv, rules)
+    abbreviations = ext.kg_abbreviations if Doc.has_extension("kg_abbreviations") else ()
+    alias_key = _acronym_candidates(tv, abbreviations, cands, rules)
+    title = _Title(tv, ext.kg_title_chars if Doc.has_extension("kg_title_chars") else 0)
+    naming = rules.naming_words
+    found: list[tuple[int, int, str, str, str, float, str, bool]] = []
+    for i in _select(cands, n):
+        start, end, label, canonical, source, conf = cands[i]
+        text = text_[idx[start] : idx[end - 1] + len(words[end - 1])]
         by_default = False
         if label is None:
-            label, conf = context_label(doc, c.start, c.end, lexicon)
+            label, conf = context_label(tv, start, end, rules)
             if label is None:
-                fam = family_label(text, lexicon)
+                fam = rules.family(text)
                 if fam is not None:
                     label, conf = fam[0], 0.7
             if label is None:
                 label, conf = shape_label(text), 0.6
             if label is None:
                 label, conf, by_default = "METHOD", 0.55, True
-            if label == "METRIC" and c.end < len(doc) and doc[c.end].lower_ == "score":
-                c.end += 1
-                text = doc[c.start : c.end].text
-        own = None if label in ("TASK", "METRIC") else _own_contribution(doc, c, title_chars, title_words, lexicon)
-        if own is not None and (c.source not in ("list0", "list1", "acronym") or label == own):
+            if label == "METRIC" and end < n and lower[end] == "score":
+                end += 1
+                cands[i] = (start, end) + cands[i][2:]  # a later dataset's growth must not overlap it
+                text = tv.span_text(start, end)
+        own = None
+        if label != "TASK" and label != "METRIC" and (start < title.tokens or _named_before(lower, start, naming)):
+            own = _own_contribution(tv, start, end, title, rules)
+        if own is not None and (source not in ("list0", "list1", "acronym") or label == own):
             label, conf = own, 0.85
         if label == "DATASET":
-            new_end = _extend_dataset(doc, c.end, lexicon)
-            if new_end != c.end and not any(o.start < new_end and o.end > c.end for o in cands if o is not c and o.label):
-                c.end, c.canonical = new_end, None
-                text = doc[c.start : c.end].text
-        norm = normalize_key(text)
-        if norm in alias_key:
-            key, label, name = alias_key[norm]
+            new_end = _extend_dataset(tv, end, rules)
+            if new_end != end and not any(o[0] < new_end and o[1] > end and o[2] for j, o in enumerate(cands) if j != i):
+                end, canonical = new_end, None
+                cands[i] = (start, end) + cands[i][2:]
+                text = tv.span_text(start, end)
+        alias = alias_key.get(normalize_key(text)) if alias_key else None
+        if alias is not None:
+            key, label, name = alias
         else:
-            name = c.canonical or text
+            name = canonical or text
             key = normalize_key(name)
-        typed.append(Typed(c.start, c.end, label, name, key, conf, c.source, by_default))
-    _propagate_in_lists(doc, typed)
-    _unify_labels(typed)
-    spans = [Span(doc, t.start, t.end, label=t.label, kb_id=t.name) for t in typed]
-    return spans, [t.key for t in typed], [round(t.confidence, 3) for t in typed], [t.source for t in typed]
+        found.append((start, end, label, name, key, conf, source, by_default))
+    typed = _Typed(found)
+    typed.propagate_in_lists(lower)
+    typed.unify_labels()
+    rows = list(zip(typed.start, typed.end, typed.label, typed.name, repeat("")))
+    return rows, typed.key, [_round3(c) for c in typed.confidence], typed.source
 
 
-def _own_contribution(doc: Doc, c: Candidate, title_chars: int, title_words: set[str],
-                      lexicon: Lexicon) -> str | None:
+_ROUNDED: dict[float, float] = {}
+
+
+def _round3(x: float) -> float:
+    """`round(x, 3)`, memoised: confidences come from a handful of constants."""
+    r = _ROUNDED.get(x)
+    if r is None:
+        if len(_ROUNDED) >= 4096:
+            _ROUNDED.clear()
+        r = _ROUNDED[x] = round(x, 3)
+    return r
+
+
+class _Title:
+    """Where the title ends, and its words (built only when a rule asks for them)."""
+
+    __slots__ = ("chars", "tokens", "_tv", "_words")
+
+    def __init__(self, tv: TokenView, chars: int) -> None:
+        self.chars = chars
+        #: number of tokens that start inside the title (`idx[i] < chars` for i < tokens)
+        self.tokens = bisect_left(tv.idx, chars) if chars > 0 else 0
+        self._tv = tv
+        self._words: set[str] | None = None
+
+    @property
+    def words(self) -> set[str]:
+        """Lower-cased words of the tokens wholly inside the title: the tokens of
+        `doc.char_span(0, chars, alignment_mode="contract")`."""
+        if self._words is None:
+            tv, k = self._tv, self.tokens
+            if self.chars <= 0 or self.chars > len(tv.text):
+                k = 0
+            elif k and tv.idx[k - 1] + len(tv.words[k - 1]) > self.chars:
+                k -= 1  # the last token starting in the title runs past its end
+            self._words = set(tv.lower[:k])
+        return self._words
+
+
+def _own_contribution(tv: TokenView, start: int, end: int, title: _Title, rules: EntityRules) -> str | None:
     """METHOD or DATASET for the paper's own named contribution, else None.
 
     "AMD: Automatic Multi-step Distillation ..." (a title prefix) and "a model (named as
     Bi-VAEGAN)" name what the paper proposes: a dataset when dataset words are near, else a method.
     """
-    heads = lexicon.cues["dataset_heads"]
-    if c.start < len(doc) and doc[c.start].idx < title_chars and c.end < len(doc) and doc[c.end].text == ":":
-        return "DATASET" if _data_words(title_words, heads) or _described_as_data(doc, c, heads) else "METHOD"
-    before = [t.lower_ for t in doc[max(0, c.start - 3) : c.start]]
-    if any(w in lexicon.cues["naming_words"] for w in before):
-        window = {t.lower_ for t in doc[max(0, c.start - 8) : c.start]}
-        return "DATASET" if window & heads else "METHOD"
+    n, lower = tv.n, tv.lower
+    if start < title.tokens and end < n and tv.words[end] == ":":
+        heads = rules.long_dataset_heads
+        return "DATASET" if _data_words(title.words, heads) or _described_as_data(tv, start, end) else "METHOD"
+    if _named_before(lower, start, rules.naming_words):
+        return "METHOD" if rules.dataset_heads.isdisjoint(lower[max(0, start - 8) : start]) else "DATASET"
     return None
 
 
-def _data_words(words: set[str], heads: frozenset[str]) -> bool:
-    """Words such as "benchmark", "Benchmarking", "datasets" among `words`."""
-    return any(w.startswith(h) for w in words for h in heads if len(h) >= 5)
+def _named_before(lower: list[str], start: int, naming: frozenset[str]) -> bool:
+    """A naming word ("named", "called", ...) among the three tokens before `start`."""
+    if start >= 3:
+        return lower[start - 1] in naming or lower[start - 2] in naming or lower[start - 3] in naming
+    return not naming.isdisjoint(lower[:start])
 
 
-_DATA_NOUNS = frozenset({"benchmark", "dataset", "corpus", "treebank", "collection"})
+def _data_words(words: set[str] | list[str], prefixes: tuple[str, ...]) -> bool:
+    """Words such as "benchmark", "Benchmarking", "datasets" among `words`: a word starting with
+    one of `prefixes` (the dataset heads of 5 letters or more)."""
+    return any(w.startswith(prefixes) for w in words)
 
 
-def _described_as_data(doc: Doc, c: Candidate, heads: frozenset[str]) -> bool:
+_DATA_NOUNS = ("benchmark", "dataset", "corpus", "treebank", "collection")
+
+
+def _described_as_data(tv: TokenView, start: int, end: int) -> bool:
     """The text calls this name a dataset or benchmark: "NevIR, a benchmark for ...", "the X dataset"."""
-    size = c.end - c.start
-    n = len(doc)
-    for i in range(c.end, n - size + 1):
-        if doc[i].text != doc[c.start].text or doc[i : i + size].text != doc[c.start : c.end].text:
-            continue
-        after = [t.lower_ for t in doc[i + size : min(n, i + size + 5)]]
-        if after[:1] and _data_words(set(after[:1]), _DATA_NOUNS):
-            return True
-        if after[:1] == [","] and _data_words(set(after[1:5]), _DATA_NOUNS):
-            return True
+    n = tv.n
+    if end >= n:
+        return False
+    size = end - start
+    text, idx, words, lower = tv.text, tv.idx, tv.words, tv.lower
+    first, name = words[start], tv.span_text(start, end)
+    # later mentions: occurrences of the name in the text that start a token (str.find, not a
+    # comparison per token)
+    p = text.find(name, idx[end])
+    while p >= 0:
+        i = bisect_left(idx, p, end)
+        if i + size <= n and idx[i] == p and words[i] == first and tv.span_text(i, i + size) == name:
+            after = lower[i + size : min(n, i + size + 5)]
+            if after and after[0].startswith(_DATA_NOUNS):
+                return True
+            if after[:1] == [","] and _data_words(after[1:5], _DATA_NOUNS):
+                return True
+        p = text.find(name, p + 1)
     return False
-
-
-@dataclass
-class Typed:
-    """A selected, typed candidate before it becomes a Span."""
-
-    start: int
-    end: int
-    label: str
-    name: str
-    key: str
-    confidence: float
-    source: str
-    by_default: bool = False
 
 
 _COORDINATION = {",", "and", "or", "&", "(", ")", ", and", "as", "well"}
 
 
-def _propagate_in_lists(doc: Doc, typed: list[Typed]) -> None:
-    """A name typed only by default is a dataset when it sits in a list with a known dataset:
-    "CIFAR-10, ModelNet10, and Imagenet32x32". (Lists of methods and tasks mix types too often.)"""
-    trusted = [t for t in typed if t.label == "DATASET" and not t.by_default
-               and (t.source.startswith("list") or t.source == "acronym")]
-    if not trusted:
-        return
-    for t in typed:
-        if not t.by_default:
-            continue
-        for other in trusted:
-            lo, hi = (other.end, t.start) if other.end <= t.start else (t.end, other.start)
-            if hi - lo <= 3 and hi >= lo and all(tok.lower_ in _COORDINATION for tok in doc[lo:hi]) and hi > lo:
-                t.label, t.confidence, t.by_default = other.label, 0.65, False
-                break
+class _Typed:
+    """The selected, typed candidates in text order, as parallel lists: the rows and attrs of
+    the output group come straight out of them."""
 
+    __slots__ = ("start", "end", "label", "name", "key", "confidence", "source", "by_default")
 
-def _unify_labels(typed: list[Typed]) -> None:
-    """One type per thing in a paper: mentions of one key take the label of the surest mention."""
-    best: dict[str, Typed] = {}
-    for t in typed:
-        if t.key not in best or t.confidence > best[t.key].confidence:
-            best[t.key] = t
-    for t in typed:
-        t.label = best[t.key].label
+    def __init__(self, found: list[tuple[int, int, str, str, str, float, str, bool]]) -> None:
+        """From (start, end, label, name, key, confidence, source, by_default) per entity;
+        `by_default`: typed METHOD only because nothing else said otherwise."""
+        columns = [list(column) for column in zip(*found)] if found else [[] for _ in self.__slots__]
+        (self.start, self.end, self.label, self.name, self.key, self.confidence, self.source,
+         self.by_default) = columns
+
+    def propagate_in_lists(self, lower: list[str]) -> None:
+        """A name typed only by default is a dataset when it sits in a list with a known dataset:
+        "CIFAR-10, ModelNet10, and Imagenet32x32". (Lists of methods and tasks mix types too often.)"""
+        labels, defaults = self.label, self.by_default
+        if True not in defaults or "DATASET" not in labels:
+            return
+        starts, ends = self.start, self.end
+        trusted = [j for j, (label, by_default, source) in enumerate(zip(labels, defaults, self.source))
+                   if label == "DATASET" and not by_default and (source.startswith("list") or source == "acronym")]
+        if not trusted:
+            return
+        for i, by_default in enumerate(defaults):
+            if not by_default:
+                continue
+            for j in trusted:
+                lo, hi = (ends[j], starts[i]) if ends[j] <= starts[i] else (ends[i], starts[j])
+                if hi - lo <= 3 and hi > lo and _COORDINATION.issuperset(lower[lo:hi]):
+                    labels[i], self.confidence[i], defaults[i] = labels[j], 0.65, False
+                    break
+
+    def unify_labels(self) -> None:
+        """One type per thing in a paper: mentions of one key take the label of the surest mention."""
+        keys, labels = self.key, self.label
+        if len(set(zip(keys, labels))) == len(set(keys)):
+            return  # no key has two labels
+        best: dict[str, int] = {}
+        confs = self.confidence
+        for i, key in enumerate(keys):
+            if key not in best or confs[i] > confs[best[key]]:
+                best[key] = i
+        self.label = [labels[best[key]] for key in keys]
 
 
 class EntityResolver:
@@ -338,14 +518,15 @@ class EntityResolver:
 
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
+        self.rules = EntityRules(lexicon)
 
     def __call__(self, doc: Doc) -> Doc:
-        spans, keys, confs, sources = resolve(doc, self.lexicon)
-        doc.spans[SPAN_KEY] = spans
-        group = doc.spans[SPAN_KEY]
-        group.attrs["key"] = keys
-        group.attrs["confidence"] = confs
-        group.attrs["source"] = sources
+        rows, keys, confs, sources = resolve(doc, self.rules)
+        publish_spans(doc, SPAN_KEY, rows)
+        attrs = doc.spans[SPAN_KEY].attrs
+        attrs["key"] = keys
+        attrs["confidence"] = confs
+        attrs["source"] = sources
         return doc
 
 
