@@ -25,8 +25,8 @@ if not Doc.has_extension("kg_title_chars"):
 
 _SELF = {"we", "our", "this", "here"}
 _PROPOSED_AFTER = ([",", "a", "novel"], [",", "a", "new"], [",", "which", "we"])
-_NAMED = frozenset(("METHOD", "DATASET"))
-_FIXED_ROLES = {"DATASET": "evaluated_on", "METRIC": "reported"}
+_CUED = frozenset(("METHOD", "DATASET"))  # roles of other labels do not depend on context
+_FIXED_ROLES = {"METRIC": "reported"}
 _CACHE_MAX = 65536
 
 
@@ -62,7 +62,7 @@ class RoleTagger:
     def __init__(self, lexicon: Lexicon, vocab: Vocab) -> None:
         self.lexicon = lexicon
         cues = lexicon.cues
-        self.naming = cues["naming_words"]
+        self.naming_our = cues["naming_words"] | {"our"}
         self.propose = cues["propose_verbs"]
         self.compare = cues["compare_cues"]
         self.use = cues["use_cues"]
@@ -81,14 +81,16 @@ class RoleTagger:
             return []
         view = token_view(doc)
         lower, words, n = view.lower, view.words, view.n
-        bounds = SentenceIndex(doc).bounds
-        sent_starts = [b[0] for b in bounds]
+        sents = SentenceIndex(doc)
+        bounds, sent_starts = sents.bounds, sents.starts
         self_sents: dict[int, bool] = {}  # sentence number -> has we/our/this/here
         title_chars = head_end = -1  # read on the first "X:" candidate (the extension is slow)
         out = []
         for start, end, label, _kb, _id in rows:
-            named = label in _NAMED
-            if named and end < n and words[end] == ":":
+            if label not in _CUED:
+                out.append(_FIXED_ROLES.get(label, "mentioned"))
+                continue
+            if end < n and words[end] == ":":
                 if title_chars < 0:
                     title_chars = doc._.kg_title_chars
                     head_end = _title_prefix_end(view, title_chars, self.title_word)
@@ -99,34 +101,30 @@ class RoleTagger:
             if sent_no < 0:
                 sent_no = 0
             sent_start, sent_end = bounds[sent_no]
-            before = lower[max(sent_start, start - 8) : start]
-            if named:
-                near = before[-3:]
-                if "our" in near or not self.naming.isdisjoint(near):
+            before = lower[sent_start if start - 8 < sent_start else start - 8 : start]
+            near = before[-3:]
+            if not self.naming_our.isdisjoint(near):
+                out.append("proposed")
+                continue
+            if not self.propose.isdisjoint(before) and self.compare.isdisjoint(before):
+                has_self = self_sents.get(sent_no)
+                if has_self is None:
+                    has_self = self_sents[sent_no] = not _SELF.isdisjoint(lower[sent_start:sent_end])
+                if has_self:
                     out.append("proposed")
                     continue
-                if not self.propose.isdisjoint(before) and self.compare.isdisjoint(before):
-                    has_self = self_sents.get(sent_no)
-                    if has_self is None:
-                        has_self = self_sents[sent_no] = not _SELF.isdisjoint(lower[sent_start:sent_end])
-                    if has_self:
-                        out.append("proposed")
-                        continue
-                if lower[end : min(sent_end, end + 3)] in _PROPOSED_AFTER:
-                    out.append("proposed")
-                    continue
-            out.append(self._cue_role(label, before))
+            if end < sent_end and lower[end] == "," and lower[end : min(sent_end, end + 3)] in _PROPOSED_AFTER:
+                out.append("proposed")
+                continue
+            if label != "METHOD":
+                out.append("evaluated_on")
+            elif not self.compare.isdisjoint(before[-4:]):
+                out.append("compared")
+            elif not self.use.isdisjoint(near):
+                out.append("used")
+            else:
+                out.append("mentioned")
         return out
-
-    def _cue_role(self, label: str, before: list[str]) -> str:
-        """Role when no "proposed" cue fired: compared/used from the words just before a method."""
-        if label == "METHOD":
-            if not self.compare.isdisjoint(before[-4:]):
-                return "compared"
-            if not self.use.isdisjoint(before[-3:]):
-                return "used"
-            return "mentioned"
-        return _FIXED_ROLES.get(label, "mentioned")
 
 
 @Language.factory("kg_roles", assigns=["doc.spans"], requires=["doc.spans"], default_config={"terms_path": None})
