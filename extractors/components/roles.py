@@ -80,7 +80,7 @@ class RoleTagger:
         if not rows:
             return []
         view = token_view(doc)
-        lower, words, n = view.lower, view.words, view.n
+        lower, n = view.lower, view.n
         sents = SentenceIndex(doc)
         bounds, sent_starts = sents.bounds, sents.starts
         self_sents: dict[int, bool] = {}  # sentence number -> has we/our/this/here
@@ -90,7 +90,7 @@ class RoleTagger:
             if label not in _CUED:
                 out.append(_FIXED_ROLES.get(label, "mentioned"))
                 continue
-            if end < n and words[end] == ":":
+            if end < n and lower[end] == ":":  # lower, not words: one list fewer to touch per doc
                 if title_chars < 0:
                     title_chars = doc._.kg_title_chars
                     head_end = _title_prefix_end(view, title_chars, self.title_word)

@@ -75,28 +75,30 @@ class VariantLinker:
     def find(self, doc: Doc) -> tuple[tuple[int, str, str], ...]:
         """(span_idx, parent_name, parent_key) for each variant mention whose family is named in the
         same paper (same label) or in the lists."""
-        group = doc.spans.get(SPAN_KEY)
-        if group is None:
-            return ()
         rows = span_rows(doc, SPAN_KEY)
         if not rows:
             return ()
         view = token_view(doc)
         text, idx, words = view.text, view.idx, view.words
-        texts = [text[idx[s] : idx[e - 1] + len(words[e - 1])] for s, e, _l, _k, _i in rows]  # span texts
-        # only coined, hyphen-joined names: "Swin Transformer" is not a variant of "transformer"
         families = self.families
-        variants = [(i, rows[i][2], families(t)) for i, t in enumerate(texts)
-                    if "-" in t and " " not in t and rows[i][2] in _NAMED]
-        variants = [v for v in variants if v[2]]
+        variants = []  # (row, label, candidate family names)
+        for i, (start, end, label, _kb, _id) in enumerate(rows):
+            if label in _NAMED:
+                name = text[idx[start] : idx[end - 1] + len(words[end - 1])]
+                # only coined, hyphen-joined names: "Swin Transformer" is not a variant of "transformer"
+                if "-" in name and " " not in name:
+                    forms = families(name)
+                    if forms:
+                        variants.append((i, label, forms))
         if not variants:
             return ()
-        keys = group.attrs.get("key", _MISSING)
+        keys = doc.spans[SPAN_KEY].attrs.get("key", _MISSING)
         if keys is _MISSING:
             keys = [normalize_key(r[3]) for r in rows]
         local = {}  # (label, text) -> first mention
-        for i, (row, t) in enumerate(zip(rows, texts)):
-            local.setdefault((row[2], t), i)
+        for i, (start, end, label, _kb, _id) in enumerate(rows):
+            if label in _NAMED:  # only METHOD/DATASET names are looked up
+                local.setdefault((label, text[idx[start] : idx[end - 1] + len(words[end - 1])]), i)
         out = []
         seen = set()
         for i, label, forms in variants:
