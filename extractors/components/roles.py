@@ -59,6 +59,8 @@ def _title_prefix_end(view: TokenView, title_chars: int, title_word: _TitleWords
 
 
 class RoleTagger:
+    """Writes `doc.spans["kg"].attrs["role"]`, one role per mention, from the kg rows and token lists."""
+
     def __init__(self, lexicon: Lexicon, vocab: Vocab) -> None:
         self.lexicon = lexicon
         cues = lexicon.cues

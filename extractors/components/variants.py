@@ -46,6 +46,8 @@ def _key(text: str) -> str:
 
 
 class VariantLinker:
+    """Writes `doc._.kg_variants`; keeps the per-name family candidates across papers."""
+
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
         self._families: dict[str, tuple[tuple[str, Term | None], ...]] = {}
