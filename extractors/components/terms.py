@@ -73,11 +73,8 @@ class TermRuler:
                 matcher.add(key, list(tokenizer.pipe(forms)))
 
     def __call__(self, doc: Doc) -> Doc:
-        rows = []
         info = self.match_info
-        for match_id, start, end in self.exact(doc) + self.lower(doc):
-            label, canonical, span_id = info[match_id]
-            rows.append((start, end, label, canonical, span_id))
+        rows = [(start, end, *info[match_id]) for match_id, start, end in self.exact(doc) + self.lower(doc)]
         publish_spans(doc, SPAN_KEY, rows)
         return doc
 
