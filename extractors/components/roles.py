@@ -2,84 +2,133 @@
 
 Decided from cue words in the entity's sentence (lists in `patterns/cues.json`) and from the title
 ("X: a ..." names the paper's own contribution). Stored as `doc.spans["kg"].attrs["role"]`.
+
+Works on plain rows (`span_rows`) and the Doc's `TokenView` lists: building Span and Token
+objects for every mention and its context words was most of this component's time.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
+from spacy.vocab import Vocab
 
 from extractors.components.entities import SPAN_KEY
 from extractors.components.sentences import SentenceIndex
+from extractors.components.view import TokenView, span_rows, token_view
 from extractors.lexicon import Lexicon, load_lexicon
 
 if not Doc.has_extension("kg_title_chars"):
     Doc.set_extension("kg_title_chars", default=0)
 
 _SELF = {"we", "our", "this", "here"}
+_PROPOSED_AFTER = ([",", "a", "novel"], [",", "a", "new"], [",", "which", "we"])
+_CUED = frozenset(("METHOD", "DATASET"))  # roles of other labels do not depend on context
+_FIXED_ROLES = {"METRIC": "reported"}
+_CACHE_MAX = 65536
 
 
-def is_title_prefix(doc: Doc, span: Span) -> bool:
-    """True for "X: ..." titles, where X is the paper's own method or benchmark."""
-    title_end = doc._.kg_title_chars
-    if span.start_char >= title_end or span.end >= len(doc):
-        return False
-    head = doc[: span.start]
-    return doc[span.end].text == ":" and all(t.is_punct or t.is_title or t.is_upper for t in head)
+class _TitleWords:
+    """Whether a word may stand in a title's name part (punctuation, Title or UPPER case), read from
+    the Vocab's lexeme flags as `Token.is_punct/is_title/is_upper` do, cached per word."""
+
+    def __init__(self, vocab: Vocab) -> None:
+        self.vocab = vocab
+        self.cache: dict[str, bool] = {}
+
+    def __call__(self, word: str) -> bool:
+        hit = self.cache.get(word)
+        if hit is None:
+            lex = self.vocab[word]
+            hit = bool(lex.is_punct or lex.is_title or lex.is_upper)
+            if len(self.cache) >= _CACHE_MAX:
+                self.cache.clear()
+            self.cache[word] = hit
+        return hit
 
 
-def span_role(doc: Doc, span: Span, lexicon: Lexicon, sents: SentenceIndex | None = None,
-              words_cache: dict[int, set[str]] | None = None) -> str:
-    """Role of one mention from the words around it."""
-    cues = lexicon.cues
-    label = span.label_
-    if label in ("METHOD", "DATASET") and is_title_prefix(doc, span):
-        return "proposed"
-    sents = sents or SentenceIndex(doc)
-    sent_no = sents.index(span.start)
-    sent = doc[slice(*sents.bounds[sent_no])]
-    before = [t.lower_ for t in doc[max(sent.start, span.start - 8) : span.start]]
-    after = [t.lower_ for t in doc[span.end : min(sent.end, span.end + 4)]]
-    cache = words_cache if words_cache is not None else {}
-    if sent_no not in cache:
-        cache[sent_no] = {t.lower_ for t in sent}
-    sent_words = cache[sent_no]
-    if label in ("METHOD", "DATASET"):
-        near = before[-3:]
-        if any(w in cues["naming_words"] for w in near) or "our" in near:
-            return "proposed"
-        if any(w in cues["propose_verbs"] for w in before) and sent_words & _SELF and not (
-            set(before) & cues["compare_cues"]
-        ):
-            return "proposed"
-        if after[:3] in ([",", "a", "novel"], [",", "a", "new"], [",", "which", "we"]):
-            return "proposed"
-    if label == "METHOD":
-        if set(before[-4:]) & cues["compare_cues"]:
-            return "compared"
-        if set(before[-3:]) & cues["use_cues"]:
-            return "used"
-        return "mentioned"
-    if label == "DATASET":
-        return "evaluated_on"
-    if label == "METRIC":
-        return "reported"
-    return "mentioned"
+def _title_prefix_end(view: TokenView, title_chars: int, title_word: _TitleWords) -> int:
+    """Number of leading tokens that are all title-like; only title tokens matter, so stop there."""
+    words, idx = view.words, view.idx
+    i = 0
+    while i < view.n and idx[i] < title_chars and title_word(words[i]):
+        i += 1
+    return i
 
 
 class RoleTagger:
-    def __init__(self, lexicon: Lexicon) -> None:
+    """Writes `doc.spans["kg"].attrs["role"]`, one role per mention, from the kg rows and token lists."""
+
+    def __init__(self, lexicon: Lexicon, vocab: Vocab) -> None:
         self.lexicon = lexicon
+        cues = lexicon.cues
+        self.naming_our = cues["naming_words"] | {"our"}
+        self.propose = cues["propose_verbs"]
+        self.compare = cues["compare_cues"]
+        self.use = cues["use_cues"]
+        self.title_word = _TitleWords(vocab)
 
     def __call__(self, doc: Doc) -> Doc:
-        group = doc.spans[SPAN_KEY] if SPAN_KEY in doc.spans else None
+        group = doc.spans.get(SPAN_KEY)
         if group is not None:
-            sents = SentenceIndex(doc)
-            cache: dict[int, set[str]] = {}
-            group.attrs["role"] = [span_role(doc, s, self.lexicon, sents, cache) for s in group]
+            group.attrs["role"] = self.roles(doc)
         return doc
+
+    def roles(self, doc: Doc) -> list[str]:
+        """One role per row of `doc.spans["kg"]`, in order."""
+        rows = span_rows(doc, SPAN_KEY)
+        if not rows:
+            return []
+        view = token_view(doc)
+        lower, n = view.lower, view.n
+        sents = SentenceIndex(doc)
+        bounds, sent_starts = sents.bounds, sents.starts
+        self_sents: dict[int, bool] = {}  # sentence number -> has we/our/this/here
+        title_chars = head_end = -1  # read on the first "X:" candidate (the extension is slow)
+        out = []
+        for start, end, label, _kb, _id in rows:
+            if label not in _CUED:
+                out.append(_FIXED_ROLES.get(label, "mentioned"))
+                continue
+            if end < n and lower[end] == ":":  # lower, not words: one list fewer to touch per doc
+                if title_chars < 0:
+                    title_chars = doc._.kg_title_chars
+                    head_end = _title_prefix_end(view, title_chars, self.title_word)
+                if view.idx[start] < title_chars and start <= head_end:
+                    out.append("proposed")  # "X: ..." title, every word before X title-like
+                    continue
+            sent_no = bisect_right(sent_starts, start) - 1
+            if sent_no < 0:
+                sent_no = 0
+            sent_start, sent_end = bounds[sent_no]
+            before = lower[sent_start if start - 8 < sent_start else start - 8 : start]
+            near = before[-3:]
+            if not self.naming_our.isdisjoint(near):
+                out.append("proposed")
+                continue
+            if not self.propose.isdisjoint(before) and self.compare.isdisjoint(before):
+                has_self = self_sents.get(sent_no)
+                if has_self is None:
+                    has_self = self_sents[sent_no] = not _SELF.isdisjoint(lower[sent_start:sent_end])
+                if has_self:
+                    out.append("proposed")
+                    continue
+            if end < sent_end and lower[end] == "," and lower[end : min(sent_end, end + 3)] in _PROPOSED_AFTER:
+                out.append("proposed")
+                continue
+            if label != "METHOD":
+                out.append("evaluated_on")
+            elif not self.compare.isdisjoint(before[-4:]):
+                out.append("compared")
+            elif not self.use.isdisjoint(near):
+                out.append("used")
+            else:
+                out.append("mentioned")
+        return out
 
 
 @Language.factory("kg_roles", assigns=["doc.spans"], requires=["doc.spans"], default_config={"terms_path": None})
 def make_role_tagger(nlp: Language, name: str, terms_path: str | None) -> RoleTagger:
-    return RoleTagger(load_lexicon(terms_path))
+    return RoleTagger(load_lexicon(terms_path), nlp.vocab)

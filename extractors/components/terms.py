@@ -10,8 +10,9 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokenizer import Tokenizer
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 
+from extractors.components.view import publish_spans
 from extractors.lexicon import Lexicon, Term, load_lexicon
 
 SPAN_KEY = "kg_terms"
@@ -61,18 +62,20 @@ class TermRuler:
                     exact_forms.setdefault(key, []).append(form)
                 if not term.exact or term.fold:
                     lower_forms.setdefault(key, []).append(form.lower())
+        # match id -> (label, kb_id, span id), parsed once instead of once per match
+        self.match_info: dict[int, tuple[str, str, str]] = {}
+        for key in {**exact_forms, **lower_forms}:
+            label, canonical, rank = key.split("\t")
+            self.match_info[nlp.vocab.strings.add(key)] = (label, canonical, f"list{rank}")
         tokenizer = pattern_tokenizer(nlp)
         for matcher, table in ((self.exact, exact_forms), (self.lower, lower_forms)):
             for key, forms in table.items():
                 matcher.add(key, list(tokenizer.pipe(forms)))
 
     def __call__(self, doc: Doc) -> Doc:
-        strings = doc.vocab.strings
-        spans = []
-        for match_id, start, end in self.exact(doc) + self.lower(doc):
-            label, canonical, rank = strings[match_id].split("\t")
-            spans.append(Span(doc, start, end, label=label, kb_id=canonical, span_id=f"list{rank}"))
-        doc.spans[SPAN_KEY] = spans
+        info = self.match_info
+        rows = [(start, end, *info[match_id]) for match_id, start, end in self.exact(doc) + self.lower(doc)]
+        publish_spans(doc, SPAN_KEY, rows)
         return doc
 
 

@@ -2,20 +2,31 @@
 ResNet-50 -> ResNet, ImageNet-1K -> ImageNet). BiBERT is not a variant of BERT: only whole
 hyphen/space-separated parts count. Stored in `Doc._.kg_variants` as
 (span_idx, parent_name, parent_key) tuples.
+
+Reads plain rows (`span_rows`) and slices mention texts from the Doc's text; the per-name work
+(sub-names, which of them can be a family, list look-ups) depends only on strings and is cached,
+since the same names recur across papers.
 """
 
 from __future__ import annotations
+
+from functools import lru_cache
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from extractors.components.entities import SPAN_KEY
 from extractors.components.names import is_coined
-from extractors.lexicon import Lexicon, load_lexicon
+from extractors.components.view import span_rows, token_view
+from extractors.lexicon import Lexicon, Term, load_lexicon
 from extractors.normalize import normalize_key
 
 if not Doc.has_extension("kg_variants"):
     Doc.set_extension("kg_variants", default=())
+
+_NAMED = frozenset(("METHOD", "DATASET"))
+_CACHE_MAX = 65536
+_MISSING = object()
 
 
 def family_forms(text: str) -> list[str]:
@@ -28,45 +39,85 @@ def family_forms(text: str) -> list[str]:
     return forms
 
 
-def find_variants(doc: Doc, lexicon: Lexicon) -> tuple[tuple[int, str, str], ...]:
-    if SPAN_KEY not in doc.spans:
-        return ()
-    group = doc.spans[SPAN_KEY]
-    keys = group.attrs.get("key", [normalize_key(s.kb_id_) for s in group])
-    local = {}
-    for i, s in enumerate(group):
-        local.setdefault((s.label_, s.text), i)
-    out = []
-    seen = set()
-    for i, span in enumerate(group):
-        # only coined, hyphen-joined names: "Swin Transformer" is not a variant of "transformer"
-        if span.label_ not in ("METHOD", "DATASET") or "-" not in span.text or " " in span.text:
-            continue
-        for form in family_forms(span.text):
-            if sum(c.isalpha() for c in form) < 2 or form in lexicon.stop_names or not is_coined(form):
-                continue
-            j = local.get((span.label_, form))
-            if j is not None:
-                parent_name, parent_key = group[j].kb_id_, keys[j]
-            else:
-                term = lexicon.lookup(form)
-                if term is None or term.label != span.label_ or not term.exact:
-                    continue
-                parent_name, parent_key = term.canonical, normalize_key(term.canonical)
-            if parent_key != keys[i] and (keys[i], parent_key) not in seen:
-                seen.add((keys[i], parent_key))
-                out.append((i, parent_name, parent_key))
-            break
-    return tuple(out)
+@lru_cache(maxsize=_CACHE_MAX)
+def _key(text: str) -> str:
+    """`normalize_key`, cached: the same names recur across papers."""
+    return normalize_key(text)
 
 
 class VariantLinker:
+    """Writes `doc._.kg_variants`; keeps the per-name family candidates across papers."""
+
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
+        self._families: dict[str, tuple[tuple[str, Term | None], ...]] = {}
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.kg_variants = find_variants(doc, self.lexicon)
+        doc._.kg_variants = self.find(doc)
         return doc
+
+    def families(self, text: str) -> tuple[tuple[str, Term | None], ...]:
+        """Sub-names of `text` (longest first) that could name its family: coined, at least two
+        letters, not a stop name; each with its exact-spelling list entry (or None)."""
+        hit = self._families.get(text)
+        if hit is None:
+            lexicon = self.lexicon
+            out = []
+            for form in family_forms(text):
+                if sum(c.isalpha() for c in form) < 2 or form in lexicon.stop_names or not is_coined(form):
+                    continue
+                term = lexicon.lookup(form)
+                out.append((form, term if term is not None and term.exact else None))
+            hit = tuple(out)
+            if len(self._families) >= _CACHE_MAX:
+                self._families.clear()
+            self._families[text] = hit
+        return hit
+
+    def find(self, doc: Doc) -> tuple[tuple[int, str, str], ...]:
+        """(span_idx, parent_name, parent_key) for each variant mention whose family is named in the
+        same paper (same label) or in the lists."""
+        rows = span_rows(doc, SPAN_KEY)
+        if not rows:
+            return ()
+        view = token_view(doc)
+        text, idx, words = view.text, view.idx, view.words
+        families = self.families
+        variants = []  # (row, label, candidate family names)
+        for i, (start, end, label, _kb, _id) in enumerate(rows):
+            if label in _NAMED:
+                name = text[idx[start] : idx[end - 1] + len(words[end - 1])]
+                # only coined, hyphen-joined names: "Swin Transformer" is not a variant of "transformer"
+                if "-" in name and " " not in name:
+                    forms = families(name)
+                    if forms:
+                        variants.append((i, label, forms))
+        if not variants:
+            return ()
+        keys = doc.spans[SPAN_KEY].attrs.get("key", _MISSING)
+        if keys is _MISSING:
+            keys = [normalize_key(r[3]) for r in rows]
+        local = {}  # (label, text) -> first mention
+        for i, (start, end, label, _kb, _id) in enumerate(rows):
+            if label in _NAMED:  # only METHOD/DATASET names are looked up
+                local.setdefault((label, text[idx[start] : idx[end - 1] + len(words[end - 1])]), i)
+        out = []
+        seen = set()
+        for i, label, forms in variants:
+            for form, term in forms:
+                j = local.get((label, form))
+                if j is not None:
+                    parent_name, parent_key = rows[j][3], keys[j]
+                elif term is None or term.label != label:
+                    continue
+                else:
+                    parent_name, parent_key = term.canonical, _key(term.canonical)
+                pair = (keys[i], parent_key)
+                if parent_key != keys[i] and pair not in seen:
+                    seen.add(pair)
+                    out.append((i, parent_name, parent_key))
+                break
+        return tuple(out)
 
 
 @Language.factory("kg_variants", assigns=["doc._.kg_variants"], requires=["doc.spans"],
