@@ -17,6 +17,7 @@ from spacy.tokens import Doc
 
 from extractors.calibration import CalibrationModel, calibrated_confidence, load_model
 from extractors.components.entities import SPAN_KEY
+from extractors.components.results import char_span_tokens
 from extractors.components.sentences import SentenceIndex
 from extractors.components.view import TokenView, span_rows, token_view
 from schema import Entity, Extraction
@@ -44,17 +45,12 @@ def _char_bounds(view: TokenView, start: int, end: int) -> tuple[int, int]:
     return at, at
 
 
-def _token_at(view: TokenView, char: int) -> int:
-    """`doc.char_span(char, ..., alignment_mode="expand").start` for a char inside the text."""
-    t = bisect_right(view.idx, char) - 1
-    return t + 1 if char == view.idx[t] + len(view.words[t]) else t
-
-
-def _sentences(doc: Doc, view: TokenView, title_end: int, abstract_start: int) -> list[str]:
+def _sentences(view: TokenView, bounds: tuple[tuple[int, int], ...], title_end: int,
+               abstract_start: int) -> list[str]:
     """Evidence text per sentence (clipped to its field)."""
     texts = []
     full = view.text
-    for start, end in SentenceIndex(doc).bounds:
+    for start, end in bounds:
         s, e = _char_bounds(view, start, end)
         if s < title_end:
             e = min(e, title_end)
@@ -64,44 +60,43 @@ def _sentences(doc: Doc, view: TokenView, title_end: int, abstract_start: int) -
     return texts
 
 
-class _Calibrated:
-    """`calibrated_confidence` per distinct feature tuple: it depends only on the entity's
-    source, raw score, label, mention count (1, 2, 3+), role and whether it is in the title,
-    and those repeat across papers. Emptied when the packaged model object changes."""
+Key = tuple[str, str]
+"""(label, key) of an entity."""
+
+
+class _Calibration:
+    """`calibrated_confidence` memoised per distinct feature tuple: it depends only on the
+    entity's source, raw score, label, mention count (1, 2, 3+), role and whether it is in the
+    title, and those repeat across papers. Emptied when the packaged model object changes."""
 
     def __init__(self) -> None:
         self.model: CalibrationModel | None = None
-        self.values: dict[tuple[Any, ...], float] = {}
+        self.memo: dict[tuple[Any, ...], float] = {}
 
-    def __call__(self, ent: dict[str, Any], source: str) -> float:
+    def apply(self, entities: dict[Key, dict[str, Any]], evidence: dict[Key, tuple[float, str]],
+              titled: set[Key]) -> None:
+        """Replace each entity's raw score (its best span's) with its calibrated confidence."""
         model = load_model()
-        if model is not self.model or len(self.values) >= _CALIBRATED_MAX:
-            self.model, self.values = model, {}
-        mentions = ent["mentions"]
-        in_title = any(m["field"] == "title" for m in mentions)
-        key = (source, ent["confidence"], ent["label"], min(len(mentions), 3), ent["role"], in_title)
-        value = self.values.get(key)
-        if value is None:
-            value = self.values[key] = calibrated_confidence(Entity(**ent), source, ent["confidence"])
-        return value
+        if model is not self.model or len(self.memo) >= _CALIBRATED_MAX:
+            self.model, self.memo = model, {}
+        memo = self.memo
+        for ek, ent in entities.items():
+            source = evidence.get(ek, (0.0, "unknown"))[1]
+            raw = ent["confidence"]
+            key = (source, raw, ent["label"], min(len(ent["mentions"]), 3), ent["role"], ek in titled)
+            value = memo.get(key)
+            if value is None:
+                value = memo[key] = calibrated_confidence(Entity(**ent), source, raw)
+            ent["confidence"] = value
 
 
-_calibrated = _Calibrated()
+_calibration = _Calibration()
 
 
-def doc_to_extraction(doc: Doc, paper_id: str, title: str, efficiency: frozenset[str] = frozenset()) -> Extraction:
-    """Convert an annotated Doc into the extraction contract.
-
-    Efficiency quantities (latency, FLOPs, ...) count as metrics only when the paper reports a
-    number for them (the annotation guideline's rule), so those without a result are dropped.
-    """
-    ext = doc._
-    view = token_view(doc)
-    full = view.text
-    title_end = ext.kg_title_chars
-    abstract_start = doc.user_data.get("kg_abstract_start", title_end)
-    sentences = _sentences(doc, view, title_end, abstract_start)
-    sent_index = SentenceIndex(doc).index
+def _entities(doc: Doc, view: TokenView, sent_starts: list[int], title_end: int, abstract_start: int
+              ) -> tuple[dict[Key, dict[str, Any]], dict[int, dict[str, Any]]]:
+    """One entity (as the fields of `Entity`) per (label, key) of the `kg` spans, with all its
+    mentions, and the entity of each span index (spans straddling the title/abstract seam have none)."""
     rows = span_rows(doc, SPAN_KEY)
     attrs = doc.spans[SPAN_KEY].attrs if rows else {}
     n = len(rows)
@@ -109,27 +104,34 @@ def doc_to_extraction(doc: Doc, paper_id: str, title: str, efficiency: frozenset
     confs = attrs["confidence"] if "confidence" in attrs else [0.5] * n
     roles = attrs["role"] if "role" in attrs else ["mentioned"] * n
     sources = attrs["source"] if "source" in attrs else ["unknown"] * n
+    full, idx, words = view.text, view.idx, view.words
 
-    entities: dict[tuple[str, str], dict[str, Any]] = {}
+    entities: dict[Key, dict[str, Any]] = {}
     span_entity: dict[int, dict[str, Any]] = {}
-    # (label, key) -> (raw score, source) of the entity's best span, first on ties, over every
-    # span (as calibration.entity_evidence): ent["confidence"] is still that raw score below
-    evidence: dict[tuple[str, str], tuple[float, str]] = {}
+    titled: set[Key] = set()  # entities with a mention in the title
+    # (raw score, source) of each entity's best span, first on ties, over every span (as
+    # calibration.entity_evidence does)
+    evidence: dict[Key, tuple[float, str]] = {}
     for i, (start, end, label, name, _) in enumerate(rows):
         ek = (label, keys[i])
         conf = confs[i]
         best = evidence.get(ek)
         if best is None or conf > best[0]:
             evidence[ek] = (conf, sources[i])
-        start_char, end_char = _char_bounds(view, start, end)
+        if start < end:
+            start_char, end_char = idx[start], idx[end - 1] + len(words[end - 1])
+        else:
+            start_char, end_char = _char_bounds(view, start, end)
         if end_char <= title_end:
             field, fs, fe = "title", start_char, end_char
+            titled.add(ek)
         elif start_char >= abstract_start:
             field, fs, fe = "abstract", start_char - abstract_start, end_char - abstract_start
         else:
             continue  # straddles the title/abstract seam
         text = full[start_char:end_char]
-        mention = {"field": field, "start": fs, "end": fe, "text": text, "sentence": sent_index(start)}
+        mention = {"field": field, "start": fs, "end": fe, "text": text,
+                   "sentence": max(0, bisect_right(sent_starts, start) - 1)}
         ent = entities.get(ek)
         if ent is None:
             ent = entities[ek] = {"label": label, "name": name, "key": keys[i], "text": text, "aliases": [],
@@ -142,11 +144,15 @@ def doc_to_extraction(doc: Doc, paper_id: str, title: str, efficiency: frozenset
         if text != ent["name"] and text not in ent["aliases"]:
             ent["aliases"].append(text)
         span_entity[i] = ent
-    for ek, ent in entities.items():
-        ent["confidence"] = _calibrated(ent, evidence.get(ek, (0.0, "unknown"))[1])
+    _calibration.apply(entities, evidence, titled)
+    return entities, span_entity
 
+
+def _results(found: tuple[tuple, ...], view: TokenView, span_entity: dict[int, dict[str, Any]],
+             sent_starts: list[int], title_end: int, abstract_start: int) -> list[dict[str, Any]]:
+    """`Doc._.kg_results` as the fields of `ResultRecord`, for numbers whose metric has an entity."""
     results = []
-    for start, end, value, unit, mi, di, pi in ext.kg_results:
+    for start, end, value, unit, mi, di, pi in found:
         metric = span_entity.get(mi)
         if metric is None:
             continue
@@ -161,15 +167,17 @@ def doc_to_extraction(doc: Doc, paper_id: str, title: str, efficiency: frozenset
             "metric": metric["key"], "value": value, "unit": unit,
             "dataset": dataset["key"] if dataset is not None else None,
             "method": method["key"] if method is not None else None,
-            "field": field, "start": fs, "end": fe, "text": full[start:end],
-            "sentence": sent_index(_token_at(view, start)),
+            "field": field, "start": fs, "end": fe, "text": view.text[start:end],
+            "sentence": max(0, bisect_right(sent_starts, char_span_tokens(view, start, end)[0]) - 1),
         })
-    measured = {r["metric"] for r in results}
-    for ek, ent in list(entities.items()):
-        if ent["label"] == "METRIC" and ent["name"] in efficiency and ent["key"] not in measured:
-            del entities[ek]
+    return results
+
+
+def _relations(variants: tuple[tuple, ...], span_entity: dict[int, dict[str, Any]],
+               entities: dict[Key, dict[str, Any]]) -> list[dict[str, Any]]:
+    """VARIANT_OF relations (as the fields of `Relation`) from kept entities, each once."""
     relations, seen = [], set()
-    for i, parent_name, parent_key in ext.kg_variants:
+    for i, parent_name, parent_key in variants:
         child = span_entity.get(i)
         if child is not None and (child["label"], child["key"]) in entities:
             rel = (child["key"], parent_key, child["label"], parent_name)
@@ -177,5 +185,28 @@ def doc_to_extraction(doc: Doc, paper_id: str, title: str, efficiency: frozenset
                 seen.add(rel)
                 relations.append({"type": "VARIANT_OF", "source": child["key"], "target": parent_key,
                                   "label": child["label"], "target_name": parent_name})
+    return relations
+
+
+def doc_to_extraction(doc: Doc, paper_id: str, title: str, efficiency: frozenset[str] = frozenset()) -> Extraction:
+    """Convert an annotated Doc into the extraction contract.
+
+    Efficiency quantities (latency, FLOPs, ...) count as metrics only when the paper reports a
+    number for them (the annotation guideline's rule), so those without a result are dropped.
+    """
+    ext = doc._
+    view = token_view(doc)
+    title_end = ext.kg_title_chars
+    abstract_start = doc.user_data.get("kg_abstract_start", title_end)
+    sents = SentenceIndex(doc)
+    sentences = _sentences(view, sents.bounds, title_end, abstract_start)
+    entities, span_entity = _entities(doc, view, sents.starts, title_end, abstract_start)
+    results = _results(ext.kg_results, view, span_entity, sents.starts, title_end, abstract_start)
+    if efficiency:
+        measured = {r["metric"] for r in results}
+        for ek, ent in list(entities.items()):
+            if ent["label"] == "METRIC" and ent["name"] in efficiency and ent["key"] not in measured:
+                del entities[ek]
+    relations = _relations(ext.kg_variants, span_entity, entities)
     return Extraction(id=paper_id, title=title, entities=list(entities.values()),
                       results=results, relations=relations, sentences=sentences)
