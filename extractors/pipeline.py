@@ -1,8 +1,8 @@
 """Build the spaCy pipeline and run it over papers.
 
-The default pipeline is `spacy.blank("en")` + a sentencizer (spaCy's rules, `kg_sentencizer`) + our rule-based components (no
-pretrained model can be downloaded on the build machines); a user's installed model can be named
-instead and our components are added after its own.
+The default pipeline is `spacy.blank("en")` + a sentencizer (spaCy's rules, run by our
+`kg_sentencizer`) + our rule-based components (no pretrained model can be downloaded on the build
+machines); a user's installed model can be named instead and our components are added after its own.
 """
 
 from __future__ import annotations

@@ -49,9 +49,12 @@ def _sentences(view: TokenView, bounds: tuple[tuple[int, int], ...], title_end: 
                abstract_start: int) -> list[str]:
     """Evidence text per sentence (clipped to its field)."""
     texts = []
-    full = view.text
+    full, idx, words = view.text, view.idx, view.words
     for start, end in bounds:
-        s, e = _char_bounds(view, start, end)
+        if start < end:
+            s, e = idx[start], idx[end - 1] + len(words[end - 1])
+        else:
+            s, e = _char_bounds(view, start, end)
         if s < title_end:
             e = min(e, title_end)
         else:
