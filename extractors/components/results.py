@@ -29,13 +29,16 @@ indices into `doc.spans["kg"]` (-1 when absent).
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from spacy.language import Language
-from spacy.tokens import Doc, SpanGroup
+from spacy.tokens import Doc
 
 from extractors.components.entities import SPAN_KEY
-from extractors.components.sentences import SentenceIndex, doc_text
+from extractors.components.sentences import SentenceIndex
+from extractors.components.view import Row, TokenView, span_rows, token_view
 from extractors.lexicon import load_lexicon
 
 if not Doc.has_extension("kg_results"):
@@ -53,6 +56,11 @@ NUMBER_RE = re.compile(
     rf"(?:(?P<size>[kKMBGT])(?![A-Za-z\d])|\s?(?P<unit>{_UNIT}))?"
     rf"(?P<range>\s?[-\u2013~\u223c]\s?\d+(?:\.\d+)?(?:\s?(?:{_UNIT}))?)?"
 )
+#: where a NUMBER_RE match can start: its first character, and NUMBER_RE's lookbehind on the one
+#: before. Starting with a character class lets `re` skip ahead in C; NUMBER_RE (which opens with
+#: a lookbehind) is then only tried at these positions.
+NUMBER_START_RE = re.compile(r"[~\u223c\u2248+\-\u2212x\u00d7\d.](?<![\w.@^*\-].)", re.DOTALL)
+_WORD_AFTER_RE = re.compile(r"-?[A-Za-z]")
 UNIT_NAMES = {"\\%": "%", "\u00d7": "x", "X": "x", "times": "x", "fold": "x", "-fold": "x", "pp": "points",
               "point": "points", "pts": "points", "second": "s", "seconds": "s", "hour": "h", "hours": "h",
               "minutes": "min", "k": "K"}
@@ -138,22 +146,48 @@ def parse_number(text: str) -> tuple[float, str | None] | None:
     return None if m is None else _match_number(m)
 
 
-def _numbers(doc: Doc, text: str, first: int) -> list[Number]:
+def _find_numbers(text: str, first: int) -> Iterator[re.Match[str]]:
+    """`NUMBER_RE.finditer(text, first)`, trying NUMBER_RE only where a match can start."""
+    search, match = NUMBER_START_RE.search, NUMBER_RE.match
+    at = search(text, first)
+    while at is not None:
+        m = match(text, at.start())
+        if m is None:
+            at = search(text, at.start() + 1)
+        else:
+            yield m
+            at = search(text, m.end())
+
+
+def char_span_tokens(view: TokenView, start: int, end: int) -> tuple[int, int] | None:
+    """Token bounds of `doc.char_span(start, end, alignment_mode="expand")` (None when spaCy
+    gives None), found by bisecting the token offsets instead of building a Span."""
+    length = len(view.text)
+    if not (0 <= start < length and 0 < end <= length):
+        return None
+    idx, words = view.idx, view.words
+    t0 = bisect_right(idx, start) - 1
+    if start == idx[t0] + len(words[t0]):
+        t0 += 1  # the trailing whitespace of a token is not part of it
+    return t0, bisect_right(idx, end - 1)
+
+
+def _numbers(view: TokenView, text: str, first: int) -> list[Number]:
     """The reported-number candidates of `text` from char `first` on."""
     out = []
-    for m in NUMBER_RE.finditer(text, first):
+    for m in _find_numbers(text, first):
         start, end = m.start(), m.end()
         if start > 0 and text[start - 1] == "/" and (start < 2 or text[start - 2] not in "0123456789%"):
             continue  # "ViT-B/16", not "0.3%/1.1%"
-        if not (m["unit"] or m["size"] or m["xpre"]) and re.match(r"-?[A-Za-z]", text[end:end + 2]):
+        if not (m["unit"] or m["size"] or m["xpre"]) and _WORD_AFTER_RE.match(text, end, end + 2):
             continue  # "3D", "4-bit", "2nd"
         value, unit = _match_number(m)
         integer = unit is None and "." not in m["num"]
         if integer and 1900 <= value <= 2099:
             continue  # a year
-        span = doc.char_span(start, end, alignment_mode="expand")
-        if span is not None:
-            out.append(Number(start, end, value, unit, integer, span.start, span.end))
+        tokens = char_span_tokens(view, start, end)
+        if tokens is not None:
+            out.append(Number(start, end, value, unit, integer, *tokens))
     return out
 
 
@@ -181,39 +215,45 @@ def _groups(numbers: list[Number], text: str, sents: SentenceIndex) -> list[tupl
 
 
 class _Context:
-    """Token-level views of one Doc's entities and numbers."""
+    """Token-level views of one Doc's entities (the `kg` span group's rows, as parallel lists
+    `starts`, `ends`, `labels`) and numbers; token strings come from the TokenView."""
 
-    def __init__(self, doc: Doc, group: SpanGroup) -> None:
+    def __init__(self, doc: Doc, rows: list[Row], view: TokenView) -> None:
         self.doc = doc
-        self.group = group
+        self.view = view
+        self.words, self.lower, self.n = view.words, view.lower, view.n
+        self.starts = [r[0] for r in rows]
+        self.ends = [r[1] for r in rows]
+        self.labels = [r[2] for r in rows]
         self.label_at: dict[int, int] = {}
         self.metric_start: dict[int, int] = {}
         self.metric_end: dict[int, int] = {}
-        for i, s in enumerate(group):
-            for t in range(s.start, s.end):
+        for i, (start, end, label, _, _) in enumerate(rows):
+            for t in range(start, end):
                 self.label_at.setdefault(t, i)
-            if s.label_ == "METRIC":
-                self.metric_start.setdefault(s.start, i)
-                self.metric_end.setdefault(s.end - 1, i)
+            if label == "METRIC":
+                self.metric_start.setdefault(start, i)
+                self.metric_end.setdefault(end - 1, i)
         self.number_tokens: dict[int, int] = {}  # token -> index of the number on it
         self.title_end: int = doc.user_data.get("kg_abstract_start", 0)
 
     def label(self, t: int) -> str | None:
         i = self.label_at.get(t)
-        return None if i is None else self.group[i].label_
+        return None if i is None else self.labels[i]
 
     def is_noun(self, t: int) -> bool:
         """A word that names what a number before it measures ("parameters", "speed")."""
-        tok = self.doc[t]
-        word = tok.lower_
-        return (tok.is_alpha and t not in self.label_at and word not in FUNCTION_WORDS
-                and word not in RESULT_WORDS and not word.endswith(("ing", "ed", "ly")))
+        word = self.lower[t]
+        # str.isalpha of the token text is spaCy's `Token.is_alpha`
+        return (t not in self.label_at and word not in FUNCTION_WORDS and word not in RESULT_WORDS
+                and not word.endswith(("ing", "ed", "ly")) and self.words[t].isalpha())
 
     def open_paren(self, t0: int, floor: int) -> int | None:
         """Token index of the unclosed "(" holding token t0, if any (within the sentence)."""
         depth = 0
+        words = self.words
         for i in range(t0 - 1, floor - 1, -1):
-            text = self.doc[i].text
+            text = words[i]
             if text == ")":
                 depth += 1
             elif text == "(":
@@ -236,10 +276,10 @@ class _Context:
             if k is not None and k not in own:
                 return [], dimension, False
             if self.label(i) == "DATASET":
-                i = self.group[self.label_at[i]].end
+                i = self.ends[self.label_at[i]]
                 steps, adjacent = steps + 1, False
                 continue
-            word = self.doc[i].lower_
+            word = self.lower[i]
             if word in RESULT_WORDS or word in DIMENSION_WORDS:
                 dimension = dimension or word in DIMENSION_WORDS
                 i, steps = i + 1, steps + 1
@@ -265,11 +305,11 @@ class _Context:
     def _metric_list(self, t: int, limit: int) -> list[int | None]:
         """"FLOPs and model size": the item at token t and those coordinated with it, as metric
         indices (None for an item that is not a metric)."""
-        doc, items, j = self.doc, [], t
+        lower, items, j = self.lower, [], t
         while j < limit:
             if j in self.metric_start:
                 items.append(self.metric_start[j])
-                j = self.group[self.metric_start[j]].end
+                j = self.ends[self.metric_start[j]]
             else:
                 k = j
                 while k < limit and k - j < 3 and self.is_noun(k):
@@ -280,8 +320,8 @@ class _Context:
                 j = k
             if j >= limit:
                 break
-            word = doc[j].lower_
-            if word == "," and j + 1 < limit and doc[j + 1].lower_ in ("and", "or"):
+            word = lower[j]
+            if word == "," and j + 1 < limit and lower[j + 1] in ("and", "or"):
                 j += 2
             elif word in ("and", "or", ",", "/"):
                 j += 1
@@ -291,57 +331,57 @@ class _Context:
 
     def metrics_before(self, t0: int, floor: int, size: int) -> tuple[list[int], int, bool]:
         """Metric (list) before a number: (items, gap tokens, tight gap); items empty if none."""
-        doc, i, steps, tight = self.doc, t0 - 1, 0, True
+        words, lower, i, steps, tight = self.words, self.lower, t0 - 1, 0, True
         while i >= floor and steps < MAX_BY_DISTANCE:
             if i in self.metric_end:
                 m = self.metric_end[i]
                 if steps <= MAX_DISTANCE or self._by_object(m, t0):
                     return self._metric_list_before(m, size), steps, tight
                 return [], steps, False
-            if i in self.number_tokens or doc[i].text in (";", "(") or doc[i].lower_ in ("while", "whereas"):
+            if i in self.number_tokens or words[i] in (";", "(") or lower[i] in ("while", "whereas"):
                 return [], steps, False
-            if doc[i].text == "," and i + 1 < t0 and doc[i + 1].lower_ in CLAUSE_WORDS:
+            if words[i] == "," and i + 1 < t0 and lower[i + 1] in CLAUSE_WORDS:
                 return [], steps, False  # "X gets 76.1% accuracy, and Y gets 81.8%": a new clause
-            if doc[i].text == ")":
+            if words[i] == ")":
                 opened = self.open_paren(i, floor)
                 inner = self.metric_start.get(opened + 1) if opened is not None else None
-                if inner is not None and self.group[inner].end == i:
+                if inner is not None and self.ends[inner] == i:
                     return [inner], steps, tight  # "mean average precision (mAP) of 45.2"
                 return [], steps, False
             j = self.label_at.get(i)
             if j is not None:
-                i = self.group[j].start - 1
+                i = self.starts[j] - 1
             else:
-                tight = tight and doc[i].lower_ in TIGHT_GAP
+                tight = tight and lower[i] in TIGHT_GAP
                 i -= 1
             steps += 1
         return [], steps, False
 
     def _by_object(self, m: int, t0: int) -> bool:
         """ "<metric> of <its object> by N": the improvement of a metric, further away."""
-        doc, end = self.doc, self.group[m].end
-        before = [doc[k].lower_ for k in range(max(end, t0 - 3), t0)]
-        return end < len(doc) and doc[end].lower_ == "of" and "by" in before
+        lower, end = self.lower, self.ends[m]
+        before = lower[max(end, t0 - 3):t0]
+        return end < self.n and lower[end] == "of" and "by" in before
 
     def _metric_list_before(self, last: int, size: int) -> list[int]:
         """ "F1 and accuracy of 80.1 and 90.2": metrics coordinated before, paired when sizes agree."""
-        items, start = [last], self.group[last].start
-        while len(items) < size and start >= 2 and self.doc[start - 1].lower_ in ("and", ",", "/"):
+        items, start = [last], self.starts[last]
+        while len(items) < size and start >= 2 and self.lower[start - 1] in ("and", ",", "/"):
             prev = self.metric_end.get(start - 2)
             if prev is None:
                 break
             items.insert(0, prev)
-            start = self.group[prev].start
+            start = self.starts[prev]
         return items if len(items) == size else [last]
 
     def dataset_after(self, t1: int, limit: int) -> int:
         """The dataset a number is stated for ("76.3% on the 19 task VTAB"), or -1."""
-        if t1 >= limit or self.doc[t1].lower_ not in ("on", "in", "for", "over"):
+        if t1 >= limit or self.lower[t1] not in ("on", "in", "for", "over"):
             return -1
         for t in range(t1 + 1, min(limit, t1 + 5)):
             if self.label(t) == "DATASET":
                 return self.label_at[t]
-            if self.doc[t].is_punct or t in self.label_at:
+            if t in self.label_at or self.doc[t].is_punct:  # rare: a Token is fine here
                 return -1
         return -1
 
@@ -349,10 +389,9 @@ class _Context:
         """ "a score of 35.6": a number the sentence calls a score (not "a GenEval score of")."""
         if t0 - 3 < floor:
             return False
-        words = [self.doc[k].lower_ for k in range(t0 - 2, t0)]
-        named = self.doc[t0 - 3]
+        words = self.lower[t0 - 2:t0]
         return (words[0] in ("score", "scores") and words[1] in ("of", "is", ":")
-                and t0 - 3 not in self.label_at and named.text.islower())
+                and t0 - 3 not in self.label_at and self.words[t0 - 3].islower())
 
 
 def _distance(span_start: int, span_end: int, t0: int, t1: int) -> int:
@@ -366,21 +405,21 @@ def _distance(span_start: int, span_end: int, t0: int, t1: int) -> int:
 
 def _dataset(ctx: _Context, in_sent: list[int], n: Number, metric: int, limit: int) -> int:
     """Dataset of a result: stated after the number, next to the metric phrase, else nearest."""
-    group = ctx.group
-    m = group[metric]
-    stated = ctx.dataset_after(max(n.t1, m.end), limit)  # "71.2% top-1 accuracy on ImageNet"
-    if stated < 0 and m.end > n.t1:
+    starts, ends = ctx.starts, ctx.ends
+    m_start, m_end = starts[metric], ends[metric]
+    stated = ctx.dataset_after(max(n.t1, m_end), limit)  # "71.2% top-1 accuracy on ImageNet"
+    if stated < 0 and m_end > n.t1:
         stated = ctx.dataset_after(n.t1, limit)  # "82.5% on ImageNet in accuracy"
     if stated >= 0:
         return stated
-    datasets = [i for i in in_sent if group[i].label_ == "DATASET"]
+    datasets = [i for i in in_sent if ctx.labels[i] == "DATASET"]
     if not datasets:
         return -1
-    lo, hi = min(n.t0, m.start), max(n.t1, m.end)
+    lo, hi = min(n.t0, m_start), max(n.t1, m_end)
 
     def rank(i: int) -> tuple[int, int, bool]:
-        s = group[i]
-        return (_distance(s.start, s.end, lo, hi), _distance(s.start, s.end, n.t0, n.t1), s.start < n.t0)
+        s, e = starts[i], ends[i]
+        return (_distance(s, e, lo, hi), _distance(s, e, n.t0, n.t1), s < n.t0)
 
     return min(datasets, key=rank)
 
@@ -390,31 +429,34 @@ def _method(ctx: _Context, in_sent: list[int], n: Number, bounds: tuple[int, int
     """Method of a result: "0.87 for SD-VAE"; else the paper's own method (its title's) in the
     sentence; else the last method before the number, after "our"/"we", that is neither a baseline
     ("surpassing DeiT by 0.3%") nor a part ("with ResNet-50", "(e.g., WIRE)"); else the paper's own."""
-    group, doc = ctx.group, ctx.doc
+    starts, ends, lower = ctx.starts, ctx.ends, ctx.lower
     first, limit = bounds
-    if n.t1 < limit and doc[n.t1].lower_ in ("for", "by"):
+    if n.t1 < limit and lower[n.t1] in ("for", "by"):
         for t in range(n.t1 + 1, min(limit, n.t1 + 3)):
             if ctx.label(t) == "METHOD":
                 return ctx.label_at[t]
-    methods = [i for i in in_sent if group[i].label_ == "METHOD"]
-    titled = [i for i in proposed if group[i].start_char < ctx.title_end]
+    methods = [i for i in in_sent if ctx.labels[i] == "METHOD"]
+    titled = [i for i in proposed if ctx.view.start_char(starts[i]) < ctx.title_end]
     own_keys = {keys[i] for i in titled or proposed}  # "BiBERT: ..." over "BiBERT, a binarized BERT"
     mine = [i for i in methods if keys[i] in own_keys]
     if mine:
-        return min(mine, key=lambda i: _distance(group[i].start, group[i].end, n.t0, n.t1))
+        return min(mine, key=lambda i: _distance(starts[i], ends[i], n.t0, n.t1))
 
     def subject(i: int) -> bool:
         """Not a baseline ("surpassing DeiT by 0.3%") nor a part ("combined with quantization")."""
-        start = group[i].start
-        words = [doc[k].lower_ for k in range(max(first, start - 4), start)]
+        start = starts[i]
+        words = lower[max(first, start - 4):start]
         return (roles[i] != "compared" and not compare.intersection(words)
                 and not PART_WORDS.intersection(words[-1:]) and ctx.open_paren(start, first) is None)
 
-    ours = [k for k in range(first, n.t0) if doc[k].lower_ in ("our", "we")]
-    since = ours[-1] if ours else first  # "As the first binarized BERT, our method yields ..."
-    before = [i for i in methods if since <= group[i].start and group[i].end <= n.t0 and subject(i)]
+    since = first  # after the last "our"/"we": "As the first binarized BERT, our method yields ..."
+    for k in range(n.t0 - 1, first - 1, -1):
+        if lower[k] in ("our", "we"):
+            since = k
+            break
+    before = [i for i in methods if since <= starts[i] and ends[i] <= n.t0 and subject(i)]
     if before:
-        return max(before, key=lambda i: group[i].start)
+        return max(before, key=lambda i: starts[i])
     own = titled or proposed
     return own[0] if own else -1
 
@@ -422,12 +464,12 @@ def _method(ctx: _Context, in_sent: list[int], n: Number, bounds: tuple[int, int
 def _metrics_for(ctx: _Context, members: list[Number], ranged: bool, bounds: tuple[int, int],
                  found: list[tuple[int, Number, int]], sent_no: int) -> list[int | None]:
     """The metric of each number of a group (None: not a result), by the rules in the module doc."""
-    doc, first, last = ctx.doc, members[0], members[-1]
+    words, first, last = ctx.words, members[0], members[-1]
     opened = ctx.open_paren(first.t0, bounds[0])
     floor, limit = bounds
     if opened is not None:
         floor = opened + 1
-        limit = next((t for t in range(last.t1, limit) if doc[t].text == ")"), limit)
+        limit = next((t for t in range(last.t1, limit) if words[t] == ")"), limit)
     strict = any(n.strict for n in members)
     after, blocked, adjacent = ctx.metrics_after(last.t1, limit, {ctx.number_tokens[n.t0] for n in members})
     if after and (adjacent or not strict):
@@ -451,15 +493,15 @@ def _metrics_for(ctx: _Context, members: list[Number], ranged: bool, bounds: tup
 
 def find_results(doc: Doc) -> tuple[tuple, ...]:
     """All (number, metric[, dataset, method]) associations in `doc`."""
-    if SPAN_KEY not in doc.spans:
+    rows = span_rows(doc, SPAN_KEY)
+    if not any(r[2] == "METRIC" for r in rows):
         return ()
-    group = doc.spans[SPAN_KEY]
-    if not any(s.label_ == "METRIC" for s in group):
-        return ()
-    text = doc_text(doc)
-    ctx = _Context(doc, group)
-    numbers = [n for n in _numbers(doc, text, ctx.title_end)
-               if not any(t in ctx.label_at for t in range(n.t0, n.t1))]
+    view = token_view(doc)
+    text = view.text
+    ctx = _Context(doc, rows, view)
+    label_at = ctx.label_at
+    numbers = [n for n in _numbers(view, text, ctx.title_end)
+               if not any(t in label_at for t in range(n.t0, n.t1))]
     if not numbers:
         return ()
     for k, n in enumerate(numbers):
@@ -478,15 +520,18 @@ def find_results(doc: Doc) -> tuple[tuple, ...]:
         if len(metrics) != len(members):
             metrics = [metrics[0]] * len(members)
         found.extend((sent_no, n, m) for n, m in zip(members, metrics) if m is not None)
+    if not found:
+        return ()
 
-    roles = group.attrs.get("role", ["mentioned"] * len(group))
-    keys = group.attrs.get("key", [s.kb_id_ for s in group])
-    proposed = [i for i, s in enumerate(group) if s.label_ == "METHOD" and roles[i] == "proposed"]
+    attrs = doc.spans[SPAN_KEY].attrs
+    roles = attrs["role"] if "role" in attrs else ["mentioned"] * len(rows)
+    keys = attrs["key"] if "key" in attrs else [r[3] for r in rows]
+    proposed = [i for i, label in enumerate(ctx.labels) if label == "METHOD" and roles[i] == "proposed"]
     compare = load_lexicon().cues.get("compare_cues", frozenset()) | COMPARE_WORDS
     out, seen = [], set()
     for sent_no, n, metric in found:
         s_start, s_end = sents.bounds[sent_no]
-        in_sent = [i for i, s in enumerate(group) if s.start >= s_start and s.end <= s_end]
+        in_sent = [i for i, (s, e) in enumerate(zip(ctx.starts, ctx.ends)) if s >= s_start and e <= s_end]
         dataset = _dataset(ctx, in_sent, n, metric, s_end)
         method = _method(ctx, in_sent, n, (s_start, s_end), roles, keys, proposed, compare)
         ident = (keys[metric], n.value, n.unit, keys[dataset] if dataset >= 0 else None)

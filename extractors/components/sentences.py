@@ -1,21 +1,36 @@
 """Sentence lookups shared by components: computed once per Doc, not once per span
-(`Span.sent` and `Doc.has_annotation` each scan the whole Doc)."""
+(`Span.sent` and `Doc.has_annotation` each scan the whole Doc), and `kg_sentencizer`, spaCy's
+rule-based sentencizer run on the TokenView's strings."""
 
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Callable, Sequence
 
+from spacy.language import Language
+from spacy.pipeline import Sentencizer
 from spacy.tokens import Doc
 
 
 _CACHE_KEY = "kg_sentence_bounds"
 TEXT_KEY = "kg_text"
+_PUNCT_CACHE_MAX = 65536
 
 
 def doc_text(doc: Doc) -> str:
     """The Doc's text, kept by `make_doc` (`Doc.text` re-joins every token on each access)."""
     text = doc.user_data.get(TEXT_KEY)
     return text if text is not None else doc.text
+
+
+Bounds = tuple[tuple[int, int], ...]
+
+
+def _store_bounds(doc: Doc, bounds: Bounds) -> tuple[int, Bounds, list[int]]:
+    """Cache sentence bounds and starts (plain tuples and lists, so the Doc still serialises)."""
+    cached = (len(doc), bounds, [b[0] for b in bounds])
+    doc.user_data[_CACHE_KEY] = cached
+    return cached
 
 
 class SentenceIndex:
@@ -28,10 +43,9 @@ class SentenceIndex:
                 bounds = tuple((s.start, s.end) for s in doc.sents)
             else:
                 bounds = ((0, len(doc)),)
-            # plain tuples, so the Doc still serialises (n_process > 1)
-            doc.user_data[_CACHE_KEY] = cached = (len(doc), bounds)
-        self.bounds = cached[1]
-        self.starts = [b[0] for b in self.bounds]
+            cached = _store_bounds(doc, bounds)
+        self.bounds: Bounds = cached[1]
+        self.starts: list[int] = cached[2]
 
     def index(self, token_i: int) -> int:
         """Number of the sentence holding token `token_i`."""
@@ -40,3 +54,80 @@ class SentenceIndex:
     def around(self, token_i: int) -> tuple[int, int]:
         """(start, end) token bounds of the sentence holding token `token_i`."""
         return self.bounds[self.index(token_i)]
+
+
+class FastSentencizer(Sentencizer):
+    """spaCy's `sentencizer` (same sentence starts, settings and serialisation) reading token
+    strings from the TokenView instead of creating a Token object per token. It also fills the
+    SentenceIndex cache, since it knows the sentence starts it sets."""
+
+    def __init__(self, name: str = "sentencizer", **kwargs) -> None:
+        super().__init__(name, **kwargs)
+        self._is_punct: dict[str, bool] = {}  # token string -> its lexeme's is_punct flag
+
+    def __call__(self, doc: Doc) -> Doc:
+        error_handler = self.get_error_handler()
+        try:
+            # tokens already annotated keep their value unless overwrite: then doc.sents differs
+            fresh = "sents" not in doc.user_hooks and (self.overwrite or not doc.has_annotation("SENT_START"))
+            starts = self._starts(doc)
+            self.set_annotations([doc], [self._flags(len(doc), starts)])
+            if fresh and starts:  # doc.sents will give these sentences
+                _store_bounds(doc, tuple(zip(starts, starts[1:] + [len(doc)])))
+            return doc
+        except Exception as e:
+            error_handler(self.name, self, [doc], e)
+
+    def predict(self, docs: Sequence[Doc]) -> list[list[bool]]:
+        """Sentence-start flags per token of each Doc, as `Sentencizer.predict` gives them."""
+        return [self._flags(len(doc), self._starts(doc)) for doc in docs]
+
+    @staticmethod
+    def _flags(n: int, starts: list[int]) -> list[bool]:
+        flags = [False] * n
+        for i in starts:
+            flags[i] = True
+        return flags
+
+    def _starts(self, doc: Doc) -> list[int]:
+        """Sentence start tokens: the first, and the first word (neither punctuation nor a
+        sentence-final character) after each sentence-final character."""
+        from extractors.components.view import token_view  # view imports this module
+
+        words = token_view(doc).words
+        n = len(words)
+        if n == 0:
+            return []
+        punct_chars = self.punct_chars
+        starts = [0]
+        scanned = 0  # tokens before this one were already read by a forward scan
+        for p in [i for i, w in enumerate(words) if w in punct_chars]:
+            if p < scanned:
+                continue
+            k = p + 1
+            while k < n and (words[k] in punct_chars or self._punct(doc, words[k])):
+                k += 1
+            if k < n:
+                starts.append(k)
+            scanned = k
+        return starts
+
+    def _punct(self, doc: Doc, word: str) -> bool:
+        """`Token.is_punct` of a token with this text (a lexeme flag, so one lookup per string)."""
+        flag = self._is_punct.get(word)
+        if flag is None:
+            if len(self._is_punct) >= _PUNCT_CACHE_MAX:
+                self._is_punct.clear()
+            flag = self._is_punct[word] = doc.vocab[word].is_punct
+        return flag
+
+
+@Language.factory(
+    "kg_sentencizer",
+    assigns=["token.is_sent_start", "doc.sents"],
+    default_config={"punct_chars": None, "overwrite": False, "scorer": {"@scorers": "spacy.senter_scorer.v1"}},
+    default_score_weights={"sents_f": 1.0, "sents_p": 0.0, "sents_r": 0.0},
+)
+def make_kg_sentencizer(nlp: Language, name: str, punct_chars: list[str] | None, overwrite: bool,
+                        scorer: Callable | None) -> FastSentencizer:
+    return FastSentencizer(name, punct_chars=punct_chars, overwrite=overwrite, scorer=scorer)
