@@ -14,9 +14,9 @@ grew too much, so memory stays bounded).
 Passes, each in its own interpreter so that its peak memory is its own:
 
 - ``tokenizer``: ``spacy.blank("en").tokenizer.pipe`` over ``title + ". " + abstract``, the ceiling;
-- ``extract-1`` / ``extract-2``: ``kg.engines.extract_parallel(workers=1 | 2)``, each pair
-  serialised as ``kg extract`` does (JSON line, without sentences) to a null sink. The wall clock
-  includes building the pipeline(s) and starting the pool.
+- ``extract-1`` / ``extract-2``: ``kg.engines.extract_parallel(workers=1 | 2)`` as ``kg extract``
+  runs it: the workers make each JSON line (``kg.build.extraction_line``), the parent writes them
+  to a null sink. The wall clock includes building the pipeline(s) and starting the pool.
 
 Memory: ``ru_maxrss`` of the pass's process, and of its largest worker (``RUSAGE_CHILDREN``, which
 reports the largest child, not a sum); ``total`` adds one largest-worker peak per worker, an upper
@@ -88,14 +88,15 @@ def run_pass(name: str, args: argparse.Namespace, trace: bool) -> dict[str, Any]
             done += 1
         workers = 0
     else:
+        from kg.build import extraction_line
         from kg.engines import EngineStats, extract_parallel
 
         workers = int(name.rsplit("-", 1)[1])
         stats = EngineStats()
         with open(os.devnull, "w", encoding="utf-8") as sink:
-            for _, extraction in extract_parallel(papers, workers=workers, chunk_size=args.chunk_size, stats=stats,
-                                                  on_error=lambda m: print(m, file=sys.stderr)):
-                sink.write(json.dumps(extraction.model_dump(exclude={"sentences"}), ensure_ascii=False) + "\n")
+            for _, line in extract_parallel(papers, workers=workers, chunk_size=args.chunk_size, stats=stats,
+                                            on_error=lambda m: print(m, file=sys.stderr), output=extraction_line):
+                sink.write(line + "\n")
                 done += 1
         if stats.lost:
             raise RuntimeError(f"{len(stats.lost)} paper(s) lost")

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import chain, islice
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from spacy.language import Language
 
@@ -90,6 +90,14 @@ def extract_pairs(
             progress(len(chunk))
 
 
+def extraction_line(extraction: Extraction) -> str:
+    """One line of `kg extract`'s output: the extraction contract without the evidence sentences.
+
+    Top level so that engine workers can make the lines themselves (`extract_parallel(output=...)`).
+    """
+    return json.dumps(extraction.model_dump(exclude={"sentences"}), ensure_ascii=False)
+
+
 @dataclass
 class Engine:
     """Where extraction runs: in this process, in `workers` local processes, or on a Dask cluster."""
@@ -101,8 +109,12 @@ class Engine:
 
     def pairs(self, papers: Iterable[Paper], nlp: Language | None, progress: Callable[[int], None] | None,
               min_confidence: float, report: RunReport,
-              on_issue: Callable[[ReadIssue], None] | None) -> Iterator[tuple[Paper, Extraction]]:
+              on_issue: Callable[[ReadIssue], None] | None,
+              output: Callable[[Extraction], Any] | None = None) -> Iterator[tuple[Paper, Any]]:
         """(paper, extraction) pairs in input order; lost papers become issues in the summary.
+
+        With `output` (a picklable top-level function), pairs carry `output(extraction)` instead,
+        made where the extraction was made (in the workers).
 
         An input of one chunk or less runs here on `nlp`; anything bigger goes through
         `kg.engines.extract_parallel` (also with one worker), whose pipelines are rebuilt when
@@ -111,7 +123,8 @@ class Engine:
         papers = iter(papers)
         head = list(islice(papers, CHUNK + 1))
         if len(head) <= CHUNK:
-            yield from extract_pairs(head, nlp or build_nlp(self.model), progress, min_confidence)
+            for paper, extraction in extract_pairs(head, nlp or build_nlp(self.model), progress, min_confidence):
+                yield paper, extraction if output is None else output(extraction)
             return
         from kg.engines import EngineStats, extract_parallel
 
@@ -122,7 +135,7 @@ class Engine:
         stats = EngineStats()
         yield from extract_parallel(chain(head, papers), workers=self.workers, model=self.model,
                                     min_confidence=min_confidence, progress=progress, engine=self.engine,
-                                    scheduler=self.scheduler, on_error=tell, stats=stats)
+                                    scheduler=self.scheduler, on_error=tell, stats=stats, output=output)
         for lost in stats.lost:  # papers no worker could extract: skipped records in the summary
             report.summary.add_issue(ReadIssue(file="<extraction>", line=lost.position,
                                                reason=f"paper {lost.id} skipped: {lost.reason}"))
@@ -140,8 +153,8 @@ def extract_files(
     report = RunReport()
     engine = engine or Engine()
     papers = read_papers(inputs, fmt=fmt, summary=report.summary, on_issue=on_issue, filters=filters)
-    for _, extraction in engine.pairs(papers, nlp, progress, min_confidence, report, on_issue):
-        out.write(json.dumps(extraction.model_dump(exclude={"sentences"}), ensure_ascii=False) + "\n")
+    for _, line in engine.pairs(papers, nlp, progress, min_confidence, report, on_issue, output=extraction_line):
+        out.write(line + "\n")
         report.extracted += 1
     return report
 

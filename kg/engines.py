@@ -5,7 +5,9 @@ rule-based pipeline about 10x slower than one process (DESIGN.md). Here each wor
 pipeline once, receives a chunk of papers as plain dicts and sends back one JSON text per
 `Extraction` (about 4 kB, far cheaper to pickle than a Doc or nested dicts); the parent validates
 each text back into an `Extraction` (pydantic-core parses JSON directly) and yields the pairs in
-input order.
+input order. A caller that only writes the records out (`kg extract`) passes ``output``: the
+workers then turn each record into its final form (a JSON line) themselves, and the parent only
+checks ids and writes, so on a 2-core machine the parent does not eat into the workers' CPU.
 
 Memory stays constant for any input size: the input is read lazily, at most ``window`` chunks are
 in flight, and a pipeline whose vocabulary grew by `MAX_NEW_STRINGS` (spaCy keeps every string it
@@ -62,6 +64,8 @@ WINDOW_PER_WORKER = 2
 
 #: per-chunk work: `(papers, nlp, min_confidence) -> one Extraction per paper, in order`
 ExtractFn = Callable[[list[Paper], Language, float], list[Extraction]]
+#: what a worker makes of each Extraction when the caller asks for an ``output`` form
+OutputFn = Callable[[Extraction], Any]
 
 
 def extract_chunk(papers: list[Paper], nlp: Language, min_confidence: float = 0.0) -> list[Extraction]:
@@ -145,12 +149,15 @@ def _init_worker(model: str | None) -> None:
     cached_nlp(model)
 
 
-def _run_chunk(model: str | None, min_confidence: float, extract_fn: ExtractFn,
-               raw_papers: list[dict[str, Any]]) -> list[str]:
-    """Worker task: plain dicts in, one JSON text per extraction out (no Doc crosses processes)."""
+def _run_chunk(model: str | None, min_confidence: float, extract_fn: ExtractFn, output: OutputFn | None,
+               raw_papers: list[dict[str, Any]]) -> list[Any]:
+    """Worker task: plain dicts in, one JSON text per extraction out (no Doc crosses processes);
+    with `output`, (id, output(extraction)) pairs instead."""
     papers = [Paper.model_validate(raw) for raw in raw_papers]
     extractions = extract_fn(papers, cached_nlp(model), min_confidence)
     _recycle_if_grown(model)
+    if output is not None:
+        return [(extraction.id, output(extraction)) for extraction in extractions]
     return [extraction.model_dump_json() for extraction in extractions]
 
 
@@ -168,12 +175,15 @@ def _chunks(papers: Iterable[Paper], size: int) -> Iterator[_Chunk]:
         yield _Chunk(start, chunk)
 
 
-def _check(chunk: _Chunk, extractions: list[Extraction]) -> list[Extraction]:
+def _check_ids(chunk: _Chunk, got: list[str]) -> None:
     """One extraction per paper, same ids, same order: anything else would misalign the pairs."""
-    got = [e.id for e in extractions]
     want = [p.id for p in chunk.papers]
     if got != want:
         raise RuntimeError(f"extraction returned {len(got)} record(s) for {len(want)} paper(s) or out of order")
+
+
+def _check(chunk: _Chunk, extractions: list[Extraction]) -> list[Extraction]:
+    _check_ids(chunk, [e.id for e in extractions])
     return extractions
 
 
@@ -186,8 +196,9 @@ class _Runner:
     """Shared parent logic: in-process extraction, the in-process retry, progress and reporting."""
 
     def __init__(self, model: str | None, min_confidence: float, extract_fn: ExtractFn, nlp: Language | None,
-                 progress: Callable[[int], None] | None, on_error: Callable[[str], None], stats: EngineStats):
-        self.model, self.min_confidence, self.extract_fn = model, min_confidence, extract_fn
+                 progress: Callable[[int], None] | None, on_error: Callable[[str], None], stats: EngineStats,
+                 output: OutputFn | None = None):
+        self.model, self.min_confidence, self.extract_fn, self.output = model, min_confidence, extract_fn, output
         self._given_nlp, self.progress, self.on_error, self.stats = nlp, progress, on_error, stats
 
     @property
@@ -200,9 +211,15 @@ class _Runner:
             _recycle_if_grown(self.model)
 
     def task(self, chunk: _Chunk) -> tuple[Any, ...]:
-        return (self.model, self.min_confidence, self.extract_fn, [p.model_dump() for p in chunk.papers])
+        return (self.model, self.min_confidence, self.extract_fn, self.output, [p.model_dump() for p in chunk.papers])
 
-    def emit(self, chunk: _Chunk, extractions: list[Extraction | None]) -> Iterator[tuple[Paper, Extraction]]:
+    def finish(self, extractions: list[Extraction | None]) -> list[Any]:
+        """Extractions made in this process, in the caller's ``output`` form when one was asked for."""
+        if self.output is None:
+            return extractions
+        return [None if e is None else self.output(e) for e in extractions]
+
+    def emit(self, chunk: _Chunk, extractions: list[Any]) -> Iterator[tuple[Paper, Any]]:
         self.stats.chunks += 1
         for paper, extraction in zip(chunk.papers, extractions):
             if extraction is not None:
@@ -210,12 +227,12 @@ class _Runner:
         if self.progress is not None:
             self.progress(len(chunk.papers))
 
-    def in_process(self, chunk: _Chunk) -> list[Extraction | None]:
+    def in_process(self, chunk: _Chunk) -> list[Any]:
         """Extract a chunk here; if it raises, isolate the bad papers so they cost only themselves."""
         try:
-            return list(_check(chunk, self.extract_fn(chunk.papers, self.nlp, self.min_confidence)))
+            return self.finish(_check(chunk, self.extract_fn(chunk.papers, self.nlp, self.min_confidence)))
         except Exception as exc:  # noqa: BLE001 - narrowed down paper by paper below
-            return self.one_by_one(chunk, _reason(exc))
+            return self.finish(self.one_by_one(chunk, _reason(exc)))
         finally:
             self.recycle()
 
@@ -237,22 +254,25 @@ class _Runner:
             out.append(extraction)
         return out
 
-    def retry(self, chunk: _Chunk, reason: str) -> list[Extraction | None]:
+    def retry(self, chunk: _Chunk, reason: str) -> list[Any]:
         """The one retry of a chunk whose worker raised or died: here, in this process."""
         self.stats.retried_chunks += 1
         self.on_error(f"{chunk.describe()}: extraction failed in a worker ({reason}); retrying in this process")
         return self.in_process(chunk)
 
-    def collect(self, chunk: _Chunk, pending: _Result) -> list[Extraction | None]:
+    def collect(self, chunk: _Chunk, pending: _Result) -> list[Any]:
         """A worker's JSON texts validated back into records, or the retry if the worker failed."""
         try:
-            texts = pending.result()
-            return list(_check(chunk, [Extraction.model_validate_json(text) for text in texts]))
+            items = pending.result()
+            if self.output is not None:
+                _check_ids(chunk, [pid for pid, _ in items])
+                return [value for _, value in items]
+            return list(_check(chunk, [Extraction.model_validate_json(text) for text in items]))
         except Exception as exc:  # noqa: BLE001 - includes BrokenProcessPool and Dask's KilledWorker
             return self.retry(chunk, _reason(exc))
 
     def ordered(self, chunks: Iterator[_Chunk], submit: Callable[[_Chunk], _Result],
-                window: int) -> Iterator[tuple[Paper, Extraction]]:
+                window: int) -> Iterator[tuple[Paper, Any]]:
         """Keep at most `window` chunks in flight; yield them in submission (= input) order."""
         in_flight: deque[tuple[_Chunk, _Result]] = deque()
         for chunk in chunks:
@@ -322,7 +342,7 @@ class _LocalPool:
 
 
 def _run_local(runner: _Runner, chunks: Iterator[_Chunk], workers: int,
-               window: int | None) -> Iterator[tuple[Paper, Extraction]]:
+               window: int | None) -> Iterator[tuple[Paper, Any]]:
     if workers > 1:  # a pool costs a pipeline build per worker: not worth it for a single chunk
         head = list(itertools.islice(chunks, 2))
         chunks = itertools.chain(head, chunks)
@@ -339,7 +359,7 @@ def _run_local(runner: _Runner, chunks: Iterator[_Chunk], workers: int,
 
 
 def _run_dask(runner: _Runner, chunks: Iterator[_Chunk], workers: int, scheduler: str | None,
-              window: int | None) -> Iterator[tuple[Paper, Extraction]]:
+              window: int | None) -> Iterator[tuple[Paper, Any]]:
     from distributed import Client, LocalCluster
 
     with ExitStack() as stack:
@@ -363,8 +383,8 @@ def extract_parallel(
     min_confidence: float = 0.0, progress: Callable[[int], None] | None = None, engine: str = "local",
     scheduler: str | None = None, *, on_error: Callable[[str], None] | None = None,
     stats: EngineStats | None = None, extract_fn: ExtractFn = extract_chunk, nlp: Language | None = None,
-    window: int | None = None,
-) -> Iterator[tuple[Paper, Extraction]]:
+    window: int | None = None, output: OutputFn | None = None,
+) -> Iterator[tuple[Paper, Any]]:
     """(paper, extraction) pairs in input order, extracted by `workers` processes or a Dask cluster.
 
     The output equals `kg.build.extract_pairs` for any number of workers and either engine.
@@ -401,6 +421,10 @@ def extract_parallel(
         never rebuilt, so its vocabulary grows with the input: for millions of papers leave it out.
     window : int, optional
         Chunks in flight (default: 2 per worker or Dask thread).
+    output : callable, optional
+        A picklable top-level function applied to each Extraction where it is made (in the
+        worker); the pairs then carry its result instead of the Extraction. Saves the parent
+        validating every record back when it only writes them out.
 
     Returns
     -------
@@ -430,7 +454,7 @@ def extract_parallel(
     if nlp is None and model is not None:
         cached_nlp(model)  # fail now with ModelNotFound, not inside every worker
     runner = _Runner(model, min_confidence, extract_fn, nlp, progress,
-                     on_error or (lambda message: log.warning("%s", message)), stats or EngineStats())
+                     on_error or (lambda message: log.warning("%s", message)), stats or EngineStats(), output)
     chunks = _chunks(papers, chunk_size)
     if engine == "dask":
         return _run_dask(runner, chunks, workers, scheduler, window)

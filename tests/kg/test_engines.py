@@ -16,7 +16,7 @@ import pytest
 
 from extractors import build_nlp
 from kg import engines
-from kg.build import SAMPLE_CORPUS, extract_pairs
+from kg.build import SAMPLE_CORPUS, extract_pairs, extraction_line
 from kg.engines import EngineStats, LostPaper, extract_chunk, extract_parallel
 from kg.ingest import read_papers
 from schema import Extraction, Paper
@@ -53,6 +53,11 @@ def dask_cluster():
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=":0") as cluster:
         yield cluster
+
+
+def _reversed_extract(papers: list[Paper], nlp, min_confidence: float) -> list[Extraction]:
+    """A chunk function that returns its records out of order (a bug the engine must catch)."""
+    return list(reversed(extract_chunk(papers, nlp, min_confidence)))
 
 
 def _broken(papers: list[Paper], at: dict[int, str]) -> list[Paper]:
@@ -150,6 +155,35 @@ def test_engines_pool_survives_failing_paper_and_dead_worker(sample_papers, expe
     assert all("\n" not in m for m in messages)
 
 
+def test_engines_output_made_in_workers_equals_single_process_lines(sample_papers, expected):
+    # kg extract's path: the workers make the JSON lines, the parent only checks ids and passes them on
+    lines = [extraction_line(Extraction.model_validate(e)) for _, e in expected]
+    messages: list[str] = []
+    stats = EngineStats()
+    papers = _broken(sample_papers, {5: POISON, 45: LETHAL})
+    got = list(extract_parallel(papers, workers=2, chunk_size=8, window=2, extract_fn=_failing_extract,
+                                on_error=messages.append, stats=stats, output=extraction_line))
+    assert all(isinstance(line, str) for _, line in got)
+    assert [p.id for p, _ in got] == [p.id for p in papers if p.id != POISON]
+    assert [line for p, line in got if p.id != LETHAL] == lines  # retried chunks give lines too
+    assert [(x.position, x.id) for x in stats.lost] == [(5, POISON)] and stats.pool_restarts == 1
+    one = [line for _, line in extract_parallel(sample_papers, workers=1, chunk_size=16, output=extraction_line)]
+    assert one == lines
+
+
+def test_engines_output_still_checks_ids_and_order(sample_papers):
+    messages: list[str] = []
+    stats = EngineStats()
+    got = list(extract_parallel(sample_papers[:16], workers=2, chunk_size=8, extract_fn=_reversed_extract,
+                                on_error=messages.append, stats=stats, output=extraction_line))
+    # every chunk comes back out of order, in the workers and again in this process: nothing is
+    # paired with the wrong paper; single papers (the last resort) cannot be out of order
+    assert [p.id for p, _ in got] == [p.id for p in sample_papers[:16]]
+    assert all(f'"id": "{p.id}"' in line for p, line in got)
+    assert stats.retried_chunks == 2 and stats.lost == []
+    assert any("out of order" in m for m in messages)
+
+
 def test_engines_single_chunk_runs_without_pool(sample_papers, expected):
     stats = EngineStats()
     papers = _broken(sample_papers[:10], {3: LETHAL})  # would kill a worker process, not this one
@@ -167,6 +201,13 @@ def test_engines_dask_failing_paper_is_reported_and_skipped(sample_papers, expec
     assert got == expected
     assert [(x.position, x.id) for x in stats.lost] == [(21, POISON)]
     assert stats.retried_chunks == 1 and str(stats.lost[0]) in messages
+
+
+def test_engines_dask_output_made_on_the_workers(sample_papers, expected, dask_cluster):
+    lines = [extraction_line(Extraction.model_validate(e)) for _, e in expected]
+    got = list(extract_parallel(sample_papers, chunk_size=8, engine="dask", scheduler=dask_cluster.scheduler_address,
+                                output=extraction_line))
+    assert [line for _, line in got] == lines
 
 
 def test_engines_lost_paper_message_names_position_and_id():
