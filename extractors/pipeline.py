@@ -29,6 +29,10 @@ KG_COMPONENTS = ("kg_term_ruler", "kg_abbreviations", "kg_names", "kg_phrases", 
                  "kg_results", "kg_variants")
 
 
+#: where `doc._.kg_title_chars` lives (spaCy's `Underscore` key for a Doc extension)
+_TITLE_CHARS_KEY = ("._.", "kg_title_chars", None, None)
+
+
 class ModelNotFound(ValueError):
     """The spaCy model a user named is not installed."""
 
@@ -60,9 +64,12 @@ def make_doc(nlp: Language, paper: Paper) -> Doc:
     sep = "" if not title else " " if title[-1] in ".?!" else ". "
     text = f"{title}{sep}{abstract}"
     doc = nlp.make_doc(text)
-    doc.user_data[TEXT_KEY] = text
-    doc._.kg_title_chars = len(title)
-    doc.user_data["kg_abstract_start"] = len(title) + len(sep)
+    user_data = doc.user_data
+    user_data[TEXT_KEY] = text
+    # `doc._.kg_title_chars = len(title)` without building an Underscore object: spaCy keeps
+    # a Doc extension's value in user_data under this key
+    user_data[_TITLE_CHARS_KEY] = len(title)
+    user_data["kg_abstract_start"] = len(title) + len(sep)
     return doc
 
 

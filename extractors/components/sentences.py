@@ -101,7 +101,7 @@ class FastSentencizer(Sentencizer):
         punct_chars = self.punct_chars
         starts = [0]
         scanned = 0  # tokens before this one were already read by a forward scan
-        for p in [i for i, w in enumerate(words) if w in punct_chars]:
+        for p in self._punct_tokens(words, punct_chars):
             if p < scanned:
                 continue
             k = p + 1
@@ -111,6 +111,22 @@ class FastSentencizer(Sentencizer):
                 starts.append(k)
             scanned = k
         return starts
+
+    @staticmethod
+    def _punct_tokens(words: list[str], punct_chars: set[str]) -> list[int]:
+        """Indices of the tokens whose text is one of `punct_chars`, in order: one C-level set
+        intersection tells which occur (usually just "."), then `list.index` finds them."""
+        found: list[int] = []
+        for char in punct_chars.intersection(words):
+            i = -1
+            try:
+                while True:
+                    i = words.index(char, i + 1)
+                    found.append(i)
+            except ValueError:
+                pass
+        found.sort()
+        return found
 
     def _punct(self, doc: Doc, word: str) -> bool:
         """`Token.is_punct` of a token with this text (a lexeme flag, so one lookup per string)."""
