@@ -7,7 +7,9 @@ machines); a user's installed model can be named instead and our components are 
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import spacy
@@ -73,6 +75,36 @@ def make_doc(nlp: Language, paper: Paper) -> Doc:
     return doc
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector, restoring its previous state after.
+
+    A batch allocates tens of thousands of short-lived lists, tuples and dicts (all freed by
+    reference counting), which otherwise trigger a collection every few papers, and now and then
+    a full one over every long-lived object (vocab, name lists): about a fifth of extraction time.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _extract_batch(nlp: Language, batch: list[Paper], batch_size: int, efficiency: frozenset[str],
+                   done: list[Extraction]) -> Exception | None:
+    """Append each paper's Extraction to `done`; return the error that stopped the batch, if any.
+    The Docs are freed on return, before the garbage collector resumes (it would scan them)."""
+    try:
+        docs = [make_doc(nlp, p) for p in batch]
+        for paper, doc in zip(batch, nlp.pipe(docs, batch_size=batch_size)):
+            done.append(doc_to_extraction(doc, paper.id, paper.title, efficiency))
+    except Exception as exc:  # noqa: BLE001 - the caller re-raises it after the papers done
+        return exc
+    return None
+
+
 def extract(papers: Iterable[Paper], nlp: Language | None = None, batch_size: int = 64) -> Iterator[Extraction]:
     """Extract entities, results and relations from each paper, in input order.
 
@@ -88,9 +120,14 @@ def extract(papers: Iterable[Paper], nlp: Language | None = None, batch_size: in
     pending: list[Paper] = []
 
     def run(batch: list[Paper]) -> Iterator[Extraction]:
-        docs = [make_doc(nlp, p) for p in batch]
-        for paper, doc in zip(batch, nlp.pipe(docs, batch_size=batch_size)):
-            yield doc_to_extraction(doc, paper.id, paper.title, efficiency)
+        # the whole batch runs with the cyclic GC paused, and is yielded after (also the papers
+        # done before one that raises, then the error), so the caller never runs with it paused
+        done: list[Extraction] = []
+        with _gc_paused():
+            error = _extract_batch(nlp, batch, batch_size, efficiency, done)
+        yield from done
+        if error is not None:
+            raise error
 
     for paper in papers:
         pending.append(paper)

@@ -16,6 +16,7 @@ from extractors.components.sentences import doc_text
 
 _VIEW_KEY = "kg_token_view"
 _ROWS_KEY = "kg_span_rows"
+_VIEW_ATTRS = [IDX, LENGTH, SPACY]
 
 
 class TokenView:
@@ -53,10 +54,11 @@ def token_view(doc: Doc) -> TokenView:
     if cached is None or len(cached[1]) != len(doc):
         text = doc_text(doc)
         if len(doc):
-            # one transposed `tolist` gives three plain int lists; `map` skips the per-item bytecode
-            idx, lengths, spaces = doc.to_array([IDX, LENGTH, SPACY]).T.tolist()
+            # whole-column numpy conversions give plain int / bool lists without per-item bytecode
+            arr = doc.to_array(_VIEW_ATTRS)
+            idx, lengths = arr[:, :2].T.tolist()
+            ws = arr[:, 2].astype(bool).tolist()
             words = [text[i : i + n] for i, n in zip(idx, lengths)]
-            ws = list(map(bool, spaces))
         else:
             idx, words, ws = [], [], []
         cached = (text, words, list(map(str.lower, words)), ws, idx)
