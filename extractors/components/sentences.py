@@ -26,9 +26,10 @@ def doc_text(doc: Doc) -> str:
 Bounds = tuple[tuple[int, int], ...]
 
 
-def _store_bounds(doc: Doc, bounds: Bounds) -> tuple[int, Bounds, list[int]]:
-    """Cache sentence bounds and starts (plain tuples and lists, so the Doc still serialises)."""
-    cached = (len(doc), bounds, [b[0] for b in bounds])
+def _store_bounds(doc: Doc, bounds: Bounds, starts: list[int] | None = None) -> tuple[int, Bounds, list[int]]:
+    """Cache sentence bounds and starts (plain tuples and lists, so the Doc still serialises);
+    `starts`, when the caller has it, must be the first element of each bound."""
+    cached = (len(doc), bounds, starts if starts is not None else [b[0] for b in bounds])
     doc.user_data[_CACHE_KEY] = cached
     return cached
 
@@ -73,7 +74,7 @@ class FastSentencizer(Sentencizer):
             starts = self._starts(doc)
             self.set_annotations([doc], [self._flags(len(doc), starts)])
             if fresh and starts:  # doc.sents will give these sentences
-                _store_bounds(doc, tuple(zip(starts, starts[1:] + [len(doc)])))
+                _store_bounds(doc, tuple(zip(starts, starts[1:] + [len(doc)])), starts)
             return doc
         except Exception as e:
             error_handler(self.name, self, [doc], e)

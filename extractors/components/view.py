@@ -77,7 +77,7 @@ def publish_spans(doc: Doc, key: str, rows: list[Row]) -> None:
     if rows:
         _fill_group(doc, group, rows)
     doc.spans[key] = group
-    doc.user_data[(_ROWS_KEY, key)] = [tuple(r) for r in rows]
+    doc.user_data[(_ROWS_KEY, key)] = list(map(tuple, rows))
 
 
 def _fill_group(doc: Doc, group: SpanGroup, rows: list[Row]) -> None:
