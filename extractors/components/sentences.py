@@ -26,9 +26,10 @@ def doc_text(doc: Doc) -> str:
 Bounds = tuple[tuple[int, int], ...]
 
 
-def _store_bounds(doc: Doc, bounds: Bounds) -> tuple[int, Bounds, list[int]]:
-    """Cache sentence bounds and starts (plain tuples and lists, so the Doc still serialises)."""
-    cached = (len(doc), bounds, [b[0] for b in bounds])
+def _store_bounds(doc: Doc, bounds: Bounds, starts: list[int] | None = None) -> tuple[int, Bounds, list[int]]:
+    """Cache sentence bounds and starts (plain tuples and lists, so the Doc still serialises);
+    `starts`, when the caller has it, must be the first element of each bound."""
+    cached = (len(doc), bounds, starts if starts is not None else [b[0] for b in bounds])
     doc.user_data[_CACHE_KEY] = cached
     return cached
 
@@ -73,7 +74,7 @@ class FastSentencizer(Sentencizer):
             starts = self._starts(doc)
             self.set_annotations([doc], [self._flags(len(doc), starts)])
             if fresh and starts:  # doc.sents will give these sentences
-                _store_bounds(doc, tuple(zip(starts, starts[1:] + [len(doc)])))
+                _store_bounds(doc, tuple(zip(starts, starts[1:] + [len(doc)])), starts)
             return doc
         except Exception as e:
             error_handler(self.name, self, [doc], e)
@@ -101,7 +102,7 @@ class FastSentencizer(Sentencizer):
         punct_chars = self.punct_chars
         starts = [0]
         scanned = 0  # tokens before this one were already read by a forward scan
-        for p in [i for i, w in enumerate(words) if w in punct_chars]:
+        for p in self._punct_tokens(words, punct_chars):
             if p < scanned:
                 continue
             k = p + 1
@@ -111,6 +112,22 @@ class FastSentencizer(Sentencizer):
                 starts.append(k)
             scanned = k
         return starts
+
+    @staticmethod
+    def _punct_tokens(words: list[str], punct_chars: set[str]) -> list[int]:
+        """Indices of the tokens whose text is one of `punct_chars`, in order: one C-level set
+        intersection tells which occur (usually just "."), then `list.index` finds them."""
+        found: list[int] = []
+        for char in punct_chars.intersection(words):
+            i = -1
+            try:
+                while True:
+                    i = words.index(char, i + 1)
+                    found.append(i)
+            except ValueError:
+                pass
+        found.sort()
+        return found
 
     def _punct(self, doc: Doc, word: str) -> bool:
         """`Token.is_punct` of a token with this text (a lexeme flag, so one lookup per string)."""

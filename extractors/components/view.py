@@ -10,12 +10,13 @@ serialises.
 from __future__ import annotations
 
 from spacy.attrs import IDX, LENGTH, SPACY
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, SpanGroup
 
 from extractors.components.sentences import doc_text
 
 _VIEW_KEY = "kg_token_view"
 _ROWS_KEY = "kg_span_rows"
+_VIEW_ATTRS = [IDX, LENGTH, SPACY]
 
 
 class TokenView:
@@ -53,13 +54,14 @@ def token_view(doc: Doc) -> TokenView:
     if cached is None or len(cached[1]) != len(doc):
         text = doc_text(doc)
         if len(doc):
-            arr = doc.to_array([IDX, LENGTH, SPACY])
-            idx = arr[:, 0].tolist()
-            words = [text[i : i + n] for i, n in zip(idx, arr[:, 1].tolist())]
-            ws = [bool(s) for s in arr[:, 2].tolist()]
+            # whole-column numpy conversions give plain int / bool lists without per-item bytecode
+            arr = doc.to_array(_VIEW_ATTRS)
+            idx, lengths = arr[:, :2].T.tolist()
+            ws = arr[:, 2].astype(bool).tolist()
+            words = [text[i : i + n] for i, n in zip(idx, lengths)]
         else:
             idx, words, ws = [], [], []
-        cached = (text, words, [w.lower() for w in words], ws, idx)
+        cached = (text, words, list(map(str.lower, words)), ws, idx)
         doc.user_data[_VIEW_KEY] = cached
     return TokenView(*cached)
 
@@ -71,8 +73,39 @@ Row = tuple[int, int, str, str, str]
 def publish_spans(doc: Doc, key: str, rows: list[Row]) -> None:
     """Write `doc.spans[key]` from rows and keep the rows, so later components read plain tuples
     instead of re-creating a Span object per element on every pass over the group."""
-    doc.spans[key] = [Span(doc, s, e, label=lab, kb_id=kb, span_id=sid) for s, e, lab, kb, sid in rows]
-    doc.user_data[(_ROWS_KEY, key)] = [tuple(r) for r in rows]
+    group = SpanGroup(doc, name=key)
+    if rows:
+        _fill_group(doc, group, rows)
+    doc.spans[key] = group
+    doc.user_data[(_ROWS_KEY, key)] = list(map(tuple, rows))
+
+
+def _fill_group(doc: Doc, group: SpanGroup, rows: list[Row]) -> None:
+    """Append one span per row: the same spans as `Span(doc, start, end, label=..., kb_id=...,
+    span_id=...)`, but through one reused Span whose fields are set from the TokenView offsets
+    (the group copies each span's fields), since each new Span creates three Token objects to
+    find its character offsets and hashes its three strings."""
+    view = token_view(doc)
+    idx, words, n = view.idx, view.words, view.n
+    add = doc.vocab.strings.add
+    hashes: dict[str, int] = {}  # label / kb_id / id string -> its StringStore hash
+    span = Span(doc, 0, 0)
+    append = group.append
+    for start, end, label, kb_id, span_id in rows:
+        if not 0 <= start <= end <= n:
+            raise IndexError(f"span [{start}:{end}] out of range for a Doc of {n} tokens")
+        span.start = start
+        span.end = end
+        start_char = idx[start] if start < n else len(view.text)
+        span.start_char = start_char
+        span.end_char = idx[end - 1] + len(words[end - 1]) if end > start else start_char
+        h = hashes.get(label)
+        span.label = h if h is not None else hashes.setdefault(label, add(label))
+        h = hashes.get(kb_id)
+        span.kb_id = h if h is not None else hashes.setdefault(kb_id, add(kb_id))
+        h = hashes.get(span_id)
+        span.id = h if h is not None else hashes.setdefault(span_id, add(span_id))
+        append(span)
 
 
 def span_rows(doc: Doc, key: str) -> list[Row]:
