@@ -162,8 +162,10 @@ def context_label(tv: TokenView, start: int, end: int, rules: EntityRules) -> tu
     return None, 0.0
 
 
+@lru_cache(maxsize=65536)
 def shape_label(text: str) -> str | None:
-    """Type from the spelling alone: "NATS-Bench" is a benchmark, "nDCG@10" a metric."""
+    """Type from the spelling alone: "NATS-Bench" is a benchmark, "nDCG@10" a metric (memoised:
+    names repeat across papers)."""
     low = text.lower()
     if low.endswith(("bench", "-task", "challenge", "corpus", "-qa")):
         return "DATASET"
@@ -290,7 +292,7 @@ def _select(cands: list[Candidate], n_tokens: int) -> list[int]:
     then METHOD over other labels; no overlaps."""
     pref = LABEL_PREFERENCE.get
     # decorated sort (the index keeps it stable) instead of a key function called per candidate
-    order = [(s - e, source, pref(label or "", 4), s, i) for i, (s, e, label, _, source, _) in enumerate(cands)]
+    order = [(s - e, source, pref(label, 4), s, i) for i, (s, e, label, _, source, _) in enumerate(cands)]
     order.sort()
     taken = bytearray(n_tokens)  # 1 where a kept candidate covers the token
     kept = []
@@ -390,7 +392,8 @@ def resolve(doc: Doc, rules: EntityRules) -> tuple[list[Row], list[str], list[fl
     typed.propagate_in_lists(lower)
     typed.unify_labels()
     rows = list(zip(typed.start, typed.end, typed.label, typed.name, repeat("")))
-    return rows, typed.key, [_round3(c) for c in typed.confidence], typed.source
+    rounded = _ROUNDED.get  # (`or`: a miss, or 0.0, which _round3 gives back unchanged)
+    return rows, typed.key, [rounded(c) or _round3(c) for c in typed.confidence], typed.source
 
 
 _ROUNDED: dict[float, float] = {}
