@@ -68,6 +68,9 @@ Key = tuple[str, str]
 """(label, key) of an entity."""
 
 
+_NO_EVIDENCE = (0.0, "unknown")
+
+
 class _Calibration:
     """`calibrated_confidence` memoised per distinct feature tuple: it depends only on the
     entity's source, raw score, label, mention count (1, 2, 3+), role and whether it is in the
@@ -85,9 +88,10 @@ class _Calibration:
             self.model, self.memo = model, {}
         memo = self.memo
         for ek, ent in entities.items():
-            source = evidence.get(ek, (0.0, "unknown"))[1]
+            source = evidence.get(ek, _NO_EVIDENCE)[1]
             raw = ent["confidence"]
-            key = (source, raw, ent["label"], min(len(ent["mentions"]), 3), ent["role"], ek in titled)
+            mentions = len(ent["mentions"])
+            key = (source, raw, ent["label"], mentions if mentions < 3 else 3, ent["role"], ek in titled)
             value = memo.get(key)
             if value is None:
                 value = memo[key] = calibrated_confidence(Entity(**ent), source, raw)
