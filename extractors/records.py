@@ -16,7 +16,7 @@ from typing import Any
 from spacy.tokens import Doc
 
 from extractors.calibration import CalibrationModel, calibrated_confidence, load_model
-from extractors.components.entities import SPAN_KEY
+from extractors.components.entities import SPAN_KEY, doc_extension
 from extractors.components.results import char_span_tokens
 from extractors.components.sentences import SentenceIndex
 from extractors.components.view import TokenView, span_rows, token_view
@@ -56,15 +56,19 @@ def _sentences(view: TokenView, bounds: tuple[tuple[int, int], ...], title_end: 
         else:
             s, e = _char_bounds(view, start, end)
         if s < title_end:
-            e = min(e, title_end)
-        else:
-            s = max(s, abstract_start)
+            if e > title_end:
+                e = title_end
+        elif s < abstract_start:
+            s = abstract_start
         texts.append(full[s:e].strip())
     return texts
 
 
 Key = tuple[str, str]
 """(label, key) of an entity."""
+
+
+_NO_EVIDENCE = (0.0, "unknown")
 
 
 class _Calibration:
@@ -84,9 +88,10 @@ class _Calibration:
             self.model, self.memo = model, {}
         memo = self.memo
         for ek, ent in entities.items():
-            source = evidence.get(ek, (0.0, "unknown"))[1]
+            source = evidence.get(ek, _NO_EVIDENCE)[1]
             raw = ent["confidence"]
-            key = (source, raw, ent["label"], min(len(ent["mentions"]), 3), ent["role"], ek in titled)
+            mentions = len(ent["mentions"])
+            key = (source, raw, ent["label"], mentions if mentions < 3 else 3, ent["role"], ek in titled)
             value = memo.get(key)
             if value is None:
                 value = memo[key] = calibrated_confidence(Entity(**ent), source, raw)
@@ -108,6 +113,7 @@ def _entities(doc: Doc, view: TokenView, sent_starts: list[int], title_end: int,
     roles = attrs["role"] if "role" in attrs else ["mentioned"] * n
     sources = attrs["source"] if "source" in attrs else ["unknown"] * n
     full, idx, words = view.text, view.idx, view.words
+    priority = ROLE_PRIORITY
 
     entities: dict[Key, dict[str, Any]] = {}
     span_entity: dict[int, dict[str, Any]] = {}
@@ -115,35 +121,37 @@ def _entities(doc: Doc, view: TokenView, sent_starts: list[int], title_end: int,
     # (raw score, source) of each entity's best span, first on ties, over every span (as
     # calibration.entity_evidence does)
     evidence: dict[Key, tuple[float, str]] = {}
-    for i, (start, end, label, name, _) in enumerate(rows):
-        ek = (label, keys[i])
-        conf = confs[i]
+    # the attrs lists run parallel to the rows
+    for i, (start, end, label, name, _), key, conf, role, source in zip(
+            range(n), rows, keys, confs, roles, sources):
+        ek = (label, key)
         best = evidence.get(ek)
         if best is None or conf > best[0]:
-            evidence[ek] = (conf, sources[i])
+            evidence[ek] = (conf, source)
         if start < end:
             start_char, end_char = idx[start], idx[end - 1] + len(words[end - 1])
         else:
             start_char, end_char = _char_bounds(view, start, end)
         if end_char <= title_end:
-            field, fs, fe = "title", start_char, end_char
+            mention = {"field": "title", "start": start_char, "end": end_char}
             titled.add(ek)
         elif start_char >= abstract_start:
-            field, fs, fe = "abstract", start_char - abstract_start, end_char - abstract_start
+            mention = {"field": "abstract", "start": start_char - abstract_start, "end": end_char - abstract_start}
         else:
             continue  # straddles the title/abstract seam
-        text = full[start_char:end_char]
-        mention = {"field": field, "start": fs, "end": fe, "text": text,
-                   "sentence": max(0, bisect_right(sent_starts, start) - 1)}
+        text = mention["text"] = full[start_char:end_char]
+        sentence = bisect_right(sent_starts, start) - 1
+        mention["sentence"] = sentence if sentence > 0 else 0
         ent = entities.get(ek)
         if ent is None:
-            ent = entities[ek] = {"label": label, "name": name, "key": keys[i], "text": text, "aliases": [],
-                                  "role": roles[i], "confidence": conf, "mentions": [mention]}
+            ent = entities[ek] = {"label": label, "name": name, "key": key, "text": text, "aliases": [],
+                                  "role": role, "confidence": conf, "mentions": [mention]}
         else:
             ent["mentions"].append(mention)
-            ent["confidence"] = max(ent["confidence"], conf)
-            if ROLE_PRIORITY[roles[i]] > ROLE_PRIORITY[ent["role"]]:
-                ent["role"] = roles[i]
+            if conf > ent["confidence"]:
+                ent["confidence"] = conf
+            if priority[role] > priority[ent["role"]]:
+                ent["role"] = role
         if text != ent["name"] and text not in ent["aliases"]:
             ent["aliases"].append(text)
         span_entity[i] = ent
@@ -197,19 +205,18 @@ def doc_to_extraction(doc: Doc, paper_id: str, title: str, efficiency: frozenset
     Efficiency quantities (latency, FLOPs, ...) count as metrics only when the paper reports a
     number for them (the annotation guideline's rule), so those without a result are dropped.
     """
-    ext = doc._
     view = token_view(doc)
-    title_end = ext.kg_title_chars
+    title_end = doc_extension(doc, "kg_title_chars")
     abstract_start = doc.user_data.get("kg_abstract_start", title_end)
     sents = SentenceIndex(doc)
     sentences = _sentences(view, sents.bounds, title_end, abstract_start)
     entities, span_entity = _entities(doc, view, sents.starts, title_end, abstract_start)
-    results = _results(ext.kg_results, view, span_entity, sents.starts, title_end, abstract_start)
+    results = _results(doc_extension(doc, "kg_results"), view, span_entity, sents.starts, title_end, abstract_start)
     if efficiency:
         measured = {r["metric"] for r in results}
         for ek, ent in list(entities.items()):
             if ent["label"] == "METRIC" and ent["name"] in efficiency and ent["key"] not in measured:
                 del entities[ek]
-    relations = _relations(ext.kg_variants, span_entity, entities)
+    relations = _relations(doc_extension(doc, "kg_variants"), span_entity, entities)
     return Extraction(id=paper_id, title=title, entities=list(entities.values()),
                       results=results, relations=relations, sentences=sentences)

@@ -16,9 +16,11 @@ from __future__ import annotations
 from bisect import bisect_left
 from functools import lru_cache
 from itertools import repeat
+from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc
+from spacy.tokens.underscore import Underscore
 
 from extractors.components.names import SPAN_KEY as NAMES_KEY
 from extractors.components.names import is_version
@@ -37,6 +39,28 @@ _MEMO_SIZE = 65536
 Candidate = tuple[int, int, str | None, str | None, str, float]
 """(start, end, label, canonical name, source, confidence) of a possible entity; plain tuples,
 as most candidates are only sorted and dropped."""
+
+
+_UNSET = object()
+
+
+def doc_extension(doc: Doc, name: str, default: Any = _UNSET) -> Any:
+    """`doc._.<name>` (or `default` if no such extension is registered; without a default an
+    unregistered name raises as `doc._` does).
+
+    A plain-value extension (no getter or method) is read straight from `doc.user_data`, where
+    spaCy keeps it, instead of building an `Underscore` object per access (~1 us each); unset
+    values and other kinds of extension go through `doc._` as before.
+    """
+    spec = Underscore.doc_extensions.get(name)  # (default, method, getter, setter)
+    if spec is None:
+        if default is not _UNSET:
+            return default
+    elif spec[1] is None and spec[2] is None:
+        value = doc.user_data.get(("._.", name, None, None), _UNSET)
+        if value is not _UNSET:
+            return value
+    return getattr(doc._, name)
 
 
 class EntityRules:
@@ -138,8 +162,10 @@ def context_label(tv: TokenView, start: int, end: int, rules: EntityRules) -> tu
     return None, 0.0
 
 
+@lru_cache(maxsize=65536)
 def shape_label(text: str) -> str | None:
-    """Type from the spelling alone: "NATS-Bench" is a benchmark, "nDCG@10" a metric."""
+    """Type from the spelling alone: "NATS-Bench" is a benchmark, "nDCG@10" a metric (memoised:
+    names repeat across papers)."""
     low = text.lower()
     if low.endswith(("bench", "-task", "challenge", "corpus", "-qa")):
         return "DATASET"
@@ -266,7 +292,7 @@ def _select(cands: list[Candidate], n_tokens: int) -> list[int]:
     then METHOD over other labels; no overlaps."""
     pref = LABEL_PREFERENCE.get
     # decorated sort (the index keeps it stable) instead of a key function called per candidate
-    order = [(s - e, source, pref(label or "", 4), s, i) for i, (s, e, label, _, source, _) in enumerate(cands)]
+    order = [(s - e, source, pref(label, 4), s, i) for i, (s, e, label, _, source, _) in enumerate(cands)]
     order.sort()
     taken = bytearray(n_tokens)  # 1 where a kept candidate covers the token
     kept = []
@@ -321,11 +347,9 @@ def resolve(doc: Doc, rules: EntityRules) -> tuple[list[Row], list[str], list[fl
     tv = token_view(doc)
     n, lower = tv.n, tv.lower
     text_, idx, words = tv.text, tv.idx, tv.words  # span text inlined: text_[idx[s] : idx[e-1] + len(words[e-1])]
-    ext = doc._
     cands = _candidates(doc, tv, rules)
-    abbreviations = ext.kg_abbreviations if Doc.has_extension("kg_abbreviations") else ()
-    alias_key = _acronym_candidates(tv, abbreviations, cands, rules)
-    title = _Title(tv, ext.kg_title_chars if Doc.has_extension("kg_title_chars") else 0)
+    alias_key = _acronym_candidates(tv, doc_extension(doc, "kg_abbreviations", ()), cands, rules)
+    title = _Title(tv, doc_extension(doc, "kg_title_chars", 0))
     naming = rules.naming_words
     found: list[tuple[int, int, str, str, str, float, str, bool]] = []
     for i in _select(cands, n):
@@ -368,7 +392,8 @@ def resolve(doc: Doc, rules: EntityRules) -> tuple[list[Row], list[str], list[fl
     typed.propagate_in_lists(lower)
     typed.unify_labels()
     rows = list(zip(typed.start, typed.end, typed.label, typed.name, repeat("")))
-    return rows, typed.key, [_round3(c) for c in typed.confidence], typed.source
+    rounded = _ROUNDED.get  # (`or`: a miss, or 0.0, which _round3 gives back unchanged)
+    return rows, typed.key, [rounded(c) or _round3(c) for c in typed.confidence], typed.source
 
 
 _ROUNDED: dict[float, float] = {}
