@@ -1,0 +1,85 @@
+"""extractors.components.view: the plain-list token view and span rows every component reads.
+
+The components trust these lists instead of spaCy's Token and Span objects, so they must agree
+with spaCy exactly, also on texts with odd spacing and characters whose case mapping changes
+length.
+"""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+import spacy
+from spacy.language import Language
+
+from extractors import extract
+from extractors.components.view import publish_spans, span_rows, token_view
+from schema import Paper
+
+TEXTS = [
+    "We fine-tune BERT-base  on MS MARCO (dev) and report MRR@10 = 39.2%.",
+    "İSTANBUL-NLP, ΣΟΦΙΑ and naïve Bayes\tbeat ResNet-50's top-1 … really.",
+    "",
+    "One",
+]
+
+
+@pytest.fixture(scope="module")
+def blank() -> Language:
+    return spacy.blank("en")
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_view_lists_equal_spacy_tokens(blank, text):
+    doc = blank(text)
+    view = token_view(doc)
+    assert view.words == [t.text for t in doc]
+    assert view.lower == [t.lower_ for t in doc]
+    assert view.ws == [bool(t.whitespace_) for t in doc]
+    assert view.idx == [t.idx for t in doc]
+    for start in range(len(doc)):
+        for end in range(start, len(doc) + 1):
+            assert view.span_text(start, end) == doc[start:end].text
+    assert token_view(doc).words is view.words  # built once per Doc
+
+
+def test_view_rows_round_trip_and_follow_changes_to_the_group(blank):
+    doc = blank("BERT beats GPT-2 on GLUE .")
+    rows = [(0, 1, "METHOD", "BERT", "1"), (2, 3, "METHOD", "GPT-2", ""), (4, 5, "DATASET", "GLUE", "0")]
+    publish_spans(doc, "x", rows)
+    assert [(s.start, s.end, s.label_, s.kb_id_, s.id_) for s in doc.spans["x"]] == rows
+    assert span_rows(doc, "x") == rows
+    doc.spans["x"].append(doc[1:2])  # changed by someone else: read from the group, not the cache
+    assert span_rows(doc, "x") == [*rows, (1, 2, "", "", "")]
+    assert span_rows(doc, "missing") == []
+    with pytest.raises(IndexError):
+        publish_spans(doc, "y", [(5, 7, "METHOD", "", "")])
+
+
+@Language.component("kg_test_boom")
+def _boom(doc):
+    if "BOOM" in doc.text:
+        raise ValueError("boom")
+    return doc
+
+
+def test_extract_pauses_gc_only_inside_a_batch_and_keeps_papers_before_an_error(nlp):
+    papers = [Paper(id=f"p{i}", title="T", abstract=f"We fine-tune BERT {i}.") for i in range(3)]
+    assert gc.isenabled()
+    assert [e.id for e in extract(papers, nlp=nlp, batch_size=2)] == ["p0", "p1", "p2"]
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        list(extract(papers[:1], nlp=nlp))
+        assert not gc.isenabled()  # the caller's setting is restored, not forced on
+    finally:
+        gc.enable()
+
+    boom = spacy.blank("en")
+    boom.add_pipe("kg_test_boom")
+    got: list[str] = []
+    with pytest.raises(ValueError, match="boom"):
+        for e in extract([*papers[:2], Paper(id="bad", title="BOOM", abstract="x")], nlp=boom, batch_size=8):
+            got.append(e.id)
+    assert got == ["p0", "p1"] and gc.isenabled()
