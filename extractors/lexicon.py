@@ -8,14 +8,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from extractors.memo import BoundedMemo
 from extractors.normalize import normalize_key
 
 PATTERNS_DIR = Path(__file__).parent / "patterns"
 DEFAULT_TERMS = PATTERNS_DIR / "terms.jsonl"
 DEFAULT_STOP = PATTERNS_DIR / "stop_names.txt"
 DEFAULT_CUES = PATTERNS_DIR / "cues.json"
-_LOOKUP_MEMO_SIZE = 65536
-_UNSEEN = object()
 _RANKS = {"core": 0, "nlp-progress": 1}
 
 
@@ -54,18 +53,11 @@ class Lexicon:
             if not t.exact:
                 self.by_key.setdefault(normalize_key(t.pattern), t)
         # per-instance memo of `lookup` (not a field: the lexicon's data and equality are unchanged)
-        self._looked_up: dict[str, Term | None] = {}
+        self._looked_up: BoundedMemo[str, Term | None] = BoundedMemo(self._lookup)
 
     def lookup(self, text: str) -> Term | None:
         """The list entry for a surface form: exact spelling first, then case-insensitive."""
-        memo = self._looked_up
-        hit = memo.get(text, _UNSEEN)
-        if hit is not _UNSEEN:
-            return hit
-        if len(memo) >= _LOOKUP_MEMO_SIZE:
-            memo.clear()
-        memo[text] = hit = self._lookup(text)
-        return hit
+        return self._looked_up[text]
 
     def _lookup(self, text: str) -> Term | None:
         hit = self.by_exact.get(text)

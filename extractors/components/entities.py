@@ -28,12 +28,11 @@ from extractors.components.phrases import SPAN_KEY as PHRASES_KEY
 from extractors.components.terms import SPAN_KEY as TERMS_KEY
 from extractors.components.view import Row, TokenView, publish_spans, span_rows, token_view
 from extractors.lexicon import Lexicon, load_lexicon
+from extractors.memo import MEMO_SIZE, BoundedMemo
 from extractors.normalize import normalize_key
 
 SPAN_KEY = "kg"
 LABELS = ("METHOD", "DATASET", "METRIC", "TASK")
-
-_MEMO_SIZE = 65536
 
 
 Candidate = tuple[int, int, str | None, str | None, str, float]
@@ -83,34 +82,17 @@ class EntityRules:
         self.evidence_nouns = cues["dataset_nouns"] - {"data", "set", "sets"}
         #: `_data_words` prefixes: dataset heads of 5 letters or more
         self.long_dataset_heads = tuple(h for h in self.dataset_heads if len(h) >= 5)
-        self._family: dict[str, tuple[str, str] | None] = {}
-        self._names: dict[str, tuple[str | None, str | None, str, float]] = {}
+        #: coined name -> `_name_typing(name)`
+        self.name_typing = BoundedMemo(self._name_typing)
+        #: name -> `family_label(name, lexicon)`
+        self.family = BoundedMemo(lambda text: family_label(text, lexicon))
 
-    def name_typing(self, name: str) -> tuple[str | None, str | None, str, float]:
-        """(label, canonical, source, confidence) of a coined name: its list entry's, else
-        untyped; memoised."""
-        cache = self._names
-        hit = cache.get(name)
-        if hit is None:
-            if len(cache) >= _MEMO_SIZE:
-                cache.clear()
-            term = self.lexicon.lookup(name)
-            if term is not None:
-                hit = (term.label, term.canonical, _list_source(term.rank), 0.9)
-            else:
-                hit = (None, None, "name", 0.6)
-            cache[name] = hit
-        return hit
-
-    def family(self, text: str) -> tuple[str, str] | None:
-        """`family_label(text, lexicon)`, memoised."""
-        cache = self._family
-        if text in cache:
-            return cache[text]
-        if len(cache) >= _MEMO_SIZE:
-            cache.clear()
-        cache[text] = hit = family_label(text, self.lexicon)
-        return hit
+    def _name_typing(self, name: str) -> tuple[str | None, str | None, str, float]:
+        """(label, canonical, source, confidence) of a coined name: its list entry's, else untyped."""
+        term = self.lexicon.lookup(name)
+        if term is not None:
+            return term.label, term.canonical, _list_source(term.rank), 0.9
+        return None, None, "name", 0.6
 
 
 def head_label(words: list[str], lexicon: Lexicon) -> str | None:
@@ -162,7 +144,7 @@ def context_label(tv: TokenView, start: int, end: int, rules: EntityRules) -> tu
     return None, 0.0
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=MEMO_SIZE)
 def shape_label(text: str) -> str | None:
     """Type from the spelling alone: "NATS-Bench" is a benchmark, "nDCG@10" a metric (memoised:
     names repeat across papers)."""
@@ -217,7 +199,7 @@ def _is_compound_modifier(tv: TokenView, span_start: int, span_end: int, rules: 
     return nxt == "-" or nxt in rules.method_heads or nxt in _MODIFIED_NOUNS
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=MEMO_SIZE)
 def _has_upper_tail(text: str) -> bool:
     """An upper-case letter after the first character ("BERT", "ResNet"); memoised, as list
     matches repeat across papers."""
@@ -267,7 +249,7 @@ def _candidates(doc: Doc, tv: TokenView, rules: EntityRules) -> list[Candidate]:
         name = text[idx[start] : idx[end - 1] + len(words[end - 1])]
         if name in stop:
             continue
-        add((start, end) + name_typing(name))
+        add((start, end) + name_typing[name])
     return cands
 
 
@@ -359,7 +341,7 @@ def resolve(doc: Doc, rules: EntityRules) -> tuple[list[Row], list[str], list[fl
         if label is None:
             label, conf = context_label(tv, start, end, rules)
             if label is None:
-                fam = rules.family(text)
+                fam = rules.family[text]
                 if fam is not None:
                     label, conf = fam[0], 0.7
             if label is None:
@@ -392,21 +374,11 @@ def resolve(doc: Doc, rules: EntityRules) -> tuple[list[Row], list[str], list[fl
     typed.propagate_in_lists(lower)
     typed.unify_labels()
     rows = list(zip(typed.start, typed.end, typed.label, typed.name, repeat("")))
-    rounded = _ROUNDED.get  # (`or`: a miss, or 0.0, which _round3 gives back unchanged)
-    return rows, typed.key, [rounded(c) or _round3(c) for c in typed.confidence], typed.source
+    return rows, typed.key, list(map(_ROUNDED.__getitem__, typed.confidence)), typed.source
 
 
-_ROUNDED: dict[float, float] = {}
-
-
-def _round3(x: float) -> float:
-    """`round(x, 3)`, memoised: confidences come from a handful of constants."""
-    r = _ROUNDED.get(x)
-    if r is None:
-        if len(_ROUNDED) >= 4096:
-            _ROUNDED.clear()
-        r = _ROUNDED[x] = round(x, 3)
-    return r
+#: confidence -> `round(confidence, 3)`: confidences come from a handful of constants
+_ROUNDED: BoundedMemo[float, float] = BoundedMemo(lambda x: round(x, 3), maxsize=4096)
 
 
 class _Title:

@@ -19,6 +19,7 @@ from spacy.tokens import Doc
 
 from extractors.components.view import publish_spans, token_view
 from extractors.lexicon import load_lexicon
+from extractors.memo import MEMO_SIZE, BoundedMemo
 
 SPAN_KEY = "kg_names"
 _EDGE_PUNCT = set(",;:.!?\"'`()[]{}«»“”‘’")
@@ -29,10 +30,9 @@ _MODIFIER_SUFFIXES = {"based", "style", "like", "aided", "specific", "driven", "
                       "friendly", "generated", "shaped", "oriented", "compatible", "centric", "agnostic"}
 # tokens that separate two names written without spaces: "DeiT-B/ResMLP-B24", "scheme.Code"
 _SEPARATORS = {"/", ".", "--", "~"}
-_CACHE_SIZE = 65536
 
 
-@lru_cache(maxsize=_CACHE_SIZE)
+@lru_cache(maxsize=MEMO_SIZE)
 def is_coined(text: str) -> bool:
     """True when a word's spelling marks it as a name rather than an English word (cached: pure)."""
     if text.isalpha() and (text.islower() or text[1:].islower()):
@@ -54,14 +54,14 @@ def is_coined(text: str) -> bool:
     return False
 
 
-@lru_cache(maxsize=_CACHE_SIZE)
+@lru_cache(maxsize=MEMO_SIZE)
 def is_version(text: str) -> bool:
     """A version or year written after a name: "1.1", "v2", "2012" (cached: pure)."""
     t = text.lstrip("v")
     return bool(t) and all(c.isdigit() or c == "." for c in t) and t[0].isdigit() and len(t) <= 5
 
 
-@lru_cache(maxsize=_CACHE_SIZE)
+@lru_cache(maxsize=MEMO_SIZE)
 def _is_url(text: str) -> bool:
     """URLs, e-mail addresses and text glued by broken markup ("codecs~(H.264") are not names."""
     if "://" in text or text.startswith("www.") or ("@" in text and "." in text.split("@")[-1]):
@@ -69,24 +69,16 @@ def _is_url(text: str) -> bool:
     return "~" in text or "--" in text or text.count("(") != text.count(")")
 
 
-class _TokenClass(dict):
-    """token text -> 0: no upper-case letter or digit, so never part of a coined name;
-    1: may be part of one only with the tokens glued to it ("U" in "U-Net"); 2: a coined name alone.
-
-    A dict with `__missing__` so `map(classes.__getitem__, words)` runs in C for known tokens."""
-
-    def __missing__(self, tok: str) -> int:
-        if len(self) >= _CACHE_SIZE:
-            self.clear()
-        if not any(c.isupper() or c.isdigit() for c in tok):
-            cls = 0  # every coined name holds an upper-case letter or a digit
-        else:
-            cls = 2 if is_coined(tok) and not _is_url(tok) else 1
-        self[tok] = cls
-        return cls
+def _token_class(tok: str) -> int:
+    """0: no upper-case letter or digit, so never part of a coined name; 1: may be part of one only
+    with the tokens glued to it ("U" in "U-Net"); 2: a coined name alone."""
+    if not any(c.isupper() or c.isdigit() for c in tok):
+        return 0  # every coined name holds an upper-case letter or a digit
+    return 2 if is_coined(tok) and not _is_url(tok) else 1
 
 
-_TOKEN_CLASS = _TokenClass()
+#: token text -> `_token_class`; `map(_TOKEN_CLASS.__getitem__, words)` runs in C for known tokens
+_TOKEN_CLASS = BoundedMemo(_token_class)
 
 
 def _run_end(texts: list[str], spaced: list[bool], i: int, n: int) -> int:

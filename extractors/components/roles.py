@@ -10,8 +10,10 @@ objects for every mention and its context words was most of this component's tim
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Mapping
 
 from spacy.language import Language
+from spacy.lexeme import Lexeme
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
@@ -19,6 +21,7 @@ from extractors.components.entities import SPAN_KEY
 from extractors.components.sentences import SentenceIndex
 from extractors.components.view import TokenView, span_rows, token_view
 from extractors.lexicon import Lexicon, load_lexicon
+from extractors.memo import lexeme_flags
 
 if not Doc.has_extension("kg_title_chars"):
     Doc.set_extension("kg_title_chars", default=0)
@@ -27,33 +30,19 @@ _SELF = {"we", "our", "this", "here"}
 _PROPOSED_AFTER = ([",", "a", "novel"], [",", "a", "new"], [",", "which", "we"])
 _CUED = frozenset(("METHOD", "DATASET"))  # roles of other labels do not depend on context
 _FIXED_ROLES = {"METRIC": "reported"}
-_CACHE_MAX = 65536
 
 
-class _TitleWords:
-    """Whether a word may stand in a title's name part (punctuation, Title or UPPER case), read from
-    the Vocab's lexeme flags as `Token.is_punct/is_title/is_upper` do, cached per word."""
-
-    def __init__(self, vocab: Vocab) -> None:
-        self.vocab = vocab
-        self.cache: dict[str, bool] = {}
-
-    def __call__(self, word: str) -> bool:
-        hit = self.cache.get(word)
-        if hit is None:
-            lex = self.vocab[word]
-            hit = bool(lex.is_punct or lex.is_title or lex.is_upper)
-            if len(self.cache) >= _CACHE_MAX:
-                self.cache.clear()
-            self.cache[word] = hit
-        return hit
+def _title_like(lex: Lexeme) -> bool:
+    """Whether a word may stand in a title's name part: punctuation, Title or UPPER case (the
+    lexeme flags `Token.is_punct/is_title/is_upper` read)."""
+    return bool(lex.is_punct or lex.is_title or lex.is_upper)
 
 
-def _title_prefix_end(view: TokenView, title_chars: int, title_word: _TitleWords) -> int:
+def _title_prefix_end(view: TokenView, title_chars: int, title_word: Mapping[str, bool]) -> int:
     """Number of leading tokens that are all title-like; only title tokens matter, so stop there."""
     words, idx = view.words, view.idx
     i = 0
-    while i < view.n and idx[i] < title_chars and title_word(words[i]):
+    while i < view.n and idx[i] < title_chars and title_word[words[i]]:
         i += 1
     return i
 
@@ -68,7 +57,7 @@ class RoleTagger:
         self.propose = cues["propose_verbs"]
         self.compare = cues["compare_cues"]
         self.use = cues["use_cues"]
-        self.title_word = _TitleWords(vocab)
+        self.title_word = lexeme_flags(vocab, _title_like)  # word -> title-like, cached per word
 
     def __call__(self, doc: Doc) -> Doc:
         group = doc.spans.get(SPAN_KEY)

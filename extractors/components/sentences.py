@@ -6,15 +6,16 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
+from operator import attrgetter
 
 from spacy.language import Language
 from spacy.pipeline import Sentencizer
 from spacy.tokens import Doc
 
+from extractors.memo import BoundedMemo, lexeme_flags
 
 _CACHE_KEY = "kg_sentence_bounds"
 TEXT_KEY = "kg_text"
-_PUNCT_CACHE_MAX = 65536
 
 
 def doc_text(doc: Doc) -> str:
@@ -64,7 +65,7 @@ class FastSentencizer(Sentencizer):
 
     def __init__(self, name: str = "sentencizer", **kwargs) -> None:
         super().__init__(name, **kwargs)
-        self._is_punct: dict[str, bool] = {}  # token string -> its lexeme's is_punct flag
+        self._is_punct: BoundedMemo[str, bool] | None = None  # made from the first Doc's Vocab
 
     def __call__(self, doc: Doc) -> Doc:
         error_handler = self.get_error_handler()
@@ -100,13 +101,14 @@ class FastSentencizer(Sentencizer):
         if n == 0:
             return []
         punct_chars = self.punct_chars
+        is_punct = self._punct_flags(doc)
         starts = [0]
         scanned = 0  # tokens before this one were already read by a forward scan
         for p in self._punct_tokens(words, punct_chars):
             if p < scanned:
                 continue
             k = p + 1
-            while k < n and (words[k] in punct_chars or self._punct(doc, words[k])):
+            while k < n and (words[k] in punct_chars or is_punct[words[k]]):
                 k += 1
             if k < n:
                 starts.append(k)
@@ -129,14 +131,11 @@ class FastSentencizer(Sentencizer):
         found.sort()
         return found
 
-    def _punct(self, doc: Doc, word: str) -> bool:
-        """`Token.is_punct` of a token with this text (a lexeme flag, so one lookup per string)."""
-        flag = self._is_punct.get(word)
-        if flag is None:
-            if len(self._is_punct) >= _PUNCT_CACHE_MAX:
-                self._is_punct.clear()
-            flag = self._is_punct[word] = doc.vocab[word].is_punct
-        return flag
+    def _punct_flags(self, doc: Doc) -> BoundedMemo[str, bool]:
+        """word -> `Token.is_punct` of a token with this text (a lexeme flag, so one lookup per string)."""
+        if self._is_punct is None:
+            self._is_punct = lexeme_flags(doc.vocab, attrgetter("is_punct"))
+        return self._is_punct
 
 
 @Language.factory(

@@ -10,8 +10,6 @@ since the same names recur across papers.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -19,13 +17,13 @@ from extractors.components.entities import SPAN_KEY
 from extractors.components.names import is_coined
 from extractors.components.view import span_rows, token_view
 from extractors.lexicon import Lexicon, Term, load_lexicon
+from extractors.memo import BoundedMemo
 from extractors.normalize import normalize_key
 
 if not Doc.has_extension("kg_variants"):
     Doc.set_extension("kg_variants", default=())
 
 _NAMED = frozenset(("METHOD", "DATASET"))
-_CACHE_MAX = 65536
 _MISSING = object()
 
 
@@ -39,40 +37,29 @@ def family_forms(text: str) -> list[str]:
     return forms
 
 
-@lru_cache(maxsize=_CACHE_MAX)
-def _key(text: str) -> str:
-    """`normalize_key`, cached: the same names recur across papers."""
-    return normalize_key(text)
-
-
 class VariantLinker:
     """Writes `doc._.kg_variants`; keeps the per-name family candidates across papers."""
 
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
-        self._families: dict[str, tuple[tuple[str, Term | None], ...]] = {}
+        #: name -> `family_candidates(name)`, kept across papers
+        self.families = BoundedMemo(self.family_candidates)
 
     def __call__(self, doc: Doc) -> Doc:
         doc._.kg_variants = self.find(doc)
         return doc
 
-    def families(self, text: str) -> tuple[tuple[str, Term | None], ...]:
+    def family_candidates(self, text: str) -> tuple[tuple[str, Term | None], ...]:
         """Sub-names of `text` (longest first) that could name its family: coined, at least two
         letters, not a stop name; each with its exact-spelling list entry (or None)."""
-        hit = self._families.get(text)
-        if hit is None:
-            lexicon = self.lexicon
-            out = []
-            for form in family_forms(text):
-                if sum(c.isalpha() for c in form) < 2 or form in lexicon.stop_names or not is_coined(form):
-                    continue
-                term = lexicon.lookup(form)
-                out.append((form, term if term is not None and term.exact else None))
-            hit = tuple(out)
-            if len(self._families) >= _CACHE_MAX:
-                self._families.clear()
-            self._families[text] = hit
-        return hit
+        lexicon = self.lexicon
+        out = []
+        for form in family_forms(text):
+            if sum(c.isalpha() for c in form) < 2 or form in lexicon.stop_names or not is_coined(form):
+                continue
+            term = lexicon.lookup(form)
+            out.append((form, term if term is not None and term.exact else None))
+        return tuple(out)
 
     def find(self, doc: Doc) -> tuple[tuple[int, str, str], ...]:
         """(span_idx, parent_name, parent_key) for each variant mention whose family is named in the
@@ -89,7 +76,7 @@ class VariantLinker:
                 name = text[idx[start] : idx[end - 1] + len(words[end - 1])]
                 # only coined, hyphen-joined names: "Swin Transformer" is not a variant of "transformer"
                 if "-" in name and " " not in name:
-                    forms = families(name)
+                    forms = families[name]
                     if forms:
                         variants.append((i, label, forms))
         if not variants:
@@ -111,7 +98,7 @@ class VariantLinker:
                 elif term is None or term.label != label:
                     continue
                 else:
-                    parent_name, parent_key = term.canonical, _key(term.canonical)
+                    parent_name, parent_key = term.canonical, normalize_key(term.canonical)
                 pair = (keys[i], parent_key)
                 if parent_key != keys[i] and pair not in seen:
                     seen.add(pair)
