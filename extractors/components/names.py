@@ -120,21 +120,6 @@ def _run_word(texts: list[str], start: int, end: int) -> tuple[int, int, str] | 
     return _trim_word(texts, start, end + 1)
 
 
-def word_spans(doc: Doc) -> list[tuple[int, int, str]]:
-    """Token ranges of whitespace-delimited words, with edge punctuation and 's trimmed."""
-    tv = token_view(doc)
-    texts, spaced, n = tv.words, tv.ws, tv.n
-    out = []
-    i = 0
-    while i < n:
-        j = _run_end(texts, spaced, i, n)
-        word = _run_word(texts, i, j)
-        if word is not None:
-            out.append(word)
-        i = j + 1
-    return out
-
-
 def _extends(text: str, nxt: str, stop_names: frozenset[str]) -> bool:
     """Whether the word after the name `text` belongs to it: a version, or an acronym after an acronym."""
     return is_version(nxt) or (nxt.isupper() and len(nxt) >= 2 and text.isupper() and nxt not in stop_names
