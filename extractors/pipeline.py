@@ -19,6 +19,7 @@ from spacy.tokens import Doc
 # importing the components registers their factories
 from extractors.components import abbreviations, entities, names, phrases, results, roles, terms, variants  # noqa: F401
 from extractors.components.sentences import TEXT_KEY
+from extractors.components.view import extension_key
 from extractors.lexicon import load_lexicon
 from extractors.tokenizer import add_final_period_suffix
 from extractors.records import doc_to_extraction
@@ -31,8 +32,8 @@ KG_COMPONENTS = ("kg_term_ruler", "kg_abbreviations", "kg_names", "kg_phrases", 
                  "kg_results", "kg_variants")
 
 
-#: where `doc._.kg_title_chars` lives (spaCy's `Underscore` key for a Doc extension)
-_TITLE_CHARS_KEY = ("._.", "kg_title_chars", None, None)
+#: where `doc._.kg_title_chars` lives in `doc.user_data`
+_TITLE_CHARS_KEY = extension_key("kg_title_chars")
 
 
 class ModelNotFound(ValueError):

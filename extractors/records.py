@@ -16,10 +16,10 @@ from typing import Any
 from spacy.tokens import Doc
 
 from extractors.calibration import CalibrationModel, calibrated_confidence, load_model
-from extractors.components.entities import SPAN_KEY, doc_extension
+from extractors.components.entities import SPAN_KEY
 from extractors.components.results import char_span_tokens
 from extractors.components.sentences import SentenceIndex
-from extractors.components.view import TokenView, span_rows, token_view
+from extractors.components.view import TokenView, doc_extension, span_rows, token_view
 from schema import Entity, Extraction
 
 ROLE_PRIORITY = {"proposed": 5, "compared": 4, "evaluated_on": 3, "used": 2, "reported": 1, "mentioned": 0}

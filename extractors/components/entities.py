@@ -16,17 +16,15 @@ from __future__ import annotations
 from bisect import bisect_left
 from functools import lru_cache
 from itertools import repeat
-from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc
-from spacy.tokens.underscore import Underscore
 
 from extractors.components.names import SPAN_KEY as NAMES_KEY
 from extractors.components.names import is_version
 from extractors.components.phrases import SPAN_KEY as PHRASES_KEY
 from extractors.components.terms import SPAN_KEY as TERMS_KEY
-from extractors.components.view import Row, TokenView, publish_spans, span_rows, token_view
+from extractors.components.view import Row, TokenView, doc_extension, publish_spans, span_rows, token_view
 from extractors.lexicon import Lexicon, load_lexicon
 from extractors.memo import MEMO_SIZE, BoundedMemo
 from extractors.normalize import normalize_key
@@ -38,28 +36,6 @@ LABELS = ("METHOD", "DATASET", "METRIC", "TASK")
 Candidate = tuple[int, int, str | None, str | None, str, float]
 """(start, end, label, canonical name, source, confidence) of a possible entity; plain tuples,
 as most candidates are only sorted and dropped."""
-
-
-_UNSET = object()
-
-
-def doc_extension(doc: Doc, name: str, default: Any = _UNSET) -> Any:
-    """`doc._.<name>` (or `default` if no such extension is registered; without a default an
-    unregistered name raises as `doc._` does).
-
-    A plain-value extension (no getter or method) is read straight from `doc.user_data`, where
-    spaCy keeps it, instead of building an `Underscore` object per access (~1 us each); unset
-    values and other kinds of extension go through `doc._` as before.
-    """
-    spec = Underscore.doc_extensions.get(name)  # (default, method, getter, setter)
-    if spec is None:
-        if default is not _UNSET:
-            return default
-    elif spec[1] is None and spec[2] is None:
-        value = doc.user_data.get(("._.", name, None, None), _UNSET)
-        if value is not _UNSET:
-            return value
-    return getattr(doc._, name)
 
 
 class EntityRules:

@@ -19,7 +19,7 @@ from spacy.vocab import Vocab
 
 from extractors.components.entities import SPAN_KEY
 from extractors.components.sentences import SentenceIndex
-from extractors.components.view import TokenView, span_rows, token_view
+from extractors.components.view import TokenView, doc_extension, span_rows, token_view
 from extractors.lexicon import Lexicon, load_lexicon
 from extractors.memo import lexeme_flags
 
@@ -75,7 +75,7 @@ class RoleTagger:
         sents = SentenceIndex(doc)
         bounds, sent_starts = sents.bounds, sents.starts
         self_sents: dict[int, bool] = {}  # sentence number -> has we/our/this/here
-        title_chars = head_end = -1  # read on the first "X:" candidate (the extension is slow)
+        title_chars = head_end = -1  # read on the first "X:" candidate: most Docs have none
         out = []
         for start, end, label, _kb, _id in rows:
             if label not in _CUED:
@@ -83,7 +83,7 @@ class RoleTagger:
                 continue
             if end < n and lower[end] == ":":  # lower, not words: one list fewer to touch per doc
                 if title_chars < 0:
-                    title_chars = doc._.kg_title_chars
+                    title_chars = doc_extension(doc, "kg_title_chars")
                     head_end = _title_prefix_end(view, title_chars, self.title_word)
                 if view.idx[start] < title_chars and start <= head_end:
                     out.append("proposed")  # "X: ..." title, every word before X title-like

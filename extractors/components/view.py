@@ -9,8 +9,11 @@ serialises.
 
 from __future__ import annotations
 
+from typing import Any
+
 from spacy.attrs import IDX, LENGTH, SPACY
 from spacy.tokens import Doc, Span, SpanGroup
+from spacy.tokens.underscore import Underscore
 
 from extractors.components.sentences import doc_text
 
@@ -117,3 +120,31 @@ def span_rows(doc: Doc, key: str) -> list[Row]:
     if rows is None or len(rows) != len(group):
         rows = [(sp.start, sp.end, sp.label_, sp.kb_id_, sp.id_) for sp in group]
     return rows
+
+
+def extension_key(name: str) -> tuple[str, str, None, None]:
+    """The `doc.user_data` key under which spaCy keeps the value of the plain Doc extension
+    `doc._.<name>` (written there directly, e.g. by `make_doc`, it needs no Underscore object)."""
+    return ("._.", name, None, None)
+
+
+_UNSET = object()
+
+
+def doc_extension(doc: Doc, name: str, default: Any = _UNSET) -> Any:
+    """`doc._.<name>` (or `default` if no such extension is registered; without a default an
+    unregistered name raises as `doc._` does).
+
+    A plain-value extension (no getter or method) is read straight from `doc.user_data`, where
+    spaCy keeps it, instead of building an `Underscore` object per access (~1 us each); unset
+    values and other kinds of extension go through `doc._` as before.
+    """
+    spec = Underscore.doc_extensions.get(name)  # (default, method, getter, setter)
+    if spec is None:
+        if default is not _UNSET:
+            return default
+    elif spec[1] is None and spec[2] is None:
+        value = doc.user_data.get(extension_key(name), _UNSET)
+        if value is not _UNSET:
+            return value
+    return getattr(doc._, name)
