@@ -67,7 +67,7 @@ class EntityRules:
         """(label, canonical, source, confidence) of a coined name: its list entry's, else untyped."""
         term = self.lexicon.lookup(name)
         if term is not None:
-            return term.label, term.canonical, _list_source(term.rank), 0.9
+            return term.label, term.canonical, f"list{term.rank}", 0.9
         return None, None, "name", 0.6
 
 
@@ -184,17 +184,12 @@ def _has_upper_tail(text: str) -> bool:
 
 #: span id of a list match -> (rank, source)
 _LIST_IDS = {"": (2, "list2"), "list0": (0, "list0"), "list1": (1, "list1"), "list2": (2, "list2")}
-_LIST_SOURCES = {0: "list0", 1: "list1", 2: "list2"}
 
 
 def _list_rank(span_id: str) -> tuple[int, str]:
     """(rank, source) of a list match from its span id ("list0" -> (0, "list0"))."""
     rank = int(span_id[-1]) if span_id else 2
     return rank, f"list{rank}"
-
-
-def _list_source(rank: int) -> str:
-    return _LIST_SOURCES.get(rank) or f"list{rank}"
 
 
 def _candidates(doc: Doc, tv: TokenView, rules: EntityRules) -> list[Candidate]:
