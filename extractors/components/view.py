@@ -5,6 +5,9 @@ components used to do that ~1,500 times per abstract. Building the token strings
 `Doc.to_array` and slicing the text is ~30x cheaper, and lists of str/int/bool are what the
 rule code wants anyway. The cache lives in `doc.user_data` as plain lists so the Doc still
 serialises.
+
+The other cheap reads components share live here too: span groups as plain rows
+(`publish_spans` / `span_rows`) and plain Doc extension values (`doc_extension`).
 """
 
 from __future__ import annotations
