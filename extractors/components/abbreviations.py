@@ -13,6 +13,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from extractors.components.view import TokenView, token_view
+from extractors.memo import MEMO_SIZE
 
 if not Doc.has_extension("kg_abbreviations"):
     Doc.set_extension("kg_abbreviations", default=())
@@ -20,7 +21,7 @@ if not Doc.has_extension("kg_abbreviations"):
 _BOUNDARY = {",", ";", ":", ".", "(", ")", "[", "]", "!", "?"}
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=MEMO_SIZE)
 def is_short_form(text: str) -> bool:
     """Plausible acronym: 2-12 chars, starts alphanumeric, has a capital, not a plain number (cached: pure)."""
     if not 2 <= len(text) <= 12 or not text[0].isalnum():

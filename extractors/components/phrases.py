@@ -21,6 +21,7 @@ from spacy.vocab import Vocab
 
 from extractors.components.view import TokenView, publish_spans, token_view
 from extractors.lexicon import Lexicon, load_lexicon
+from extractors.memo import MEMO_SIZE
 
 SPAN_KEY = "kg_phrases"
 MAX_MODIFIERS = 2
@@ -43,7 +44,7 @@ def _modifier_start(tv: TokenView, vocab: Vocab, i: int, blocked: frozenset[str]
     return start
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=MEMO_SIZE)
 def _modifier_spelling(text: str, single: bool, blocked: frozenset[str]) -> bool:
     """Whether a word's spelling allows it as a modifier (one part of it when `single` is False):
     a plain lower-case word (or short acronym), no adverb, no lone gerund, not blocked. Cached: pure."""
