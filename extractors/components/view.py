@@ -43,10 +43,6 @@ class TokenView:
         """Character offset where token `i` starts (`len(text)` past the end)."""
         return self.idx[i] if i < self.n else len(self.text)
 
-    def end_char(self, i: int) -> int:
-        """Character offset just after token `i`."""
-        return self.idx[i] + len(self.words[i])
-
     def span_text(self, start: int, end: int) -> str:
         """`doc[start:end].text` without building a Span."""
         if end <= start:
