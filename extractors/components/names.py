@@ -122,8 +122,8 @@ def _run_word(texts: list[str], start: int, end: int) -> tuple[int, int, str] | 
 
 def _extends(text: str, nxt: str, stop_names: frozenset[str]) -> bool:
     """Whether the word after the name `text` belongs to it: a version, or an acronym after an acronym."""
-    return is_version(nxt) or (nxt.isupper() and len(nxt) >= 2 and text.isupper() and nxt not in stop_names
-                               and len(nxt) >= 3 and is_coined(nxt) and not any(c.isdigit() for c in nxt))
+    return is_version(nxt) or (nxt.isupper() and len(nxt) >= 3 and text.isupper() and nxt not in stop_names
+                               and is_coined(nxt) and not any(c.isdigit() for c in nxt))
 
 
 def coined_name_spans(doc: Doc, stop_names: frozenset[str] = frozenset()) -> list[tuple[int, int]]:
