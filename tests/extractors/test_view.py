@@ -83,3 +83,13 @@ def test_extract_pauses_gc_only_inside_a_batch_and_keeps_papers_before_an_error(
         for e in extract([*papers[:2], Paper(id="bad", title="BOOM", abstract="x")], nlp=boom, batch_size=8):
             got.append(e.id)
     assert got == ["p0", "p1"] and gc.isenabled()
+
+
+def test_bounded_memo_computes_once_and_stays_bounded():
+    from extractors.memo import BoundedMemo
+
+    calls: list[str] = []
+    memo = BoundedMemo(lambda s: calls.append(s) or s.upper(), maxsize=2)
+    assert [memo["a"], memo["a"], memo["b"]] == ["A", "A", "B"] and calls == ["a", "b"]
+    assert memo["c"] == "C" and len(memo) == 1  # full: emptied before "c" went in
+    assert memo.get("zzz") is None and "zzz" not in memo  # .get does not compute
