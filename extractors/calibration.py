@@ -28,8 +28,7 @@ from typing import Any
 
 from spacy.tokens import Doc
 
-from extractors.components.entities import SPAN_KEY
-from extractors.components.view import span_rows
+from extractors.components.entities import SPAN_KEY, kg_columns
 from schema import Entity, Extraction
 
 __all__ = [
@@ -62,18 +61,17 @@ def entity_evidence(doc: Doc) -> dict[tuple[str, str], tuple[float, str]]:
     """
     if SPAN_KEY not in doc.spans:
         return {}
-    attrs = doc.spans[SPAN_KEY].attrs
-    rows = span_rows(doc, SPAN_KEY)  # plain tuples: no Span object per element
-    n = len(rows)
-    # (the defaults are built only when needed: `attrs.get(k, default)` would build them every time)
-    keys = attrs["key"] if "key" in attrs else [kb_id for _, _, _, kb_id, _ in rows]
-    confs = attrs["confidence"] if "confidence" in attrs else [0.5] * n
-    sources = attrs["source"] if "source" in attrs else ["unknown"] * n
+    cols = kg_columns(doc)
+    return best_evidence([r[2] for r in cols.rows], cols.keys, cols.confidence, cols.source)
+
+
+def best_evidence(labels: list[str], keys: list[str], confs: list[float],
+                  sources: list[str]) -> dict[tuple[str, str], tuple[float, str]]:
+    """(label, key) -> (score, source) of the best-scored of parallel span columns, first on ties."""
     best: dict[tuple[str, str], tuple[float, str]] = {}
-    for i, row in enumerate(rows):
-        k = (row[2], keys[i])
-        if k not in best or confs[i] > best[k][0]:
-            best[k] = (confs[i], sources[i])
+    for k, conf, source in zip(zip(labels, keys), confs, sources):
+        if k not in best or conf > best[k][0]:
+            best[k] = (conf, source)
     return best
 
 

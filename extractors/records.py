@@ -15,15 +15,15 @@ from typing import Any
 
 from spacy.tokens import Doc
 
-from extractors.calibration import CalibrationModel, calibrated_confidence, load_model
-from extractors.components.entities import SPAN_KEY
+from extractors.calibration import CalibrationModel, best_evidence, calibrated_confidence, load_model
+from extractors.components.entities import kg_columns
 from extractors.components.results import char_span_tokens
 from extractors.components.sentences import SentenceIndex
-from extractors.components.view import TokenView, doc_extension, span_rows, token_view
+from extractors.components.view import TokenView, doc_extension, token_view
+from extractors.memo import MEMO_SIZE
 from schema import Entity, Extraction
 
 ROLE_PRIORITY = {"proposed": 5, "compared": 4, "evaluated_on": 3, "used": 2, "reported": 1, "mentioned": 0}
-_CALIBRATED_MAX = 65536
 
 
 def _field_offsets(doc: Doc, start: int, end: int) -> tuple[str, int, int] | None:
@@ -84,7 +84,7 @@ class _Calibration:
               titled: set[Key]) -> None:
         """Replace each entity's raw score (its best span's) with its calibrated confidence."""
         model = load_model()
-        if model is not self.model or len(self.memo) >= _CALIBRATED_MAX:
+        if model is not self.model or len(self.memo) >= MEMO_SIZE:
             self.model, self.memo = model, {}
         memo = self.memo
         for ek, ent in entities.items():
@@ -105,29 +105,19 @@ def _entities(doc: Doc, view: TokenView, sent_starts: list[int], title_end: int,
               ) -> tuple[dict[Key, dict[str, Any]], dict[int, dict[str, Any]]]:
     """One entity (as the fields of `Entity`) per (label, key) of the `kg` spans, with all its
     mentions, and the entity of each span index (spans straddling the title/abstract seam have none)."""
-    rows = span_rows(doc, SPAN_KEY)
-    attrs = doc.spans[SPAN_KEY].attrs if rows else {}
+    rows, keys, confs, roles, sources = kg_columns(doc)
     n = len(rows)
-    keys = attrs["key"] if "key" in attrs else [r[3] for r in rows]
-    confs = attrs["confidence"] if "confidence" in attrs else [0.5] * n
-    roles = attrs["role"] if "role" in attrs else ["mentioned"] * n
-    sources = attrs["source"] if "source" in attrs else ["unknown"] * n
     full, idx, words = view.text, view.idx, view.words
     priority = ROLE_PRIORITY
 
     entities: dict[Key, dict[str, Any]] = {}
     span_entity: dict[int, dict[str, Any]] = {}
     titled: set[Key] = set()  # entities with a mention in the title
-    # (raw score, source) of each entity's best span, first on ties, over every span (as
-    # calibration.entity_evidence does)
-    evidence: dict[Key, tuple[float, str]] = {}
+    # (raw score, source) of each entity's best span, over every span (also those straddling the seam)
+    evidence = best_evidence([r[2] for r in rows], keys, confs, sources)
     # the attrs lists run parallel to the rows
-    for i, (start, end, label, name, _), key, conf, role, source in zip(
-            range(n), rows, keys, confs, roles, sources):
+    for i, (start, end, label, name, _), key, conf, role in zip(range(n), rows, keys, confs, roles):
         ek = (label, key)
-        best = evidence.get(ek)
-        if best is None or conf > best[0]:
-            evidence[ek] = (conf, source)
         if start < end:
             start_char, end_char = idx[start], idx[end - 1] + len(words[end - 1])
         else:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from functools import lru_cache
 from itertools import repeat
+from typing import NamedTuple
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -31,6 +32,31 @@ from extractors.normalize import normalize_key
 
 SPAN_KEY = "kg"
 LABELS = ("METHOD", "DATASET", "METRIC", "TASK")
+
+
+class KgColumns(NamedTuple):
+    """The `kg` spans as rows, with the attrs lists that run parallel to them."""
+
+    rows: list[Row]
+    keys: list[str]
+    confidence: list[float]
+    role: list[str]
+    source: list[str]
+
+
+def kg_columns(doc: Doc) -> KgColumns:
+    """`doc.spans["kg"]` for its readers (results, calibration, records), with the
+    defaults a list takes when no component has set it; defaults are built only when needed."""
+    rows = span_rows(doc, SPAN_KEY)
+    attrs = doc.spans[SPAN_KEY].attrs if SPAN_KEY in doc.spans else {}
+    n = len(rows)
+    return KgColumns(
+        rows,
+        attrs["key"] if "key" in attrs else [r[3] for r in rows],
+        attrs["confidence"] if "confidence" in attrs else [0.5] * n,
+        attrs["role"] if "role" in attrs else ["mentioned"] * n,
+        attrs["source"] if "source" in attrs else ["unknown"] * n,
+    )
 
 
 Candidate = tuple[int, int, str | None, str | None, str, float]

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from extractors.components.entities import SPAN_KEY
+from extractors.components.entities import SPAN_KEY, kg_columns
 from extractors.components.sentences import SentenceIndex
 from extractors.components.view import Row, TokenView, span_rows, token_view
 from extractors.lexicon import load_lexicon
@@ -523,9 +523,7 @@ def find_results(doc: Doc) -> tuple[tuple, ...]:
     if not found:
         return ()
 
-    attrs = doc.spans[SPAN_KEY].attrs
-    roles = attrs["role"] if "role" in attrs else ["mentioned"] * len(rows)
-    keys = attrs["key"] if "key" in attrs else [r[3] for r in rows]
+    _, keys, _, roles, _ = kg_columns(doc)
     proposed = [i for i, label in enumerate(ctx.labels) if label == "METHOD" and roles[i] == "proposed"]
     compare = load_lexicon().cues.get("compare_cues", frozenset()) | COMPARE_WORDS
     out, seen = [], set()
