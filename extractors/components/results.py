@@ -235,7 +235,7 @@ class _Context:
                 self.metric_start.setdefault(start, i)
                 self.metric_end.setdefault(end - 1, i)
         self.number_tokens: dict[int, int] = {}  # token -> index of the number on it
-        self.title_end: int = doc.user_data.get("kg_abstract_start", 0)
+        self.abstract_start: int = doc.user_data.get("kg_abstract_start", 0)  # chars before it are the title
 
     def label(self, t: int) -> str | None:
         i = self.label_at.get(t)
@@ -436,7 +436,7 @@ def _method(ctx: _Context, in_sent: list[int], n: Number, bounds: tuple[int, int
             if ctx.label(t) == "METHOD":
                 return ctx.label_at[t]
     methods = [i for i in in_sent if ctx.labels[i] == "METHOD"]
-    titled = [i for i in proposed if ctx.view.start_char(starts[i]) < ctx.title_end]
+    titled = [i for i in proposed if ctx.view.start_char(starts[i]) < ctx.abstract_start]
     own_keys = {keys[i] for i in titled or proposed}  # "BiBERT: ..." over "BiBERT, a binarized BERT"
     mine = [i for i in methods if keys[i] in own_keys]
     if mine:
@@ -500,7 +500,7 @@ def find_results(doc: Doc) -> tuple[tuple, ...]:
     text = view.text
     ctx = _Context(doc, rows, view)
     label_at = ctx.label_at
-    numbers = [n for n in _numbers(view, text, ctx.title_end)
+    numbers = [n for n in _numbers(view, text, ctx.abstract_start)
                if not any(t in label_at for t in range(n.t0, n.t1))]
     if not numbers:
         return ()
