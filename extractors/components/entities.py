@@ -16,6 +16,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from functools import lru_cache
 from itertools import repeat
+from operator import itemgetter
 from typing import NamedTuple
 
 from spacy.language import Language
@@ -59,9 +60,30 @@ def kg_columns(doc: Doc) -> KgColumns:
     )
 
 
-Candidate = tuple[int, int, str | None, str | None, str, float]
-"""(start, end, label, canonical name, source, confidence) of a possible entity; plain tuples,
-as most candidates are only sorted and dropped."""
+Candidate = tuple[int, int, int, str | None, str | None, str, float, str]
+"""(order, start, end, label, canonical name, source, confidence, text) of a possible entity;
+plain tuples, as most candidates are only sorted and dropped. `order` is the `_order_key` that
+`_select` sorts by; `text` the span's text."""
+
+#: `_select` breaks length ties by source name, alphabetically: "acronym" < "list0" < ... < "phrase"
+_SOURCE_ORDER = {s: r for r, s in enumerate(["acronym", *(f"list{d}" for d in range(10)), "name", "phrase"])}
+LABEL_PREFERENCE = {"METHOD": 0, "DATASET": 1, "TASK": 2, "METRIC": 3}
+
+
+def _tie_rank(source: str, label: str | None) -> int:
+    """Source, then label preference (METHOD first), as one small int (< 128)."""
+    return _SOURCE_ORDER[source] * 8 + LABEL_PREFERENCE.get(label, 4)
+
+
+def _order_shift(n_tokens: int, n_candidates: int) -> int:
+    """Bits for a start token or a candidate index in `_order_key`."""
+    return max(n_tokens, n_candidates).bit_length()
+
+
+def _order_key(start: int, end: int, tie_rank: int, i: int, shift: int) -> int:
+    """The candidate order of `_select` (longest first, source, label preference, start, index)
+    packed in one int, so the sort compares ints in C instead of tuples element by element."""
+    return ((((start - end) << 7) + tie_rank) << (shift + shift)) + (start << shift) + i
 
 
 class EntityRules:
@@ -89,12 +111,14 @@ class EntityRules:
         #: name -> `family_label(name, lexicon)`
         self.family = BoundedMemo(lambda text: family_label(text, lexicon))
 
-    def _name_typing(self, name: str) -> tuple[str | None, str | None, str, float]:
-        """(label, canonical, source, confidence) of a coined name: its list entry's, else untyped."""
+    def _name_typing(self, name: str) -> tuple[int, str | None, str | None, str, float]:
+        """(tie rank, label, canonical, source, confidence) of a coined name: its list entry's,
+        else untyped."""
         term = self.lexicon.lookup(name)
         if term is not None:
-            return term.label, term.canonical, f"list{term.rank}", 0.9
-        return None, None, "name", 0.6
+            source = f"list{term.rank}"
+            return _tie_rank(source, term.label), term.label, term.canonical, source, 0.9
+        return _tie_rank("name", None), None, None, "name", 0.6
 
 
 def head_label(words: list[str], lexicon: Lexicon) -> str | None:
@@ -158,9 +182,6 @@ def shape_label(text: str) -> str | None:
     return None
 
 
-LABEL_PREFERENCE = {"METHOD": 0, "DATASET": 1, "TASK": 2, "METRIC": 3}
-
-
 def family_label(text: str, lexicon: Lexicon) -> tuple[str, str] | None:
     """(label, family name) of a variant spelling: "ILSVRC-2012", "ImageNet-64", "Imagenet32x32"."""
     parts = [p for p in text.replace(" ", "-").split("-") if p]
@@ -201,11 +222,13 @@ def _is_compound_modifier(tv: TokenView, span_start: int, span_end: int, rules: 
     return nxt == "-" or nxt in rules.method_heads or nxt in _MODIFIED_NOUNS
 
 
-@lru_cache(maxsize=MEMO_SIZE)
 def _has_upper_tail(text: str) -> bool:
-    """An upper-case letter after the first character ("BERT", "ResNet"); memoised, as list
-    matches repeat across papers."""
+    """An upper-case letter after the first character ("BERT", "ResNet")."""
     return any(c.isupper() for c in text[1:])
+
+
+#: text -> `_has_upper_tail(text)` (list matches repeat across papers)
+_UPPER_TAIL: BoundedMemo[str, bool] = BoundedMemo(_has_upper_tail)
 
 
 #: span id of a list match -> (rank, source)
@@ -218,36 +241,49 @@ def _list_rank(span_id: str) -> tuple[int, str]:
     return rank, f"list{rank}"
 
 
-def _candidates(doc: Doc, tv: TokenView, rules: EntityRules) -> list[Candidate]:
-    """Candidates from the list matches, phrases and coined names, in that order; names on the
+def _candidates(doc: Doc, tv: TokenView, rules: EntityRules, extra: int) -> tuple[list[Candidate], int]:
+    """Candidates from the list matches, phrases and coined names, in that order, and the
+    `_order_key` shift they use (`extra`: candidates that may be added later); names on the
     stop list are left out."""
+    terms, phrases, names = span_rows(doc, TERMS_KEY), span_rows(doc, PHRASES_KEY), span_rows(doc, NAMES_KEY)
+    shift = _order_shift(tv.n, len(terms) + len(phrases) + len(names) + extra)
+    shift2 = shift + shift
     cands: list[Candidate] = []
     add = cands.append
-    text, idx, words = tv.text, tv.idx, tv.words  # span text inlined: text[idx[s] : idx[e-1] + len(words[e-1])]
+    # a one-token span's text is its word (no slice); longer ones: text[idx[s] : idx[e-1] + len(words[e-1])]
+    text, idx, words = tv.text, tv.idx, tv.words
     stop = rules.stop_names
-    name_typing = rules.name_typing
-    for start, end, label, kb_id, span_id in span_rows(doc, TERMS_KEY):
-        name = text[idx[start] : idx[end - 1] + len(words[end - 1])]
+    name_rank = _tie_rank("name", None)
+    for start, end, label, kb_id, span_id in terms:
+        name = words[start] if end - start == 1 else text[idx[start] : idx[end - 1] + len(words[end - 1])]
         if name in stop:
             continue
         rank, source = _LIST_IDS.get(span_id) or _list_rank(span_id)
         if label == "METRIC" and _is_compound_modifier(tv, start, end, rules):
             continue
+        i = len(cands)
         if label == "DATASET" and rank == 2 and end - start == 1 and not dataset_evidence(tv, start, end, rules):
-            add((start, end, None, None, "name", 0.5))
+            add((_order_key(start, end, name_rank, i, shift), start, end, None, None, "name", 0.5, name))
             continue
-        exact = name == kb_id or _has_upper_tail(name)
+        exact = name == kb_id or _UPPER_TAIL[name]
         conf = (0.9 if exact else (0.8 if end - start > 1 else 0.7)) - 0.05 * rank
-        add((start, end, label, kb_id, source, conf))
-    for start, end, label, _kb, _id in span_rows(doc, PHRASES_KEY):
-        if text[idx[start] : idx[end - 1] + len(words[end - 1])] not in stop:
-            add((start, end, label, None, "phrase", 0.5))
-    for start, end, _label, _kb, _id in span_rows(doc, NAMES_KEY):
+        # `_order_key`, inlined: this runs for every list match
+        key = ((((start - end) << 7) + _tie_rank(source, label)) << shift2) + (start << shift) + i
+        add((key, start, end, label, kb_id, source, conf, name))
+    for start, end, label, _kb, _id in phrases:
         name = text[idx[start] : idx[end - 1] + len(words[end - 1])]
+        if name not in stop:
+            key = _order_key(start, end, _tie_rank("phrase", label), len(cands), shift)
+            add((key, start, end, label, None, "phrase", 0.5, name))
+    name_typing = rules.name_typing
+    for start, end, _label, _kb, _id in names:
+        name = words[start] if end - start == 1 else text[idx[start] : idx[end - 1] + len(words[end - 1])]
         if name in stop:
             continue
-        add((start, end) + name_typing[name])
-    return cands
+        tie, label, canonical, source, conf = name_typing[name]
+        key = ((((start - end) << 7) + tie) << shift2) + (start << shift) + len(cands)  # `_order_key`, inlined
+        add((key, start, end, label, canonical, source, conf, name))
+    return cands, shift
 
 
 _VERSION_STOPS = frozenset({"%", "-", "x", "\u00d7"})
@@ -266,25 +302,30 @@ def _extend_dataset(tv: TokenView, end: int, rules: EntityRules) -> int:
     return end
 
 
-def _select(cands: list[Candidate], n_tokens: int) -> list[int]:
-    """Indices of the kept candidates, by start: longest first; trusted list matches win ties,
-    then METHOD over other labels; no overlaps."""
-    pref = LABEL_PREFERENCE.get
-    # decorated sort (the index keeps it stable) instead of a key function called per candidate
-    order = [(s - e, source, pref(label, 4), s, i) for i, (s, e, label, _, source, _) in enumerate(cands)]
-    order.sort()
+def _select(cands: list[Candidate], n_tokens: int) -> list[Candidate]:
+    """The kept candidates, by start: longest first; trusted list matches win ties, then METHOD
+    over other labels; no overlaps."""
     taken = bytearray(n_tokens)  # 1 where a kept candidate covers the token
     kept = []
-    for _, _, _, s, i in order:
-        e = cands[i][1]
-        if taken.find(1, s, e) < 0:
+    # Tried longest first, so a candidate overlaps a kept one only if its first or last token
+    # is taken (it cannot contain a kept candidate, which is at least as long).
+    for cand in sorted(cands):
+        s, e = cand[1], cand[2]
+        if taken[s] or taken[e - 1]:
+            continue
+        if e - s == 1:
+            taken[s] = 1
+        else:
             taken[s:e] = b"\x01" * (e - s)
-            kept.append(i)
-    kept.sort(key=[c[0] for c in cands].__getitem__)
+        kept.append(cand)
+    kept.sort(key=_START)
     return kept
 
 
-def _acronym_candidates(tv: TokenView, abbreviations: tuple, cands: list[Candidate],
+_START = itemgetter(1)
+
+
+def _acronym_candidates(tv: TokenView, abbreviations: tuple, cands: list[Candidate], shift: int,
                         rules: EntityRules) -> dict[str, tuple[str, str, str]]:
     """Type both forms of each acronym definition (adding or overriding their candidates) and
     return normalised form -> (key, label, name) of every defined form."""
@@ -292,7 +333,7 @@ def _acronym_candidates(tv: TokenView, abbreviations: tuple, cands: list[Candida
     if not abbreviations:
         return alias_key
     lexicon, span_text = rules.lexicon, tv.span_text
-    by_range = {(c[0], c[1]): i for i, c in enumerate(cands)}
+    by_range = {(c[1], c[2]): i for i, c in enumerate(cands)}
     for ls, le, ss, se in abbreviations:
         long_text, short_text = span_text(ls, le), span_text(ss, se)
         if short_text in rules.stop_names:
@@ -311,13 +352,16 @@ def _acronym_candidates(tv: TokenView, abbreviations: tuple, cands: list[Candida
         key = normalize_key(name)
         alias_key[normalize_key(long_text)] = (key, label, name)
         alias_key[normalize_key(short_text, acronym=True)] = (key, label, name)
-        for rng, conf in (((ls, le), 0.85), ((ss, se), 0.85)):
-            i = by_range.get(rng)
+        tie = _tie_rank("acronym", label)
+        for (start, end), text in (((ls, le), long_text), ((ss, se), short_text)):
+            i = by_range.get((start, end))
+            conf = 0.85
             if i is None:
-                by_range[rng] = len(cands)
-                cands.append((rng[0], rng[1], label, name, "acronym", conf))
+                i = by_range[start, end] = len(cands)
+                cands.append(None)
             else:
-                cands[i] = (rng[0], rng[1], label, name, "acronym", max(cands[i][5], conf))
+                conf = max(cands[i][6], conf)
+            cands[i] = (_order_key(start, end, tie, i, shift), start, end, label, name, "acronym", conf, text)
     return alias_key
 
 
@@ -325,15 +369,17 @@ def resolve(doc: Doc, rules: EntityRules) -> tuple[list[Row], list[str], list[fl
     """Typed, non-overlapping entity rows with their keys, confidences and sources."""
     tv = token_view(doc)
     n, lower = tv.n, tv.lower
-    text_, idx, words = tv.text, tv.idx, tv.words  # span text inlined: text_[idx[s] : idx[e-1] + len(words[e-1])]
-    cands = _candidates(doc, tv, rules)
-    alias_key = _acronym_candidates(tv, doc_extension(doc, "kg_abbreviations", ()), cands, rules)
+    abbreviations = doc_extension(doc, "kg_abbreviations", ())
+    cands, shift = _candidates(doc, tv, rules, 2 * len(abbreviations))
+    alias_key = _acronym_candidates(tv, abbreviations, cands, shift, rules)
+    index_mask = (1 << shift) - 1  # `_order_key` & index_mask: the candidate's index in `cands`
     title = _Title(tv, doc_extension(doc, "kg_title_chars", 0))
+    title_tokens = title.tokens
     naming = rules.naming_words
+    key_of = _KEYS
     found: list[tuple[int, int, str, str, str, float, str, bool]] = []
-    for i in _select(cands, n):
-        start, end, label, canonical, source, conf = cands[i]
-        text = text_[idx[start] : idx[end - 1] + len(words[end - 1])]
+    for cand in _select(cands, n):
+        order, start, end, label, canonical, source, conf, text = cand
         by_default = False
         if label is None:
             label, conf = context_label(tv, start, end, rules)
@@ -347,31 +393,38 @@ def resolve(doc: Doc, rules: EntityRules) -> tuple[list[Row], list[str], list[fl
                 label, conf, by_default = "METHOD", 0.55, True
             if label == "METRIC" and end < n and lower[end] == "score":
                 end += 1
-                cands[i] = (start, end) + cands[i][2:]  # a later dataset's growth must not overlap it
+                # a later dataset's growth must not overlap it
+                cands[order & index_mask] = cand[:2] + (end,) + cand[3:]
                 text = tv.span_text(start, end)
-        own = None
-        if label != "TASK" and label != "METRIC" and (start < title.tokens or _named_before(lower, start, naming)):
+        if label != "TASK" and label != "METRIC" and (start < title_tokens or _named_before(lower, start, naming)):
             own = _own_contribution(tv, start, end, title, rules)
-        if own is not None and (source not in ("list0", "list1", "acronym") or label == own):
-            label, conf = own, 0.85
+            if own is not None and (source not in _TRUSTED_SOURCES or label == own):
+                label, conf = own, 0.85
         if label == "DATASET":
             new_end = _extend_dataset(tv, end, rules)
-            if new_end != end and not any(o[0] < new_end and o[1] > end and o[2] for j, o in enumerate(cands) if j != i):
-                end, canonical = new_end, None
-                cands[i] = (start, end) + cands[i][2:]
-                text = tv.span_text(start, end)
-        alias = alias_key.get(normalize_key(text)) if alias_key else None
+            if new_end != end:
+                i = order & index_mask
+                if not any(o[1] < new_end and o[2] > end and o[3] for j, o in enumerate(cands) if j != i):
+                    end, canonical = new_end, None
+                    cands[i] = cand[:2] + (end,) + cand[3:]
+                    text = tv.span_text(start, end)
+        alias = alias_key.get(key_of[text]) if alias_key else None
         if alias is not None:
             key, label, name = alias
         else:
             name = canonical or text
-            key = normalize_key(name)
+            key = key_of[name]
         found.append((start, end, label, name, key, conf, source, by_default))
     typed = _Typed(found)
     typed.propagate_in_lists(lower)
     typed.unify_labels()
     rows = list(zip(typed.start, typed.end, typed.label, typed.name, repeat("")))
     return rows, typed.key, list(map(_ROUNDED.__getitem__, typed.confidence)), typed.source
+
+
+_TRUSTED_SOURCES = frozenset(("list0", "list1", "acronym"))
+#: text -> `normalize_key(text)`: a dict hit is cheaper than an lru_cache call
+_KEYS: BoundedMemo[str, str] = BoundedMemo(normalize_key)
 
 
 #: confidence -> `round(confidence, 3)`: confidences come from a handful of constants
