@@ -14,8 +14,6 @@ component's time.
 from __future__ import annotations
 
 from bisect import bisect_left
-from functools import lru_cache
-from itertools import repeat
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -28,7 +26,7 @@ from extractors.components.phrases import SPAN_KEY as PHRASES_KEY
 from extractors.components.terms import SPAN_KEY as TERMS_KEY
 from extractors.components.view import Row, TokenView, doc_extension, publish_spans, span_rows, token_view
 from extractors.lexicon import Lexicon, load_lexicon
-from extractors.memo import MEMO_SIZE, BoundedMemo
+from extractors.memo import BoundedMemo
 from extractors.normalize import normalize_key
 
 SPAN_KEY = "kg"
@@ -60,10 +58,10 @@ def kg_columns(doc: Doc) -> KgColumns:
     )
 
 
-Candidate = tuple[int, int, int, str | None, str | None, str, float, str]
-"""(order, start, end, label, canonical name, source, confidence, text) of a possible entity;
-plain tuples, as most candidates are only sorted and dropped. `order` is the `_order_key` that
-`_select` sorts by; `text` the span's text."""
+Candidate = tuple[int, int, int, str | None, str | None, str, float, str, int]
+"""(order, start, end, label, canonical name, source, confidence, text, index) of a possible
+entity; plain tuples, as most candidates are only sorted and dropped. `order` is the
+`_order_key` that `_select` sorts by, `text` the span's text, `index` its place in the list."""
 
 #: `_select` breaks length ties by source name, alphabetically: "acronym" < "list0" < ... < "phrase"
 _SOURCE_ORDER = {s: r for r, s in enumerate(["acronym", *(f"list{d}" for d in range(10)), "name", "phrase"])}
@@ -75,15 +73,15 @@ def _tie_rank(source: str, label: str | None) -> int:
     return _SOURCE_ORDER[source] * 8 + LABEL_PREFERENCE.get(label, 4)
 
 
-def _order_shift(n_tokens: int, n_candidates: int) -> int:
-    """Bits for a start token or a candidate index in `_order_key`."""
-    return max(n_tokens, n_candidates).bit_length()
+def _order_key(start: int, end: int, tie_rank: int, shift: int) -> int:
+    """The order in which `_select` tries candidates (longest first, then source, label
+    preference, start; a stable sort keeps ties in list order) packed in one int, with `shift`
+    bits for the start: a sort on small ints compares in C, tuples element by element."""
+    return ((((start - end) << 7) + tie_rank) << shift) + start
 
 
-def _order_key(start: int, end: int, tie_rank: int, i: int, shift: int) -> int:
-    """The candidate order of `_select` (longest first, source, label preference, start, index)
-    packed in one int, so the sort compares ints in C instead of tuples element by element."""
-    return ((((start - end) << 7) + tie_rank) << (shift + shift)) + (start << shift) + i
+_ORDER = itemgetter(0)
+_START = itemgetter(1)
 
 
 class EntityRules:
@@ -170,16 +168,18 @@ def context_label(tv: TokenView, start: int, end: int, rules: EntityRules) -> tu
     return None, 0.0
 
 
-@lru_cache(maxsize=MEMO_SIZE)
 def shape_label(text: str) -> str | None:
-    """Type from the spelling alone: "NATS-Bench" is a benchmark, "nDCG@10" a metric (memoised:
-    names repeat across papers)."""
+    """Type from the spelling alone: "NATS-Bench" is a benchmark, "nDCG@10" a metric."""
     low = text.lower()
     if low.endswith(("bench", "-task", "challenge", "corpus", "-qa")):
         return "DATASET"
     if "@" in text:
         return "METRIC"
     return None
+
+
+#: text -> `shape_label(text)` (names repeat across papers)
+_SHAPE_LABELS: BoundedMemo[str, str | None] = BoundedMemo(shape_label)
 
 
 def family_label(text: str, lexicon: Lexicon) -> tuple[str, str] | None:
@@ -231,59 +231,71 @@ def _has_upper_tail(text: str) -> bool:
 _UPPER_TAIL: BoundedMemo[str, bool] = BoundedMemo(_has_upper_tail)
 
 
-#: span id of a list match -> (rank, source)
-_LIST_IDS = {"": (2, "list2"), "list0": (0, "list0"), "list1": (1, "list1"), "list2": (2, "list2")}
+class ListMatch(NamedTuple):
+    """What a list match's span id ("list0") says about its candidate."""
+
+    rank: int
+    source: str
+    tie: int  # `_tie_rank(source, None)` less the label part
+    conf_exact: float  # confidence when the text is the canonical name or in coined casing
+    conf_multi: float  # else, of a match of several tokens
+    conf_single: float  # else, of a one-token match
 
 
-def _list_rank(span_id: str) -> tuple[int, str]:
-    """(rank, source) of a list match from its span id ("list0" -> (0, "list0"))."""
+def _list_match(span_id: str) -> ListMatch:
+    """The `ListMatch` of a span id ("list0" -> rank 0); no id is rank 2."""
     rank = int(span_id[-1]) if span_id else 2
-    return rank, f"list{rank}"
+    source = f"list{rank}"
+    return ListMatch(rank, source, _tie_rank(source, None) - 4,
+                     0.9 - 0.05 * rank, 0.8 - 0.05 * rank, 0.7 - 0.05 * rank)
 
 
-def _candidates(doc: Doc, tv: TokenView, rules: EntityRules, extra: int) -> tuple[list[Candidate], int]:
-    """Candidates from the list matches, phrases and coined names, in that order, and the
-    `_order_key` shift they use (`extra`: candidates that may be added later); names on the
+#: span id of a list match -> its `ListMatch` (a few distinct ids)
+_LIST_MATCHES: BoundedMemo[str, ListMatch] = BoundedMemo(_list_match)
+
+
+def _candidates(doc: Doc, tv: TokenView, rules: EntityRules) -> list[Candidate]:
+    """Candidates from the list matches, phrases and coined names, in that order; names on the
     stop list are left out."""
-    terms, phrases, names = span_rows(doc, TERMS_KEY), span_rows(doc, PHRASES_KEY), span_rows(doc, NAMES_KEY)
-    shift = _order_shift(tv.n, len(terms) + len(phrases) + len(names) + extra)
-    shift2 = shift + shift
+    shift = tv.n.bit_length()  # `_order_key`'s bits for a start
     cands: list[Candidate] = []
     add = cands.append
     # a one-token span's text is its word (no slice); longer ones: text[idx[s] : idx[e-1] + len(words[e-1])]
     text, idx, words = tv.text, tv.idx, tv.words
     stop = rules.stop_names
     name_rank = _tie_rank("name", None)
-    for start, end, label, kb_id, span_id in terms:
+    list_matches, upper_tail, pref = _LIST_MATCHES, _UPPER_TAIL, LABEL_PREFERENCE.get
+    for start, end, label, kb_id, span_id in span_rows(doc, TERMS_KEY):
         name = words[start] if end - start == 1 else text[idx[start] : idx[end - 1] + len(words[end - 1])]
         if name in stop:
             continue
-        rank, source = _LIST_IDS.get(span_id) or _list_rank(span_id)
         if label == "METRIC" and _is_compound_modifier(tv, start, end, rules):
             continue
-        i = len(cands)
-        if label == "DATASET" and rank == 2 and end - start == 1 and not dataset_evidence(tv, start, end, rules):
-            add((_order_key(start, end, name_rank, i, shift), start, end, None, None, "name", 0.5, name))
+        match = list_matches[span_id]
+        if label == "DATASET" and end - start == 1 and match.rank == 2 and not dataset_evidence(tv, start, end, rules):
+            key = _order_key(start, end, name_rank, shift)
+            add((key, start, end, None, None, "name", 0.5, name, len(cands)))
             continue
-        exact = name == kb_id or _UPPER_TAIL[name]
-        conf = (0.9 if exact else (0.8 if end - start > 1 else 0.7)) - 0.05 * rank
-        # `_order_key`, inlined: this runs for every list match
-        key = ((((start - end) << 7) + _tie_rank(source, label)) << shift2) + (start << shift) + i
-        add((key, start, end, label, kb_id, source, conf, name))
-    for start, end, label, _kb, _id in phrases:
+        if name == kb_id or upper_tail[name]:
+            conf = match.conf_exact
+        else:
+            conf = match.conf_multi if end - start > 1 else match.conf_single
+        key = ((((start - end) << 7) + match.tie + pref(label, 4)) << shift) + start  # `_order_key`, inlined
+        add((key, start, end, label, kb_id, match.source, conf, name, len(cands)))
+    for start, end, label, _kb, _id in span_rows(doc, PHRASES_KEY):
         name = text[idx[start] : idx[end - 1] + len(words[end - 1])]
         if name not in stop:
-            key = _order_key(start, end, _tie_rank("phrase", label), len(cands), shift)
-            add((key, start, end, label, None, "phrase", 0.5, name))
+            key = _order_key(start, end, _tie_rank("phrase", label), shift)
+            add((key, start, end, label, None, "phrase", 0.5, name, len(cands)))
     name_typing = rules.name_typing
-    for start, end, _label, _kb, _id in names:
+    for start, end, _label, _kb, _id in span_rows(doc, NAMES_KEY):
         name = words[start] if end - start == 1 else text[idx[start] : idx[end - 1] + len(words[end - 1])]
         if name in stop:
             continue
         tie, label, canonical, source, conf = name_typing[name]
-        key = ((((start - end) << 7) + tie) << shift2) + (start << shift) + len(cands)  # `_order_key`, inlined
-        add((key, start, end, label, canonical, source, conf, name))
-    return cands, shift
+        key = ((((start - end) << 7) + tie) << shift) + start  # `_order_key`, inlined
+        add((key, start, end, label, canonical, source, conf, name, len(cands)))
+    return cands
 
 
 _VERSION_STOPS = frozenset({"%", "-", "x", "\u00d7"})
@@ -309,7 +321,7 @@ def _select(cands: list[Candidate], n_tokens: int) -> list[Candidate]:
     kept = []
     # Tried longest first, so a candidate overlaps a kept one only if its first or last token
     # is taken (it cannot contain a kept candidate, which is at least as long).
-    for cand in sorted(cands):
+    for cand in sorted(cands, key=_ORDER):
         s, e = cand[1], cand[2]
         if taken[s] or taken[e - 1]:
             continue
@@ -322,10 +334,8 @@ def _select(cands: list[Candidate], n_tokens: int) -> list[Candidate]:
     return kept
 
 
-_START = itemgetter(1)
 
-
-def _acronym_candidates(tv: TokenView, abbreviations: tuple, cands: list[Candidate], shift: int,
+def _acronym_candidates(tv: TokenView, abbreviations: tuple, cands: list[Candidate],
                         rules: EntityRules) -> dict[str, tuple[str, str, str]]:
     """Type both forms of each acronym definition (adding or overriding their candidates) and
     return normalised form -> (key, label, name) of every defined form."""
@@ -334,6 +344,7 @@ def _acronym_candidates(tv: TokenView, abbreviations: tuple, cands: list[Candida
         return alias_key
     lexicon, span_text = rules.lexicon, tv.span_text
     by_range = {(c[1], c[2]): i for i, c in enumerate(cands)}
+    shift = tv.n.bit_length()
     for ls, le, ss, se in abbreviations:
         long_text, short_text = span_text(ls, le), span_text(ss, se)
         if short_text in rules.stop_names:
@@ -346,7 +357,7 @@ def _acronym_candidates(tv: TokenView, abbreviations: tuple, cands: list[Candida
         if term is not None:
             label, name = term.label, term.canonical
         else:
-            label = head or shape_label(short_text) or "METHOD"
+            label = head or _SHAPE_LABELS[short_text] or "METHOD"
             name = long_text
         # the long form is the key: acronyms are reused for different things across papers
         key = normalize_key(name)
@@ -361,7 +372,7 @@ def _acronym_candidates(tv: TokenView, abbreviations: tuple, cands: list[Candida
                 cands.append(None)
             else:
                 conf = max(cands[i][6], conf)
-            cands[i] = (_order_key(start, end, tie, i, shift), start, end, label, name, "acronym", conf, text)
+            cands[i] = (_order_key(start, end, tie, shift), start, end, label, name, "acronym", conf, text, i)
     return alias_key
 
 
@@ -369,18 +380,21 @@ def resolve(doc: Doc, rules: EntityRules) -> tuple[list[Row], list[str], list[fl
     """Typed, non-overlapping entity rows with their keys, confidences and sources."""
     tv = token_view(doc)
     n, lower = tv.n, tv.lower
-    abbreviations = doc_extension(doc, "kg_abbreviations", ())
-    cands, shift = _candidates(doc, tv, rules, 2 * len(abbreviations))
-    alias_key = _acronym_candidates(tv, abbreviations, cands, shift, rules)
-    index_mask = (1 << shift) - 1  # `_order_key` & index_mask: the candidate's index in `cands`
+    cands = _candidates(doc, tv, rules)
+    alias_key = _acronym_candidates(tv, doc_extension(doc, "kg_abbreviations", ()), cands, rules)
     title = _Title(tv, doc_extension(doc, "kg_title_chars", 0))
     title_tokens = title.tokens
     naming = rules.naming_words
     key_of = _KEYS
-    found: list[tuple[int, int, str, str, str, float, str, bool]] = []
+    # the output columns, filled in text order; rows get their final labels when `_Entities` changes them
+    rows: list[Row] = []
+    labels: list[str] = []
+    keys: list[str] = []
+    confs: list[float] = []
+    sources: list[str] = []
+    defaults: list[int] = []  # rows typed METHOD only because nothing else said otherwise
     for cand in _select(cands, n):
-        order, start, end, label, canonical, source, conf, text = cand
-        by_default = False
+        _, start, end, label, canonical, source, conf, text, i = cand
         if label is None:
             label, conf = context_label(tv, start, end, rules)
             if label is None:
@@ -388,38 +402,47 @@ def resolve(doc: Doc, rules: EntityRules) -> tuple[list[Row], list[str], list[fl
                 if fam is not None:
                     label, conf = fam[0], 0.7
             if label is None:
-                label, conf = shape_label(text), 0.6
+                label, conf = _SHAPE_LABELS[text], 0.6
             if label is None:
-                label, conf, by_default = "METHOD", 0.55, True
+                label, conf = "METHOD", 0.55
+                defaults.append(len(rows))
             if label == "METRIC" and end < n and lower[end] == "score":
                 end += 1
-                # a later dataset's growth must not overlap it
-                cands[order & index_mask] = cand[:2] + (end,) + cand[3:]
+                cands[i] = cand[:2] + (end,) + cand[3:]  # a later dataset's growth must not overlap it
                 text = tv.span_text(start, end)
-        if label != "TASK" and label != "METRIC" and (start < title_tokens or _named_before(lower, start, naming)):
+        if label != "TASK" and label != "METRIC" and (
+            start < title_tokens
+            # `_named_before`, inlined (it runs for most entities)
+            or (lower[start - 1] in naming or lower[start - 2] in naming or lower[start - 3] in naming
+                if start >= 3 else not naming.isdisjoint(lower[:start]))
+        ):
             own = _own_contribution(tv, start, end, title, rules)
             if own is not None and (source not in _TRUSTED_SOURCES or label == own):
                 label, conf = own, 0.85
         if label == "DATASET":
             new_end = _extend_dataset(tv, end, rules)
-            if new_end != end:
-                i = order & index_mask
-                if not any(o[1] < new_end and o[2] > end and o[3] for j, o in enumerate(cands) if j != i):
-                    end, canonical = new_end, None
-                    cands[i] = cand[:2] + (end,) + cand[3:]
-                    text = tv.span_text(start, end)
+            if new_end != end and not any(o[1] < new_end and o[2] > end and o[3] for o in cands if o[8] != i):
+                end, canonical = new_end, None
+                cands[i] = cand[:2] + (end,) + cand[3:]
+                text = tv.span_text(start, end)
         alias = alias_key.get(key_of[text]) if alias_key else None
         if alias is not None:
             key, label, name = alias
         else:
             name = canonical or text
             key = key_of[name]
-        found.append((start, end, label, name, key, conf, source, by_default))
-    typed = _Typed(found)
-    typed.propagate_in_lists(lower)
-    typed.unify_labels()
-    rows = list(zip(typed.start, typed.end, typed.label, typed.name, repeat("")))
-    return rows, typed.key, list(map(_ROUNDED.__getitem__, typed.confidence)), typed.source
+        rows.append((start, end, label, name, ""))
+        labels.append(label)
+        keys.append(key)
+        confs.append(conf)
+        sources.append(source)
+    if defaults and "DATASET" in labels:
+        _propagate_in_lists(rows, labels, confs, sources, defaults, lower)
+    # one label per key (else `_unify_labels`): each mention has its key's last label
+    last_label = dict(zip(keys, labels))
+    if list(map(last_label.__getitem__, keys)) != labels:
+        _unify_labels(rows, labels, keys, confs)
+    return rows, keys, list(map(_ROUNDED.__getitem__, confs)), sources
 
 
 _TRUSTED_SOURCES = frozenset(("list0", "list1", "acronym"))
@@ -514,50 +537,33 @@ def _described_as_data(tv: TokenView, start: int, end: int) -> bool:
 _COORDINATION = {",", "and", "or", "&", "(", ")", ", and", "as", "well"}
 
 
-class _Typed:
-    """The selected, typed candidates in text order, as parallel lists: the rows and attrs of
-    the output group come straight out of them."""
+def _propagate_in_lists(rows: list[Row], labels: list[str], confs: list[float], sources: list[str],
+                        defaults: list[int], lower: list[str]) -> None:
+    """A name typed only by default (row numbers `defaults`, ascending) is a dataset when it sits
+    in a list with a known dataset: "CIFAR-10, ModelNet10, and Imagenet32x32". (Lists of methods
+    and tasks mix types too often.) Updates the columns in place."""
+    typed_by_default = set(defaults)
+    trusted = [j for j, (label, source) in enumerate(zip(labels, sources))
+               if label == "DATASET" and j not in typed_by_default and (source.startswith("list") or source == "acronym")]
+    for i in defaults:
+        start, end = rows[i][0], rows[i][1]
+        for j in trusted:
+            lo, hi = (rows[j][1], start) if rows[j][1] <= start else (end, rows[j][0])
+            if hi - lo <= 3 and hi > lo and _COORDINATION.issuperset(lower[lo:hi]):
+                labels[i], confs[i] = labels[j], 0.65
+                rows[i] = rows[i][:2] + (labels[j],) + rows[i][3:]
+                break
 
-    __slots__ = ("start", "end", "label", "name", "key", "confidence", "source", "by_default")
 
-    def __init__(self, found: list[tuple[int, int, str, str, str, float, str, bool]]) -> None:
-        """From (start, end, label, name, key, confidence, source, by_default) per entity;
-        `by_default`: typed METHOD only because nothing else said otherwise."""
-        columns = [list(column) for column in zip(*found)] if found else [[] for _ in self.__slots__]
-        (self.start, self.end, self.label, self.name, self.key, self.confidence, self.source,
-         self.by_default) = columns
-
-    def propagate_in_lists(self, lower: list[str]) -> None:
-        """A name typed only by default is a dataset when it sits in a list with a known dataset:
-        "CIFAR-10, ModelNet10, and Imagenet32x32". (Lists of methods and tasks mix types too often.)"""
-        labels, defaults = self.label, self.by_default
-        if True not in defaults or "DATASET" not in labels:
-            return
-        starts, ends = self.start, self.end
-        trusted = [j for j, (label, by_default, source) in enumerate(zip(labels, defaults, self.source))
-                   if label == "DATASET" and not by_default and (source.startswith("list") or source == "acronym")]
-        if not trusted:
-            return
-        for i, by_default in enumerate(defaults):
-            if not by_default:
-                continue
-            for j in trusted:
-                lo, hi = (ends[j], starts[i]) if ends[j] <= starts[i] else (ends[i], starts[j])
-                if hi - lo <= 3 and hi > lo and _COORDINATION.issuperset(lower[lo:hi]):
-                    labels[i], self.confidence[i], defaults[i] = labels[j], 0.65, False
-                    break
-
-    def unify_labels(self) -> None:
-        """One type per thing in a paper: mentions of one key take the label of the surest mention."""
-        keys, labels = self.key, self.label
-        if len(set(zip(keys, labels))) == len(set(keys)):
-            return  # no key has two labels
-        best: dict[str, int] = {}
-        confs = self.confidence
-        for i, key in enumerate(keys):
-            if key not in best or confs[i] > confs[best[key]]:
-                best[key] = i
-        self.label = [labels[best[key]] for key in keys]
+def _unify_labels(rows: list[Row], labels: list[str], keys: list[str], confs: list[float]) -> None:
+    """One type per thing in a paper: mentions of one key take the label of the surest mention
+    (the first of the surest). Updates `rows` and `labels` in place."""
+    best: dict[str, int] = {}
+    for i, key in enumerate(keys):
+        if key not in best or confs[i] > confs[best[key]]:
+            best[key] = i
+    labels[:] = [labels[best[key]] for key in keys]
+    rows[:] = [row[:2] + (label,) + row[3:] for row, label in zip(rows, labels)]
 
 
 class EntityResolver:
