@@ -139,3 +139,17 @@ def test_results_docstring_examples_run():
 
     failures, tried = doctest.testmod(module, verbose=False)
     assert tried > 0 and failures == 0
+
+
+def test_results_ascii_number_starts_agree_with_the_unicode_class():
+    """The ASCII fast path of `_find_numbers` tries NUMBER_RE at the same places as NUMBER_START_RE."""
+    from extractors.components.results import ASCII_NUMBER_START_RE, NUMBER_RE, NUMBER_START_RE, _find_numbers
+
+    text = ("x1500 and ~3.2x faster, -0.5 points, +1.9%, .75 F1, ResNet-50, 3D, a-1 b.2 c@3 d^4 e*5 _6 "
+            "(12.3) 4x-8x 1,024 GPUs\n-7 in 2023; x-axis, .x, 99.")
+    assert text.isascii()
+    assert [m.start() for m in ASCII_NUMBER_START_RE.finditer(text)] == [
+        m.start() for m in NUMBER_START_RE.finditer(text)]
+    assert [m.span() for m in _find_numbers(text, 0)] == [m.span() for m in NUMBER_RE.finditer(text)]
+    unicode_text = text + " \u223c5 \u22123 \u00d72"
+    assert [m.span() for m in _find_numbers(unicode_text, 0)] == [m.span() for m in NUMBER_RE.finditer(unicode_text)]
