@@ -15,7 +15,7 @@ from spacy.tokens import Doc
 
 from extractors.components.entities import SPAN_KEY
 from extractors.components.names import is_coined
-from extractors.components.view import span_rows, token_view
+from extractors.components.view import extension_key, span_rows, token_view
 from extractors.lexicon import Lexicon, Term, load_lexicon
 from extractors.memo import BoundedMemo
 from extractors.normalize import normalize_key
@@ -24,6 +24,7 @@ if not Doc.has_extension("kg_variants"):
     Doc.set_extension("kg_variants", default=())
 
 _NAMED = frozenset(("METHOD", "DATASET"))
+_VARIANTS = extension_key("kg_variants")
 _MISSING = object()
 
 
@@ -46,7 +47,9 @@ class VariantLinker:
         self.families = BoundedMemo(self.family_candidates)
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.kg_variants = self.find(doc)
+        # `doc._.kg_variants = ...` without building an Underscore object (a plain extension's
+        # value lives in `doc.user_data`)
+        doc.user_data[_VARIANTS] = self.find(doc)
         return doc
 
     def family_candidates(self, text: str) -> tuple[tuple[str, Term | None], ...]:
@@ -70,24 +73,29 @@ class VariantLinker:
         view = token_view(doc)
         text, idx, words = view.text, view.idx, view.words
         families = self.families
+        names: list[str | None] = []  # text of each METHOD/DATASET mention, None for others
         variants = []  # (row, label, candidate family names)
         for i, (start, end, label, _kb, _id) in enumerate(rows):
             if label in _NAMED:
-                name = text[idx[start] : idx[end - 1] + len(words[end - 1])]
+                # a one-token span's text is its word (no slice)
+                name = words[start] if end - start == 1 else text[idx[start] : idx[end - 1] + len(words[end - 1])]
+                names.append(name)
                 # only coined, hyphen-joined names: "Swin Transformer" is not a variant of "transformer"
                 if "-" in name and " " not in name:
                     forms = families[name]
                     if forms:
                         variants.append((i, label, forms))
+            else:
+                names.append(None)
         if not variants:
             return ()
         keys = doc.spans[SPAN_KEY].attrs.get("key", _MISSING)
         if keys is _MISSING:
             keys = [normalize_key(r[3]) for r in rows]
         local = {}  # (label, text) -> first mention
-        for i, (start, end, label, _kb, _id) in enumerate(rows):
-            if label in _NAMED:  # only METHOD/DATASET names are looked up
-                local.setdefault((label, text[idx[start] : idx[end - 1] + len(words[end - 1])]), i)
+        for i, name in enumerate(names):
+            if name is not None:  # only METHOD/DATASET names are looked up
+                local.setdefault((rows[i][2], name), i)
         out = []
         seen = set()
         for i, label, forms in variants:
