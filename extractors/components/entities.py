@@ -382,9 +382,9 @@ def resolve(doc: Doc, rules: EntityRules) -> tuple[list[Row], list[str], list[fl
     n, lower = tv.n, tv.lower
     cands = _candidates(doc, tv, rules)
     alias_key = _acronym_candidates(tv, doc_extension(doc, "kg_abbreviations", ()), cands, rules)
-    title = _Title(tv, doc_extension(doc, "kg_title_chars", 0))
-    title_tokens = title.tokens
-    naming = rules.naming_words
+    title_chars = doc_extension(doc, "kg_title_chars", 0)
+    title_tokens = _title_tokens(tv, title_chars)
+    words, naming, dataset_heads = tv.words, rules.naming_words, rules.dataset_heads
     key_of = _KEYS
     # the output columns, filled in text order; rows get their final labels when `_Entities` changes them
     rows: list[Row] = []
@@ -396,27 +396,23 @@ def resolve(doc: Doc, rules: EntityRules) -> tuple[list[Row], list[str], list[fl
     for cand in _select(cands, n):
         _, start, end, label, canonical, source, conf, text, i = cand
         if label is None:
-            label, conf = context_label(tv, start, end, rules)
-            if label is None:
-                fam = rules.family[text]
-                if fam is not None:
-                    label, conf = fam[0], 0.7
-            if label is None:
-                label, conf = _SHAPE_LABELS[text], 0.6
+            label, conf = _untyped_label(tv, start, end, text, rules)
             if label is None:
                 label, conf = "METHOD", 0.55
                 defaults.append(len(rows))
-            if label == "METRIC" and end < n and lower[end] == "score":
+            elif label == "METRIC" and end < n and lower[end] == "score":
                 end += 1
                 cands[i] = cand[:2] + (end,) + cand[3:]  # a later dataset's growth must not overlap it
                 text = tv.span_text(start, end)
-        if label != "TASK" and label != "METRIC" and (
-            start < title_tokens
-            # `_named_before`, inlined (it runs for most entities)
-            or (lower[start - 1] in naming or lower[start - 2] in naming or lower[start - 3] in naming
-                if start >= 3 else not naming.isdisjoint(lower[:start]))
-        ):
-            own = _own_contribution(tv, start, end, title, rules)
+        if label != "TASK" and label != "METRIC":
+            # the paper's own named contribution: "AMD: Automatic Multi-step Distillation ..." (a
+            # title prefix) or "a model (named as Bi-VAEGAN)"
+            own = None
+            if start < title_tokens and end < n and words[end] == ":":
+                own = _title_contribution(tv, start, end, _Title(tv, title_chars), rules)
+            elif (lower[start - 1] in naming or lower[start - 2] in naming or lower[start - 3] in naming
+                  if start >= 3 else not naming.isdisjoint(lower[:start])):  # "named", "called", ... before
+                own = "METHOD" if dataset_heads.isdisjoint(lower[max(0, start - 8) : start]) else "DATASET"
             if own is not None and (source not in _TRUSTED_SOURCES or label == own):
                 label, conf = own, 0.85
         if label == "DATASET":
@@ -445,6 +441,19 @@ def resolve(doc: Doc, rules: EntityRules) -> tuple[list[Row], list[str], list[fl
     return rows, keys, list(map(_ROUNDED.__getitem__, confs)), sources
 
 
+def _untyped_label(tv: TokenView, start: int, end: int, text: str, rules: EntityRules) -> tuple[str | None, float]:
+    """Label and confidence of a candidate no list typed: from its context, its family
+    ("ImageNet-64"), its spelling; (None, 0.6) when none says."""
+    label, conf = context_label(tv, start, end, rules)
+    if label is None:
+        fam = rules.family[text]
+        if fam is not None:
+            label, conf = fam[0], 0.7
+    if label is None:
+        label, conf = _SHAPE_LABELS[text], 0.6
+    return label, conf
+
+
 _TRUSTED_SOURCES = frozenset(("list0", "list1", "acronym"))
 #: text -> `normalize_key(text)`: a dict hit is cheaper than an lru_cache call
 _KEYS: BoundedMemo[str, str] = BoundedMemo(normalize_key)
@@ -452,6 +461,11 @@ _KEYS: BoundedMemo[str, str] = BoundedMemo(normalize_key)
 
 #: confidence -> `round(confidence, 3)`: confidences come from a handful of constants
 _ROUNDED: BoundedMemo[float, float] = BoundedMemo(lambda x: round(x, 3), maxsize=4096)
+
+
+def _title_tokens(tv: TokenView, chars: int) -> int:
+    """Number of tokens that start inside a title of `chars` characters."""
+    return bisect_left(tv.idx, chars) if chars > 0 else 0
 
 
 class _Title:
@@ -462,7 +476,7 @@ class _Title:
     def __init__(self, tv: TokenView, chars: int) -> None:
         self.chars = chars
         #: number of tokens that start inside the title (`idx[i] < chars` for i < tokens)
-        self.tokens = bisect_left(tv.idx, chars) if chars > 0 else 0
+        self.tokens = _title_tokens(tv, chars)
         self._tv = tv
         self._words: set[str] | None = None
 
@@ -480,26 +494,11 @@ class _Title:
         return self._words
 
 
-def _own_contribution(tv: TokenView, start: int, end: int, title: _Title, rules: EntityRules) -> str | None:
-    """METHOD or DATASET for the paper's own named contribution, else None.
-
-    "AMD: Automatic Multi-step Distillation ..." (a title prefix) and "a model (named as
-    Bi-VAEGAN)" name what the paper proposes: a dataset when dataset words are near, else a method.
-    """
-    n, lower = tv.n, tv.lower
-    if start < title.tokens and end < n and tv.words[end] == ":":
-        heads = rules.long_dataset_heads
-        return "DATASET" if _data_words(title.words, heads) or _described_as_data(tv, start, end) else "METHOD"
-    if _named_before(lower, start, rules.naming_words):
-        return "METHOD" if rules.dataset_heads.isdisjoint(lower[max(0, start - 8) : start]) else "DATASET"
-    return None
-
-
-def _named_before(lower: list[str], start: int, naming: frozenset[str]) -> bool:
-    """A naming word ("named", "called", ...) among the three tokens before `start`."""
-    if start >= 3:
-        return lower[start - 1] in naming or lower[start - 2] in naming or lower[start - 3] in naming
-    return not naming.isdisjoint(lower[:start])
+def _title_contribution(tv: TokenView, start: int, end: int, title: _Title, rules: EntityRules) -> str:
+    """DATASET or METHOD for the name of a title "X: ...": a dataset when the title has dataset
+    words or the text calls X one."""
+    data = _data_words(title.words, rules.long_dataset_heads) or _described_as_data(tv, start, end)
+    return "DATASET" if data else "METHOD"
 
 
 def _data_words(words: set[str] | list[str], prefixes: tuple[str, ...]) -> bool:
