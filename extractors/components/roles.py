@@ -57,6 +57,8 @@ class RoleTagger:
         self.propose = cues["propose_verbs"]
         self.compare = cues["compare_cues"]
         self.use = cues["use_cues"]
+        #: every word the context rules look for before a mention
+        self.any_cue = self.naming_our | self.propose | self.compare | self.use
         self.title_word = lexeme_flags(vocab, _title_like)  # word -> title-like, cached per word
 
     def __call__(self, doc: Doc) -> Doc:
@@ -76,6 +78,7 @@ class RoleTagger:
         bounds, sent_starts = sents.bounds, sents.starts
         self_sents: dict[int, bool] = {}  # sentence number -> has we/our/this/here
         title_chars = head_end = -1  # read on the first "X:" candidate: most Docs have none
+        naming_our, propose, compare, use, any_cue = self.naming_our, self.propose, self.compare, self.use, self.any_cue
         out = []
         for start, end, label, _kb, _id in rows:
             if label not in _CUED:
@@ -93,25 +96,28 @@ class RoleTagger:
                 sent_no = 0
             sent_start, sent_end = bounds[sent_no]
             before = lower[sent_start if start - 8 < sent_start else start - 8 : start]
-            near = before[-3:]
-            if not self.naming_our.isdisjoint(near):
-                out.append("proposed")
-                continue
-            if not self.propose.isdisjoint(before) and self.compare.isdisjoint(before):
-                has_self = self_sents.get(sent_no)
-                if has_self is None:
-                    has_self = self_sents[sent_no] = not _SELF.isdisjoint(lower[sent_start:sent_end])
-                if has_self:
+            # most mentions have no cue word before them: one test skips the rules that read them
+            cued = not any_cue.isdisjoint(before)
+            if cued:
+                near = before[-3:]
+                if not naming_our.isdisjoint(near):
                     out.append("proposed")
                     continue
+                if not propose.isdisjoint(before) and compare.isdisjoint(before):
+                    has_self = self_sents.get(sent_no)
+                    if has_self is None:
+                        has_self = self_sents[sent_no] = not _SELF.isdisjoint(lower[sent_start:sent_end])
+                    if has_self:
+                        out.append("proposed")
+                        continue
             if end < sent_end and lower[end] == "," and lower[end : min(sent_end, end + 3)] in _PROPOSED_AFTER:
                 out.append("proposed")
                 continue
             if label != "METHOD":
                 out.append("evaluated_on")
-            elif not self.compare.isdisjoint(before[-4:]):
+            elif cued and not compare.isdisjoint(before[-4:]):
                 out.append("compared")
-            elif not self.use.isdisjoint(near):
+            elif cued and not use.isdisjoint(near):
                 out.append("used")
             else:
                 out.append("mentioned")
