@@ -434,9 +434,7 @@ def resolve(doc: Doc, rules: EntityRules) -> tuple[list[Row], list[str], list[fl
         sources.append(source)
     if defaults and "DATASET" in labels:
         _propagate_in_lists(rows, labels, confs, sources, defaults, lower)
-    # one label per key (else `_unify_labels`): each mention has its key's last label
-    last_label = dict(zip(keys, labels))
-    if list(map(last_label.__getitem__, keys)) != labels:
+    if len(set(zip(keys, labels))) != len(set(keys)):  # some key has two labels
         _unify_labels(rows, labels, keys, confs)
     return rows, keys, list(map(_ROUNDED.__getitem__, confs)), sources
 

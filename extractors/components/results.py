@@ -32,6 +32,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
+from operator import itemgetter
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -495,6 +496,7 @@ def _metrics_for(ctx: _Context, members: list[Number], ranged: bool, bounds: tup
     return []
 
 
+_LABEL = itemgetter(2)  # of a Row
 _compare_cache: list[tuple[Lexicon, frozenset[str]]] = []
 
 
@@ -508,7 +510,7 @@ def _compare_words(lexicon: Lexicon) -> frozenset[str]:
 def find_results(doc: Doc) -> tuple[tuple, ...]:
     """All (number, metric[, dataset, method]) associations in `doc`."""
     rows = span_rows(doc, SPAN_KEY)
-    if not any(r[2] == "METRIC" for r in rows):
+    if "METRIC" not in map(_LABEL, rows):  # (iterated in C, not by a generator)
         return ()
     view = token_view(doc)
     text = view.text
