@@ -236,7 +236,7 @@ class ListMatch(NamedTuple):
 
     rank: int
     source: str
-    tie: int  # `_tie_rank(source, None)` less the label part
+    tie: int  # `_tie_rank(source, label)` less the label's preference (added per match)
     conf_exact: float  # confidence when the text is the canonical name or in coined casing
     conf_multi: float  # else, of a match of several tokens
     conf_single: float  # else, of a one-token match
@@ -334,7 +334,6 @@ def _select(cands: list[Candidate], n_tokens: int) -> list[Candidate]:
     return kept
 
 
-
 def _acronym_candidates(tv: TokenView, abbreviations: tuple, cands: list[Candidate],
                         rules: EntityRules) -> dict[str, tuple[str, str, str]]:
     """Type both forms of each acronym definition (adding or overriding their candidates) and
@@ -369,7 +368,7 @@ def _acronym_candidates(tv: TokenView, abbreviations: tuple, cands: list[Candida
             conf = 0.85
             if i is None:
                 i = by_range[start, end] = len(cands)
-                cands.append(None)
+                cands.append(None)  # set below
             else:
                 conf = max(cands[i][6], conf)
             cands[i] = (_order_key(start, end, tie, shift), start, end, label, name, "acronym", conf, text, i)
@@ -386,7 +385,7 @@ def resolve(doc: Doc, rules: EntityRules) -> tuple[list[Row], list[str], list[fl
     title_tokens = _title_tokens(tv, title_chars)
     words, naming, dataset_heads = tv.words, rules.naming_words, rules.dataset_heads
     key_of = _KEYS
-    # the output columns, filled in text order; rows get their final labels when `_Entities` changes them
+    # the output columns, in text order (`_propagate_in_lists` / `_unify_labels` update rows and labels together)
     rows: list[Row] = []
     labels: list[str] = []
     keys: list[str] = []
