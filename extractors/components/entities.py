@@ -82,6 +82,7 @@ def _order_key(start: int, end: int, tie_rank: int, shift: int) -> int:
 
 _ORDER = itemgetter(0)
 _START = itemgetter(1)
+_LABEL = itemgetter(2)  # of a Row
 
 
 class EntityRules:
@@ -385,9 +386,8 @@ def resolve(doc: Doc, rules: EntityRules) -> tuple[list[Row], list[str], list[fl
     title_tokens = _title_tokens(tv, title_chars)
     words, naming, dataset_heads = tv.words, rules.naming_words, rules.dataset_heads
     key_of = _KEYS
-    # the output columns, in text order (`_propagate_in_lists` / `_unify_labels` update rows and labels together)
+    # the output columns, in text order (labels are read from the rows when a rule needs them)
     rows: list[Row] = []
-    labels: list[str] = []
     keys: list[str] = []
     confs: list[float] = []
     sources: list[str] = []
@@ -427,14 +427,13 @@ def resolve(doc: Doc, rules: EntityRules) -> tuple[list[Row], list[str], list[fl
             name = canonical or text
             key = key_of[name]
         rows.append((start, end, label, name, ""))
-        labels.append(label)
         keys.append(key)
         confs.append(conf)
         sources.append(source)
-    if defaults and "DATASET" in labels:
-        _propagate_in_lists(rows, labels, confs, sources, defaults, lower)
-    if len(set(zip(keys, labels))) != len(set(keys)):  # some key has two labels
-        _unify_labels(rows, labels, keys, confs)
+    if defaults and "DATASET" in map(_LABEL, rows):
+        _propagate_in_lists(rows, confs, sources, defaults, lower)
+    if len(set(zip(keys, map(_LABEL, rows)))) != len(set(keys)):  # some key has two labels
+        _unify_labels(rows, keys, confs)
     return rows, keys, list(map(_ROUNDED.__getitem__, confs)), sources
 
 
@@ -533,32 +532,32 @@ def _described_as_data(tv: TokenView, start: int, end: int) -> bool:
 _COORDINATION = {",", "and", "or", "&", "(", ")", ", and", "as", "well"}
 
 
-def _propagate_in_lists(rows: list[Row], labels: list[str], confs: list[float], sources: list[str],
-                        defaults: list[int], lower: list[str]) -> None:
+def _propagate_in_lists(rows: list[Row], confs: list[float], sources: list[str], defaults: list[int],
+                        lower: list[str]) -> None:
     """A name typed only by default (row numbers `defaults`, ascending) is a dataset when it sits
     in a list with a known dataset: "CIFAR-10, ModelNet10, and Imagenet32x32". (Lists of methods
     and tasks mix types too often.) Updates the columns in place."""
     typed_by_default = set(defaults)
-    trusted = [j for j, (label, source) in enumerate(zip(labels, sources))
-               if label == "DATASET" and j not in typed_by_default and (source.startswith("list") or source == "acronym")]
+    trusted = [j for j, (row, source) in enumerate(zip(rows, sources))
+               if row[2] == "DATASET" and j not in typed_by_default and (source.startswith("list") or source == "acronym")]
     for i in defaults:
         start, end = rows[i][0], rows[i][1]
         for j in trusted:
             lo, hi = (rows[j][1], start) if rows[j][1] <= start else (end, rows[j][0])
             if hi - lo <= 3 and hi > lo and _COORDINATION.issuperset(lower[lo:hi]):
-                labels[i], confs[i] = labels[j], 0.65
-                rows[i] = rows[i][:2] + (labels[j],) + rows[i][3:]
+                rows[i] = rows[i][:2] + ("DATASET",) + rows[i][3:]
+                confs[i] = 0.65
                 break
 
 
-def _unify_labels(rows: list[Row], labels: list[str], keys: list[str], confs: list[float]) -> None:
+def _unify_labels(rows: list[Row], keys: list[str], confs: list[float]) -> None:
     """One type per thing in a paper: mentions of one key take the label of the surest mention
-    (the first of the surest). Updates `rows` and `labels` in place."""
+    (the first of the surest). Updates `rows` in place."""
     best: dict[str, int] = {}
     for i, key in enumerate(keys):
         if key not in best or confs[i] > confs[best[key]]:
             best[key] = i
-    labels[:] = [labels[best[key]] for key in keys]
+    labels = [rows[best[key]][2] for key in keys]
     rows[:] = [row[:2] + (label,) + row[3:] for row, label in zip(rows, labels)]
 
 
