@@ -103,6 +103,7 @@ CLAUSE_WORDS = frozenset("and but while whereas which".split())
 #: words before a method that is a part of the one reporting ("with ResNet-50", "using BERT")
 PART_WORDS = frozenset("with using via from on of".split())
 GROUP_SEP = re.compile(r"\s*(?:,\s*(?:and|or)?|and|or|/|to|vs\.?|versus)\s*", re.IGNORECASE)
+_START, _END, _LABEL = itemgetter(0), itemgetter(1), itemgetter(2)  # of a Row
 
 
 @dataclass
@@ -227,9 +228,9 @@ class _Context:
         self.doc = doc
         self.view = view
         self.words, self.lower, self.n = view.words, view.lower, view.n
-        self.starts = [r[0] for r in rows]
-        self.ends = [r[1] for r in rows]
-        self.labels = [r[2] for r in rows]
+        self.starts = list(map(_START, rows))  # (columns copied in C)
+        self.ends = list(map(_END, rows))
+        self.labels = list(map(_LABEL, rows))
         starts, ends = self.starts, self.ends
         # token -> first entity on it (later rows first, so the first row's entry is the one left)
         self.label_at: dict[int, int] = {t: i for i in range(len(rows) - 1, -1, -1) for t in range(starts[i], ends[i])}
@@ -496,7 +497,6 @@ def _metrics_for(ctx: _Context, members: list[Number], ranged: bool, bounds: tup
     return []
 
 
-_LABEL = itemgetter(2)  # of a Row
 _compare_cache: list[tuple[Lexicon, frozenset[str]]] = []
 
 
@@ -517,7 +517,7 @@ def find_results(doc: Doc) -> tuple[tuple, ...]:
     ctx = _Context(doc, rows, view)
     label_at = ctx.label_at
     numbers = [n for n in _numbers(view, text, ctx.abstract_start)
-               if not any(t in label_at for t in range(n.t0, n.t1))]
+               if label_at.keys().isdisjoint(range(n.t0, n.t1))]  # (tested in C)
     if not numbers:
         return ()
     for k, n in enumerate(numbers):
