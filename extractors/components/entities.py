@@ -105,6 +105,8 @@ class EntityRules:
         self.evidence_nouns = cues["dataset_nouns"] - {"data", "set", "sets"}
         #: `_data_words` prefixes: dataset heads of 5 letters or more
         self.long_dataset_heads = tuple(h for h in self.dataset_heads if len(h) >= 5)
+        #: word -> it starts with one of `long_dataset_heads` (title words repeat across papers)
+        self.data_word = BoundedMemo(lambda word: word.startswith(self.long_dataset_heads))
         #: coined name -> `_name_typing(name)`
         self.name_typing = BoundedMemo(self._name_typing)
         #: name -> `family_label(name, lexicon)`
@@ -493,7 +495,8 @@ class _Title:
 def _title_contribution(tv: TokenView, start: int, end: int, title: _Title, rules: EntityRules) -> str:
     """DATASET or METHOD for the name of a title "X: ...": a dataset when the title has dataset
     words or the text calls X one."""
-    data = _data_words(title.words, rules.long_dataset_heads) or _described_as_data(tv, start, end)
+    # `_data_words(title.words, rules.long_dataset_heads)`, a memo look-up per word
+    data = any(map(rules.data_word.__getitem__, title.words)) or _described_as_data(tv, start, end)
     return "DATASET" if data else "METHOD"
 
 
