@@ -383,7 +383,8 @@ def resolve(doc: Doc, rules: EntityRules) -> tuple[list[Row], list[str], list[fl
     tv = token_view(doc)
     n, lower = tv.n, tv.lower
     cands = _candidates(doc, tv, rules)
-    alias_key = _acronym_candidates(tv, doc_extension(doc, "kg_abbreviations", ()), cands, rules)
+    abbreviations = doc_extension(doc, "kg_abbreviations", ())
+    alias_key = _acronym_candidates(tv, abbreviations, cands, rules) if abbreviations else {}
     title_chars = doc_extension(doc, "kg_title_chars", 0)
     title_tokens = _title_tokens(tv, title_chars)
     words, naming, dataset_heads = tv.words, rules.naming_words, rules.dataset_heads
@@ -394,6 +395,8 @@ def resolve(doc: Doc, rules: EntityRules) -> tuple[list[Row], list[str], list[fl
     confs: list[float] = []
     sources: list[str] = []
     defaults: list[int] = []  # rows typed METHOD only because nothing else said otherwise
+    first_label: dict[str, str] = {}  # key -> label of its first mention
+    mixed = False  # some key has two labels
     for cand in _select(cands, n):
         _, start, end, label, canonical, source, conf, text, i = cand
         if label is None:
@@ -429,12 +432,14 @@ def resolve(doc: Doc, rules: EntityRules) -> tuple[list[Row], list[str], list[fl
             name = canonical or text
             key = key_of[name]
         rows.append((start, end, label, name, ""))
+        if first_label.setdefault(key, label) != label:
+            mixed = True
         keys.append(key)
         confs.append(conf)
         sources.append(source)
-    if defaults and "DATASET" in map(_LABEL, rows):
-        _propagate_in_lists(rows, confs, sources, defaults, lower)
-    if len(set(zip(keys, map(_LABEL, rows)))) != len(set(keys)):  # some key has two labels
+    if defaults and "DATASET" in map(_LABEL, rows) and _propagate_in_lists(rows, confs, sources, defaults, lower):
+        mixed = len(set(zip(keys, map(_LABEL, rows)))) != len(set(keys))
+    if mixed:
         _unify_labels(rows, keys, confs)
     return rows, keys, list(map(_ROUNDED.__getitem__, confs)), sources
 
@@ -536,10 +541,11 @@ _COORDINATION = {",", "and", "or", "&", "(", ")", ", and", "as", "well"}
 
 
 def _propagate_in_lists(rows: list[Row], confs: list[float], sources: list[str], defaults: list[int],
-                        lower: list[str]) -> None:
+                        lower: list[str]) -> bool:
     """A name typed only by default (row numbers `defaults`, ascending) is a dataset when it sits
     in a list with a known dataset: "CIFAR-10, ModelNet10, and Imagenet32x32". (Lists of methods
-    and tasks mix types too often.) Updates the columns in place."""
+    and tasks mix types too often.) Updates the columns in place; True if it changed a label."""
+    changed = False
     typed_by_default = set(defaults)
     trusted = [j for j, (row, source) in enumerate(zip(rows, sources))
                if row[2] == "DATASET" and j not in typed_by_default and (source.startswith("list") or source == "acronym")]
@@ -550,7 +556,9 @@ def _propagate_in_lists(rows: list[Row], confs: list[float], sources: list[str],
             if hi - lo <= 3 and hi > lo and _COORDINATION.issuperset(lower[lo:hi]):
                 rows[i] = rows[i][:2] + ("DATASET",) + rows[i][3:]
                 confs[i] = 0.65
+                changed = True
                 break
+    return changed
 
 
 def _unify_labels(rows: list[Row], keys: list[str], confs: list[float]) -> None:
