@@ -1,9 +1,9 @@
 """Plain-list view of a Doc's tokens, built once per Doc and shared by every component.
 
 Each `doc[i]` or `for t in doc` creates a Python `Token` object (about a microsecond each); the
-components used to do that ~1,500 times per abstract. Building the token strings once from
-`Doc.to_array` and slicing the text is ~30x cheaper, and lists of str/int/bool are what the
-rule code wants anyway. The cache lives in `doc.user_data` as plain lists so the Doc still
+components used to do that ~1,500 times per abstract. Building the token lists once from
+`Doc.to_array` (token strings from a memo shared by all Docs) is ~30x cheaper, and lists of
+str/int/bool are what the rule code wants anyway. The cache lives in `doc.user_data` as plain lists so the Doc still
 serialises.
 
 The other cheap reads components share live here too: span groups as plain rows
@@ -14,15 +14,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from spacy.attrs import IDX, LENGTH, SPACY
+from spacy.attrs import IDX, ORTH, SPACY
+from spacy.strings import StringStore
 from spacy.tokens import Doc, Span, SpanGroup
 from spacy.tokens.underscore import Underscore
 
 from extractors.components.sentences import doc_text
+from extractors.memo import MEMO_SIZE, BoundedMemo
 
 _VIEW_KEY = "kg_token_view"
 _ROWS_KEY = "kg_span_rows"
-_VIEW_ATTRS = [IDX, LENGTH, SPACY]
+_VIEW_ATTRS = [IDX, SPACY, ORTH]
 
 
 class TokenView:
@@ -50,22 +52,55 @@ class TokenView:
         return self.text[self.idx[start] : self.idx[end - 1] + len(self.words[end - 1])]
 
 
+class _OrthText(dict):
+    """orth id -> token text (the `doc.vocab.strings` entry, which is what `Token.text` reads),
+    shared by every Doc: a hit returns an existing str whose hash is already cached, where slicing
+    the text made a new str per token and every set/dict look-up on it hashed it again."""
+
+    __slots__ = ("strings",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.strings: StringStore | None = None  # the Doc's, set before each look-up pass
+
+    def __missing__(self, orth: int) -> str:
+        if len(self) >= MEMO_SIZE:
+            self.clear()
+        text = self[orth] = self.strings[orth]
+        return text
+
+
+def _shared_lower(word: str) -> str:
+    """`word.lower()`, reusing `word` itself when it is already lower-case (one object fewer)."""
+    low = word.lower()
+    return word if low == word else low
+
+
+_TEXT = _OrthText()
+_LOWER: BoundedMemo[str, str] = BoundedMemo(_shared_lower)
+
+
 def token_view(doc: Doc) -> TokenView:
     """The Doc's TokenView, built on first use and cached in `doc.user_data`."""
     cached = doc.user_data.get(_VIEW_KEY)
     if cached is None or len(cached[1]) != len(doc):
-        text = doc_text(doc)
-        if len(doc):
-            # whole-column numpy conversions give plain int / bool lists without per-item bytecode
-            arr = doc.to_array(_VIEW_ATTRS)
-            idx, lengths = arr[:, :2].T.tolist()
-            ws = arr[:, 2].astype(bool).tolist()
-            words = [text[i : i + n] for i, n in zip(idx, lengths)]
-        else:
-            idx, words, ws = [], [], []
-        cached = (text, words, list(map(str.lower, words)), ws, idx)
+        cached = _build_view(doc)
         doc.user_data[_VIEW_KEY] = cached
     return TokenView(*cached)
+
+
+def _build_view(doc: Doc) -> tuple[str, list[str], list[str], list[bool], list[int]]:
+    """(text, words, lower, ws, idx) of a Doc: whole-column numpy conversions give plain int / bool
+    lists without per-item bytecode, and the strings come from the shared memos by C-level `map`."""
+    text = doc_text(doc)
+    if not len(doc):
+        return text, [], [], [], []
+    arr = doc.to_array(_VIEW_ATTRS)
+    idx, orths = arr[:, ::2].T.tolist()
+    ws = arr[:, 1].astype(bool).tolist()
+    _TEXT.strings = doc.vocab.strings
+    words = list(map(_TEXT.__getitem__, orths))
+    return text, words, list(map(_LOWER.__getitem__, words)), ws, idx
 
 
 Row = tuple[int, int, str, str, str]

@@ -44,6 +44,18 @@ def test_view_lists_equal_spacy_tokens(blank, text):
     assert token_view(doc).words is view.words  # built once per Doc
 
 
+def test_view_strings_stay_right_when_the_shared_memos_empty_themselves(blank, monkeypatch):
+    from extractors.components import view as view_module
+
+    monkeypatch.setattr(view_module, "MEMO_SIZE", 3)
+    view_module._TEXT.clear()
+    for text in TEXTS:
+        doc = blank(text)
+        assert token_view(doc).words == [t.text for t in doc]
+        assert token_view(doc).lower == [t.lower_ for t in doc]
+        assert len(view_module._TEXT) <= 3
+
+
 def test_view_rows_round_trip_and_follow_changes_to_the_group(blank):
     doc = blank("BERT beats GPT-2 on GLUE .")
     rows = [(0, 1, "METHOD", "BERT", "1"), (2, 3, "METHOD", "GPT-2", ""), (4, 5, "DATASET", "GLUE", "0")]
