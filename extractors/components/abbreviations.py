@@ -12,7 +12,7 @@ from functools import lru_cache
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from extractors.components.view import TokenView, token_view
+from extractors.components.view import BatchPipe, TokenView, token_view
 from extractors.memo import MEMO_SIZE
 
 if not Doc.has_extension("kg_abbreviations"):
@@ -135,8 +135,10 @@ def abbreviation_pairs(doc: Doc) -> tuple[tuple[int, int, int, int], ...]:
     return tuple(pairs)
 
 
-class AbbreviationDetector:
+class AbbreviationDetector(BatchPipe):
     """Sets `Doc._.kg_abbreviations`."""
+
+    name = "kg_abbreviations"
 
     def __call__(self, doc: Doc) -> Doc:
         doc._.kg_abbreviations = abbreviation_pairs(doc)
@@ -145,4 +147,6 @@ class AbbreviationDetector:
 
 @Language.factory("kg_abbreviations", assigns=["doc._.kg_abbreviations"])
 def make_abbreviation_detector(nlp: Language, name: str) -> AbbreviationDetector:
-    return AbbreviationDetector()
+    detector = AbbreviationDetector()
+    detector.name = name
+    return detector

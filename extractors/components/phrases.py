@@ -19,7 +19,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
-from extractors.components.view import TokenView, publish_spans, token_view
+from extractors.components.view import BatchPipe, TokenView, publish_spans, token_view
 from extractors.lexicon import Lexicon, load_lexicon
 from extractors.memo import MEMO_SIZE
 
@@ -86,8 +86,10 @@ def phrase_spans(doc: Doc, lexicon: Lexicon) -> list[tuple[int, int, str]]:
     return out
 
 
-class PhraseFinder:
+class PhraseFinder(BatchPipe):
     """Writes `doc.spans["kg_phrases"]` (labels METHOD, TASK)."""
+
+    name = "kg_phrases"
 
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
@@ -99,4 +101,6 @@ class PhraseFinder:
 
 @Language.factory("kg_phrases", assigns=["doc.spans"], default_config={"terms_path": None})
 def make_phrase_finder(nlp: Language, name: str, terms_path: str | None) -> PhraseFinder:
-    return PhraseFinder(load_lexicon(terms_path))
+    finder = PhraseFinder(load_lexicon(terms_path))
+    finder.name = name
+    return finder
