@@ -3,8 +3,8 @@
 Each `doc[i]` or `for t in doc` creates a Python `Token` object (about a microsecond each); the
 components used to do that ~1,500 times per abstract. Building the token lists once from
 `Doc.to_array` (token strings from a memo shared by all Docs) is ~30x cheaper, and lists of
-str/int/bool are what the rule code wants anyway. The cache lives in `doc.user_data` as plain lists so the Doc still
-serialises.
+str/int/bool are what the rule code wants anyway. The cache lives in `doc.user_data` as plain
+lists so the Doc still serialises.
 
 The other cheap reads components share live here too: span groups as plain rows
 (`publish_spans` / `span_rows`) and plain Doc extension values (`doc_extension`); and
