@@ -101,12 +101,13 @@ def _long_form_start(doc: Doc, tv: TokenView, k: int, i: int, short_core: str, s
 def abbreviation_pairs(doc: Doc) -> tuple[tuple[int, int, int, int], ...]:
     """All (long_start, long_end, short_start, short_end) token spans defined in `doc`.
 
-    Reads the Doc's TokenView; `list.index` finds the "(" tokens in C."""
+    Reads the Doc's TokenView; `list.index` finds the "(" tokens in C, at most as many times as
+    the text has "(" characters (which spares the scan to the end that finds none)."""
     tv = token_view(doc)
     words, spaced, n = tv.words, tv.ws, tv.n
     pairs = []
     i = -1
-    while True:
+    for _ in range(tv.text.count("(")):
         try:
             i = words.index("(", i + 1)
         except ValueError:
