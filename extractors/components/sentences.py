@@ -88,7 +88,7 @@ class FastSentencizer(Sentencizer):
         fresh = "sents" not in doc.user_hooks and (self.overwrite or not doc.has_annotation("SENT_START"))
         starts = self._starts(doc)
         self.set_annotations([doc], [self._flags(len(doc), starts)])
-        if fresh and starts:
+        if fresh and starts:  # doc.sents will give these sentences
             _store_bounds(doc, tuple(zip(starts, starts[1:] + [len(doc)])), starts)
         return doc
 
