@@ -12,7 +12,7 @@ from functools import lru_cache
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from extractors.components.view import TokenView, token_view
+from extractors.components.view import BatchPipe, TokenView, token_view
 from extractors.memo import MEMO_SIZE
 
 if not Doc.has_extension("kg_abbreviations"):
@@ -101,12 +101,13 @@ def _long_form_start(doc: Doc, tv: TokenView, k: int, i: int, short_core: str, s
 def abbreviation_pairs(doc: Doc) -> tuple[tuple[int, int, int, int], ...]:
     """All (long_start, long_end, short_start, short_end) token spans defined in `doc`.
 
-    Reads the Doc's TokenView; `list.index` finds the "(" tokens in C."""
+    Reads the Doc's TokenView; `list.index` finds the "(" tokens in C, at most as many times as
+    the text has "(" characters (which spares the scan to the end that finds none)."""
     tv = token_view(doc)
     words, spaced, n = tv.words, tv.ws, tv.n
     pairs = []
     i = -1
-    while True:
+    for _ in range(tv.text.count("(")):
         try:
             i = words.index("(", i + 1)
         except ValueError:
@@ -135,8 +136,10 @@ def abbreviation_pairs(doc: Doc) -> tuple[tuple[int, int, int, int], ...]:
     return tuple(pairs)
 
 
-class AbbreviationDetector:
+class AbbreviationDetector(BatchPipe):
     """Sets `Doc._.kg_abbreviations`."""
+
+    name = "kg_abbreviations"
 
     def __call__(self, doc: Doc) -> Doc:
         doc._.kg_abbreviations = abbreviation_pairs(doc)
@@ -145,4 +148,6 @@ class AbbreviationDetector:
 
 @Language.factory("kg_abbreviations", assigns=["doc._.kg_abbreviations"])
 def make_abbreviation_detector(nlp: Language, name: str) -> AbbreviationDetector:
-    return AbbreviationDetector()
+    detector = AbbreviationDetector()
+    detector.name = name
+    return detector

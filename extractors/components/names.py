@@ -17,7 +17,7 @@ from itertools import compress
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from extractors.components.view import publish_spans, token_view
+from extractors.components.view import BatchPipe, publish_spans, token_view
 from extractors.lexicon import load_lexicon
 from extractors.memo import MEMO_SIZE, BoundedMemo
 
@@ -168,8 +168,10 @@ def coined_name_spans(doc: Doc, stop_names: frozenset[str] = frozenset()) -> lis
     return out
 
 
-class NameFinder:
+class NameFinder(BatchPipe):
     """Writes `doc.spans["kg_names"]` (label NAME; the resolver decides the type)."""
+
+    name = "kg_names"
 
     def __init__(self, stop_names: frozenset[str]) -> None:
         self.stop_names = stop_names
@@ -182,4 +184,6 @@ class NameFinder:
 
 @Language.factory("kg_names", assigns=["doc.spans"], default_config={"terms_path": None})
 def make_name_finder(nlp: Language, name: str, terms_path: str | None) -> NameFinder:
-    return NameFinder(load_lexicon(terms_path).stop_names)
+    finder = NameFinder(load_lexicon(terms_path).stop_names)
+    finder.name = name
+    return finder

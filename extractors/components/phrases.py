@@ -12,22 +12,24 @@ words in front of a head are looked at, with a cached spelling test.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from itertools import compress
+from operator import attrgetter
 
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
-from extractors.components.view import TokenView, publish_spans, token_view
+from extractors.components.view import BatchPipe, TokenView, publish_spans, token_view
 from extractors.lexicon import Lexicon, load_lexicon
-from extractors.memo import MEMO_SIZE
+from extractors.memo import MEMO_SIZE, BoundedMemo, lexeme_flags
 
 SPAN_KEY = "kg_phrases"
 MAX_MODIFIERS = 2
 
 
-def _modifier_start(tv: TokenView, vocab: Vocab, i: int, blocked: frozenset[str]) -> int | None:
+def _modifier_start(tv: TokenView, is_stop: Mapping[str, bool], i: int, blocked: frozenset[str]) -> int | None:
     """Start token of the modifier word ending at token i (handles "global-local"), or None."""
     words, spaced = tv.words, tv.ws
     if not spaced[i]:
@@ -39,7 +41,7 @@ def _modifier_start(tv: TokenView, vocab: Vocab, i: int, blocked: frozenset[str]
     single = len(parts) == 1
     for text in parts:
         # the lexeme's flag, as Token.is_stop reads it, after the cached spelling test
-        if not _modifier_spelling(text, single, blocked) or vocab[text].is_stop:
+        if not _modifier_spelling(text, single, blocked) or is_stop[text]:
             return None
     return start
 
@@ -52,6 +54,17 @@ def _modifier_spelling(text: str, single: bool, blocked: frozenset[str]) -> bool
             or text.endswith("ly") or (text.endswith("ing") and single)):
         return False
     return text.islower() or (text.isupper() and len(text) <= 4)
+
+
+_stop_memo: tuple[Vocab, BoundedMemo[str, bool]] | None = None  # for the last Vocab seen
+
+
+def _stop_flags(vocab: Vocab) -> BoundedMemo[str, bool]:
+    """word -> `vocab[word].is_stop`, looked up once per string (a Lexeme object per look-up costs)."""
+    global _stop_memo
+    if _stop_memo is None or _stop_memo[0] is not vocab:
+        _stop_memo = (vocab, lexeme_flags(vocab, attrgetter("is_stop")))
+    return _stop_memo[1]
 
 
 @lru_cache(maxsize=64)
@@ -67,7 +80,7 @@ def phrase_spans(doc: Doc, lexicon: Lexicon) -> list[tuple[int, int, str]]:
     blocked = cues["phrase_blocked_modifiers"]
     tv = token_view(doc)
     words, lower, spaced, n = tv.words, tv.lower, tv.ws, tv.n
-    vocab = doc.vocab
+    is_stop = _stop_flags(doc.vocab)
     out = []
     for i in compress(range(n), map(_all_heads(method_heads, task_heads).__contains__, lower)):
         if not words[i].islower():  # Token.is_lower
@@ -77,7 +90,7 @@ def phrase_spans(doc: Doc, lexicon: Lexicon) -> list[tuple[int, int, str]]:
         label = "METHOD" if lower[i] in method_heads else "TASK"
         start, k, mods = i, i - 1, 0
         while k >= 0 and mods < MAX_MODIFIERS:
-            s = _modifier_start(tv, vocab, k, blocked)
+            s = _modifier_start(tv, is_stop, k, blocked)
             if s is None:
                 break
             start, k, mods = s, s - 1, mods + 1
@@ -86,8 +99,10 @@ def phrase_spans(doc: Doc, lexicon: Lexicon) -> list[tuple[int, int, str]]:
     return out
 
 
-class PhraseFinder:
+class PhraseFinder(BatchPipe):
     """Writes `doc.spans["kg_phrases"]` (labels METHOD, TASK)."""
+
+    name = "kg_phrases"
 
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
@@ -99,4 +114,6 @@ class PhraseFinder:
 
 @Language.factory("kg_phrases", assigns=["doc.spans"], default_config={"terms_path": None})
 def make_phrase_finder(nlp: Language, name: str, terms_path: str | None) -> PhraseFinder:
-    return PhraseFinder(load_lexicon(terms_path))
+    finder = PhraseFinder(load_lexicon(terms_path))
+    finder.name = name
+    return finder

@@ -5,7 +5,7 @@ rule-based sentencizer run on the TokenView's strings."""
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from operator import attrgetter
 
 from spacy.language import Language
@@ -70,15 +70,27 @@ class FastSentencizer(Sentencizer):
     def __call__(self, doc: Doc) -> Doc:
         error_handler = self.get_error_handler()
         try:
-            # tokens already annotated keep their value unless overwrite: then doc.sents differs
-            fresh = "sents" not in doc.user_hooks and (self.overwrite or not doc.has_annotation("SENT_START"))
-            starts = self._starts(doc)
-            self.set_annotations([doc], [self._flags(len(doc), starts)])
-            if fresh and starts:  # doc.sents will give these sentences
-                _store_bounds(doc, tuple(zip(starts, starts[1:] + [len(doc)])), starts)
-            return doc
+            return self._annotate(doc)
         except Exception as e:
             error_handler(self.name, self, [doc], e)
+
+    def pipe(self, stream: Iterable[Doc], *, batch_size: int = 128) -> Iterator[Doc]:
+        """`Pipe.pipe` over batches of Docs in a row, which keeps the string memos warm."""
+        from extractors.components.view import pipe_in_batches  # view imports this module
+
+        handler = self.get_error_handler()
+        yield from pipe_in_batches(self._annotate, stream, batch_size,
+                                   lambda doc, e: handler(self.name, self, [doc], e))
+
+    def _annotate(self, doc: Doc) -> Doc:
+        """Set one Doc's sentence starts, and cache them when `doc.sents` will give these sentences."""
+        # tokens already annotated keep their value unless overwrite: then doc.sents differs
+        fresh = "sents" not in doc.user_hooks and (self.overwrite or not doc.has_annotation("SENT_START"))
+        starts = self._starts(doc)
+        self.set_annotations([doc], [self._flags(len(doc), starts)])
+        if fresh and starts:  # doc.sents will give these sentences
+            _store_bounds(doc, tuple(zip(starts, starts[1:] + [len(doc)])), starts)
+        return doc
 
     def predict(self, docs: Sequence[Doc]) -> list[list[bool]]:
         """Sentence-start flags per token of each Doc, as `Sentencizer.predict` gives them."""

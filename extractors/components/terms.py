@@ -12,7 +12,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 
-from extractors.components.view import publish_spans
+from extractors.components.view import BatchPipe, publish_spans
 from extractors.lexicon import Lexicon, Term, load_lexicon
 
 SPAN_KEY = "kg_terms"
@@ -47,8 +47,10 @@ def pattern_tokenizer(nlp: Language) -> Tokenizer:
                      infix_finditer=t.infix_finditer, token_match=t.token_match, url_match=t.url_match)
 
 
-class TermRuler:
+class TermRuler(BatchPipe):
     """Writes `doc.spans["kg_terms"]`: label = entity type, kb_id = canonical name, id = list rank."""
+
+    name = "kg_term_ruler"
 
     def __init__(self, nlp: Language, lexicon: Lexicon) -> None:
         self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
@@ -86,4 +88,6 @@ class TermRuler:
 )
 def make_term_ruler(nlp: Language, name: str, terms_path: str | None) -> TermRuler:
     """Factory: the lists default to the packaged `patterns/terms.jsonl`."""
-    return TermRuler(nlp, load_lexicon(terms_path))
+    ruler = TermRuler(nlp, load_lexicon(terms_path))
+    ruler.name = name
+    return ruler

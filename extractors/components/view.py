@@ -1,28 +1,34 @@
 """Plain-list view of a Doc's tokens, built once per Doc and shared by every component.
 
 Each `doc[i]` or `for t in doc` creates a Python `Token` object (about a microsecond each); the
-components used to do that ~1,500 times per abstract. Building the token strings once from
-`Doc.to_array` and slicing the text is ~30x cheaper, and lists of str/int/bool are what the
-rule code wants anyway. The cache lives in `doc.user_data` as plain lists so the Doc still
-serialises.
+components used to do that ~1,500 times per abstract. Building the token lists once from
+`Doc.to_array` (token strings from a memo shared by all Docs) is ~30x cheaper, and lists of
+str/int/bool are what the rule code wants anyway. The cache lives in `doc.user_data` as plain
+lists so the Doc still serialises.
 
 The other cheap reads components share live here too: span groups as plain rows
-(`publish_spans` / `span_rows`) and plain Doc extension values (`doc_extension`).
+(`publish_spans` / `span_rows`) and plain Doc extension values (`doc_extension`); and
+`BatchPipe`, which lets `nlp.pipe` run a component over a batch of Docs in a row.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from typing import Any
 
-from spacy.attrs import IDX, LENGTH, SPACY
+from spacy.attrs import IDX, ORTH, SPACY
+from spacy.strings import StringStore
 from spacy.tokens import Doc, Span, SpanGroup
 from spacy.tokens.underscore import Underscore
+from spacy.util import raise_error
 
 from extractors.components.sentences import doc_text
+from extractors.memo import MEMO_SIZE, BoundedMemo
 
 _VIEW_KEY = "kg_token_view"
 _ROWS_KEY = "kg_span_rows"
-_VIEW_ATTRS = [IDX, LENGTH, SPACY]
+_VIEW_ATTRS = [IDX, SPACY, ORTH]
 
 
 class TokenView:
@@ -50,22 +56,55 @@ class TokenView:
         return self.text[self.idx[start] : self.idx[end - 1] + len(self.words[end - 1])]
 
 
+class _OrthText(dict):
+    """orth id -> token text (the `doc.vocab.strings` entry, which is what `Token.text` reads),
+    shared by every Doc: a hit returns an existing str whose hash is already cached, where slicing
+    the text made a new str per token and every set/dict look-up on it hashed it again."""
+
+    __slots__ = ("strings",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.strings: StringStore | None = None  # the Doc's, set before each look-up pass
+
+    def __missing__(self, orth: int) -> str:
+        if len(self) >= MEMO_SIZE:
+            self.clear()
+        text = self[orth] = self.strings[orth]
+        return text
+
+
+def _shared_lower(word: str) -> str:
+    """`word.lower()`, reusing `word` itself when it is already lower-case (one object fewer)."""
+    low = word.lower()
+    return word if low == word else low
+
+
+_TEXT = _OrthText()
+_LOWER: BoundedMemo[str, str] = BoundedMemo(_shared_lower)
+
+
 def token_view(doc: Doc) -> TokenView:
     """The Doc's TokenView, built on first use and cached in `doc.user_data`."""
     cached = doc.user_data.get(_VIEW_KEY)
     if cached is None or len(cached[1]) != len(doc):
-        text = doc_text(doc)
-        if len(doc):
-            # whole-column numpy conversions give plain int / bool lists without per-item bytecode
-            arr = doc.to_array(_VIEW_ATTRS)
-            idx, lengths = arr[:, :2].T.tolist()
-            ws = arr[:, 2].astype(bool).tolist()
-            words = [text[i : i + n] for i, n in zip(idx, lengths)]
-        else:
-            idx, words, ws = [], [], []
-        cached = (text, words, list(map(str.lower, words)), ws, idx)
+        cached = _build_view(doc)
         doc.user_data[_VIEW_KEY] = cached
     return TokenView(*cached)
+
+
+def _build_view(doc: Doc) -> tuple[str, list[str], list[str], list[bool], list[int]]:
+    """(text, words, lower, ws, idx) of a Doc: whole-column numpy conversions give plain int / bool
+    lists without per-item bytecode, and the strings come from the shared memos by C-level `map`."""
+    text = doc_text(doc)
+    if not len(doc):
+        return text, [], [], [], []
+    arr = doc.to_array(_VIEW_ATTRS)
+    idx, orths = arr[:, ::2].T.tolist()
+    ws = arr[:, 1].astype(bool).tolist()
+    _TEXT.strings = doc.vocab.strings
+    words = list(map(_TEXT.__getitem__, orths))
+    return text, words, list(map(_LOWER.__getitem__, words)), ws, idx
 
 
 Row = tuple[int, int, str, str, str]
@@ -147,3 +186,51 @@ def doc_extension(doc: Doc, name: str, default: Any = _UNSET) -> Any:
         if value is not _UNSET:
             return value
     return getattr(doc._, name)
+
+
+ErrorHandler = Callable[[str, Any, list[Doc], Exception], Any]
+"""spaCy's error-handler protocol: (component name, component, failing Docs, exception)."""
+
+
+def pipe_in_batches(component: Callable[[Doc], Doc], stream: Iterable[Doc], batch_size: int,
+                    on_error: Callable[[Doc, Exception], Any]) -> Iterator[Doc]:
+    """`component` over each Doc of `stream`, `batch_size` Docs in a row before any is yielded.
+
+    Why: in `nlp.pipe` each Doc goes through every component before the next Doc starts, so a
+    component's big tables (phrase tries, string memos) are out of the CPU caches again by the
+    time it sees the next Doc; a batch in a row finds them warm (measured ~1.5x faster on these
+    components). Each Doc gets the same annotations. On an error, the Docs done before the
+    failing one are yielded first, then `on_error` runs (it raises, or the Doc is dropped, as in
+    spaCy's `Pipe.pipe`).
+    """
+    stream = iter(stream)
+    while batch := list(islice(stream, max(1, batch_size))):
+        done: list[Doc] = []
+        for doc in batch:
+            try:
+                done.append(component(doc))
+            except Exception as e:  # noqa: BLE001 - handed to the pipeline's error handler
+                yield from done
+                done = []
+                on_error(doc, e)
+        yield from done
+
+
+class BatchPipe:
+    """Mixin for a component class called on one Doc: a `pipe` method for `nlp.pipe` that runs
+    it over batches of Docs (`pipe_in_batches`), with the error-handler methods of spaCy's
+    `Pipe`, so `nlp.set_error_handler` still reaches it."""
+
+    name: str = ""  # the component's name in the pipeline, passed to the error handler
+
+    def pipe(self, stream: Iterable[Doc], *, batch_size: int = 128) -> Iterator[Doc]:
+        """Apply the component to each Doc of `stream`, `batch_size` at a time."""
+        handler = self.get_error_handler()
+        yield from pipe_in_batches(self, stream, batch_size, lambda doc, e: handler(self.name, self, [doc], e))
+
+    def get_error_handler(self) -> ErrorHandler:
+        """The error handler set by `set_error_handler`, else one that re-raises."""
+        return getattr(self, "_error_handler", raise_error)
+
+    def set_error_handler(self, error_handler: ErrorHandler) -> None:
+        self._error_handler = error_handler

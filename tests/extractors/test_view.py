@@ -14,7 +14,7 @@ import spacy
 from spacy.language import Language
 
 from extractors import extract
-from extractors.components.view import publish_spans, span_rows, token_view
+from extractors.components.view import BatchPipe, publish_spans, span_rows, token_view
 from schema import Paper
 
 TEXTS = [
@@ -42,6 +42,18 @@ def test_view_lists_equal_spacy_tokens(blank, text):
         for end in range(start, len(doc) + 1):
             assert view.span_text(start, end) == doc[start:end].text
     assert token_view(doc).words is view.words  # built once per Doc
+
+
+def test_view_strings_stay_right_when_the_shared_memos_empty_themselves(blank, monkeypatch):
+    from extractors.components import view as view_module
+
+    monkeypatch.setattr(view_module, "MEMO_SIZE", 3)
+    view_module._TEXT.clear()
+    for text in TEXTS:
+        doc = blank(text)
+        assert token_view(doc).words == [t.text for t in doc]
+        assert token_view(doc).lower == [t.lower_ for t in doc]
+        assert len(view_module._TEXT) <= 3
 
 
 def test_view_rows_round_trip_and_follow_changes_to_the_group(blank):
@@ -83,6 +95,55 @@ def test_extract_pauses_gc_only_inside_a_batch_and_keeps_papers_before_an_error(
         for e in extract([*papers[:2], Paper(id="bad", title="BOOM", abstract="x")], nlp=boom, batch_size=8):
             got.append(e.id)
     assert got == ["p0", "p1"] and gc.isenabled()
+
+
+class _BatchBoom(BatchPipe):
+    """Marks each Doc it sees, in call order; raises on a Doc holding "BOOM"."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def __call__(self, doc):
+        self.seen.append(doc.text)
+        if "BOOM" in doc.text:
+            raise ValueError("boom")
+        doc.user_data["kg_test_seen"] = True
+        return doc
+
+
+@Language.factory("kg_test_batch_boom")
+def _make_batch_boom(nlp, name):
+    comp = _BatchBoom()
+    comp.name = name
+    return comp
+
+
+def test_batch_pipe_runs_batches_in_a_row_and_keeps_spacy_error_handling():
+    texts = ["a", "b", "c BOOM", "d", "e"]
+    nlp = spacy.blank("en")
+    comp = nlp.add_pipe("kg_test_batch_boom", name="boomer")
+    got: list[str] = []
+    with pytest.raises(ValueError, match="boom"):
+        for doc in nlp.pipe(texts, batch_size=4):
+            got.append(doc.text)
+    assert got == ["a", "b"]  # the Docs before the failing one still come out, complete
+    assert comp.seen == ["a", "b", "c BOOM"]  # ... after the batch ran in a row up to the error
+
+    calls = []
+    nlp.set_error_handler(lambda name, proc, docs, e: calls.append((name, proc, [d.text for d in docs])))
+    out = list(nlp.pipe(texts, batch_size=2))
+    assert [d.text for d in out] == ["a", "b", "d", "e"] and all(d.user_data["kg_test_seen"] for d in out)
+    assert calls == [("boomer", comp, ["c BOOM"])]  # the failing Doc is dropped, as spaCy's Pipe.pipe does
+
+
+def test_our_components_give_the_same_docs_through_pipe_as_one_by_one(nlp):
+    texts = ["We fine-tune BERT-base on MS MARCO (dev) and report MRR@10 = 39.2%. It beats ColBERT.",
+             "Knowledge distillation (KD) improves ResNet-50 on ImageNet.", ""]
+    piped = list(nlp.pipe(texts, batch_size=2))
+    for text, doc in zip(texts, piped):
+        one = nlp(text)
+        assert doc.to_bytes(exclude=["user_data"]) == one.to_bytes(exclude=["user_data"])
+        assert [s.is_sent_start for s in doc] == [s.is_sent_start for s in one]
 
 
 def test_bounded_memo_computes_once_and_stays_bounded():
