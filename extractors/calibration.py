@@ -62,14 +62,14 @@ def entity_evidence(doc: Doc) -> dict[tuple[str, str], tuple[float, str]]:
     if SPAN_KEY not in doc.spans:
         return {}
     cols = kg_columns(doc)
-    return best_evidence([r[2] for r in cols.rows], cols.keys, cols.confidence, cols.source)
+    return best_evidence(zip([r[2] for r in cols.rows], cols.keys), cols.confidence, cols.source)
 
 
-def best_evidence(labels: list[str], keys: list[str], confs: list[float],
-                  sources: list[str]) -> dict[tuple[str, str], tuple[float, str]]:
+def best_evidence(entity_keys: Iterable[tuple[str, str]], confs: Iterable[float],
+                  sources: Iterable[str]) -> dict[tuple[str, str], tuple[float, str]]:
     """(label, key) -> (score, source) of the best-scored of parallel span columns, first on ties."""
     best: dict[tuple[str, str], tuple[float, str]] = {}
-    for k, conf, source in zip(zip(labels, keys), confs, sources):
+    for k, conf, source in zip(entity_keys, confs, sources):
         if k not in best or conf > best[k][0]:
             best[k] = (conf, source)
     return best

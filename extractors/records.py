@@ -11,6 +11,7 @@ spans are read as plain rows and TokenView offsets rather than Span objects.
 from __future__ import annotations
 
 from bisect import bisect_right
+from itertools import count
 from typing import Any
 
 from spacy.tokens import Doc
@@ -106,44 +107,46 @@ def _entities(doc: Doc, view: TokenView, sent_starts: list[int], title_end: int,
     """One entity (as the fields of `Entity`) per (label, key) of the `kg` spans, with all its
     mentions, and the entity of each span index (spans straddling the title/abstract seam have none)."""
     rows, keys, confs, roles, sources = kg_columns(doc)
-    n = len(rows)
     full, idx, words = view.text, view.idx, view.words
     priority = ROLE_PRIORITY
 
     entities: dict[Key, dict[str, Any]] = {}
     span_entity: dict[int, dict[str, Any]] = {}
     titled: set[Key] = set()  # entities with a mention in the title
+    entity_keys = list(zip([r[2] for r in rows], keys))
     # (raw score, source) of each entity's best span, over every span (also those straddling the seam)
-    evidence = best_evidence([r[2] for r in rows], keys, confs, sources)
+    evidence = best_evidence(entity_keys, confs, sources)
     # the attrs lists run parallel to the rows
-    for i, (start, end, label, name, _), key, conf, role in zip(range(n), rows, keys, confs, roles):
-        ek = (label, key)
+    for i, (start, end, _, name, _), ek, conf, role in zip(count(), rows, entity_keys, confs, roles):
         if start < end:
             start_char, end_char = idx[start], idx[end - 1] + len(words[end - 1])
         else:
             start_char, end_char = _char_bounds(view, start, end)
+        text = full[start_char:end_char]
+        sentence = bisect_right(sent_starts, start) - 1
+        if sentence < 0:
+            sentence = 0
         if end_char <= title_end:
-            mention = {"field": "title", "start": start_char, "end": end_char}
+            mention = {"field": "title", "start": start_char, "end": end_char, "text": text, "sentence": sentence}
             titled.add(ek)
         elif start_char >= abstract_start:
-            mention = {"field": "abstract", "start": start_char - abstract_start, "end": end_char - abstract_start}
+            mention = {"field": "abstract", "start": start_char - abstract_start, "end": end_char - abstract_start,
+                       "text": text, "sentence": sentence}
         else:
             continue  # straddles the title/abstract seam
-        text = mention["text"] = full[start_char:end_char]
-        sentence = bisect_right(sent_starts, start) - 1
-        mention["sentence"] = sentence if sentence > 0 else 0
         ent = entities.get(ek)
         if ent is None:
-            ent = entities[ek] = {"label": label, "name": name, "key": key, "text": text, "aliases": [],
-                                  "role": role, "confidence": conf, "mentions": [mention]}
+            ent = entities[ek] = {"label": ek[0], "name": name, "key": ek[1], "text": text,
+                                  "aliases": [] if text == name else [text], "role": role, "confidence": conf,
+                                  "mentions": [mention]}
         else:
             ent["mentions"].append(mention)
             if conf > ent["confidence"]:
                 ent["confidence"] = conf
             if priority[role] > priority[ent["role"]]:
                 ent["role"] = role
-        if text != ent["name"] and text not in ent["aliases"]:
-            ent["aliases"].append(text)
+            if text != ent["name"] and text not in ent["aliases"]:
+                ent["aliases"].append(text)
         span_entity[i] = ent
     _calibration.apply(entities, evidence, titled)
     return entities, span_entity

@@ -39,6 +39,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any, Protocol
 
 from spacy.language import Language
@@ -150,14 +151,15 @@ def _init_worker(model: str | None) -> None:
 
 
 def _run_chunk(model: str | None, min_confidence: float, extract_fn: ExtractFn, output: OutputFn | None,
-               raw_papers: list[dict[str, Any]]) -> list[Any]:
+               raw_papers: list[dict[str, Any]]) -> list[str] | tuple[list[str], list[Any]]:
     """Worker task: plain dicts in, one JSON text per extraction out (no Doc crosses processes);
-    with `output`, (id, output(extraction)) pairs instead."""
+    with `output`, the extractions' ids and their `output(extraction)`, as two lists."""
+    # rebuilt by pydantic-core: cheaper than pickling Paper objects (a Python __getstate__/__setstate__ each)
     papers = [Paper.model_validate(raw) for raw in raw_papers]
     extractions = extract_fn(papers, cached_nlp(model), min_confidence)
     _recycle_if_grown(model)
     if output is not None:
-        return [(extraction.id, output(extraction)) for extraction in extractions]
+        return [extraction.id for extraction in extractions], [output(extraction) for extraction in extractions]
     return [extraction.model_dump_json() for extraction in extractions]
 
 
@@ -175,9 +177,12 @@ def _chunks(papers: Iterable[Paper], size: int) -> Iterator[_Chunk]:
         yield _Chunk(start, chunk)
 
 
+_PAPER_ID = attrgetter("id")
+
+
 def _check_ids(chunk: _Chunk, got: list[str]) -> None:
     """One extraction per paper, same ids, same order: anything else would misalign the pairs."""
-    want = [p.id for p in chunk.papers]
+    want = list(map(_PAPER_ID, chunk.papers))
     if got != want:
         raise RuntimeError(f"extraction returned {len(got)} record(s) for {len(want)} paper(s) or out of order")
 
@@ -211,7 +216,9 @@ class _Runner:
             _recycle_if_grown(self.model)
 
     def task(self, chunk: _Chunk) -> tuple[Any, ...]:
-        return (self.model, self.min_confidence, self.extract_fn, self.output, [p.model_dump() for p in chunk.papers])
+        # a validated Paper's `__dict__` is its fields as plain data: pickled as it is, with no
+        # `model_dump` copy per paper in this process (whose CPU the workers share)
+        return (self.model, self.min_confidence, self.extract_fn, self.output, [p.__dict__ for p in chunk.papers])
 
     def finish(self, extractions: list[Extraction | None]) -> list[Any]:
         """Extractions made in this process, in the caller's ``output`` form when one was asked for."""
@@ -265,8 +272,9 @@ class _Runner:
         try:
             items = pending.result()
             if self.output is not None:
-                _check_ids(chunk, [pid for pid, _ in items])
-                return [value for _, value in items]
+                ids, values = items
+                _check_ids(chunk, ids)
+                return values
             return list(_check(chunk, [Extraction.model_validate_json(text) for text in items]))
         except Exception as exc:  # noqa: BLE001 - includes BrokenProcessPool and Dask's KilledWorker
             return self.retry(chunk, _reason(exc))
