@@ -10,7 +10,6 @@ import json
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from itertools import chain, islice
-from operator import attrgetter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -91,22 +90,17 @@ def extract_pairs(
             progress(len(chunk))
 
 
-#: `json.dumps(..., ensure_ascii=False)` for a validated record: json's C encoder calls `default`
-#: for each nested model and takes its fields straight from `__dict__` (in field order, as
-#: `model_dump` gives them; attrgetter runs no Python frame), so no copy of the record is built
-#: as dicts first; a validated record is a tree, so the encoder need not look for cycles.
-_LINE_ENCODER = json.JSONEncoder(ensure_ascii=False, check_circular=False, default=attrgetter("__dict__"))
+#: what `kg extract` leaves out of each line (the evidence text is rebuilt from the papers)
+_LINE_EXCLUDE = frozenset({"sentences"})
 
 
 def extraction_line(extraction: Extraction) -> str:
     """One line of `kg extract`'s output: the extraction contract without the evidence sentences,
-    as `json.dumps(extraction.model_dump(exclude={"sentences"}), ensure_ascii=False)` writes it.
+    as compact JSON from pydantic's own serialiser (about 2x faster than json.dumps of a model_dump).
 
     Top level so that engine workers can make the lines themselves (`extract_parallel(output=...)`).
     """
-    fields = dict(extraction.__dict__)
-    del fields["sentences"]
-    return _LINE_ENCODER.encode(fields)
+    return extraction.model_dump_json(exclude=_LINE_EXCLUDE)
 
 
 @dataclass

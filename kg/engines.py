@@ -83,6 +83,10 @@ MAX_NEW_STRINGS = 200_000
 #: run several tasks at once in threads, and a pipeline is not documented as thread-safe.
 _NLP_CACHE: dict[tuple[str | None, int], tuple[Language, int]] = {}
 
+#: set in local pool workers (processes of their own): each pipeline built is then moved out of the
+#: cyclic collector's sight (`gc.freeze`), which otherwise rescans its vocab and name lists for nothing
+_FREEZE_PIPELINES = False
+
 
 def cached_nlp(model: str | None = None) -> Language:
     """This thread's pipeline for `model`, built on first use (once per worker process)."""
@@ -91,6 +95,9 @@ def cached_nlp(model: str | None = None) -> Language:
     if cached is None:
         nlp = build_nlp(model)
         cached = _NLP_CACHE[key] = (nlp, len(nlp.vocab.strings))
+        if _FREEZE_PIPELINES:
+            gc.collect()  # nothing left over from the build gets frozen with the pipeline
+            gc.freeze()
     return cached[0]
 
 
@@ -100,6 +107,8 @@ def _recycle_if_grown(model: str | None) -> None:
     cached = _NLP_CACHE.get(key)
     if cached is not None and len(cached[0].vocab.strings) > cached[1] + MAX_NEW_STRINGS:
         del _NLP_CACHE[key]
+        if _FREEZE_PIPELINES:
+            gc.unfreeze()  # a frozen pipeline is never collected
         gc.collect()  # the old Vocab sits in reference cycles; free it before the new one is built
 
 
@@ -145,8 +154,11 @@ class _Result(Protocol):
 # ---------------------------------------------------------------- worker side (picklable, top level)
 
 def _init_worker(model: str | None) -> None:
-    """Pool initializer: Ctrl-C is the parent's to handle; build the pipeline once, up front."""
+    """Pool initializer: Ctrl-C is the parent's to handle; build the pipeline once, up front (frozen:
+    this process exists only to run it)."""
+    global _FREEZE_PIPELINES
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _FREEZE_PIPELINES = True
     cached_nlp(model)
 
 

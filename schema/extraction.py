@@ -29,7 +29,7 @@ class Mention(BaseModel):
 class Entity(BaseModel):
     """One distinct thing per paper, with all its mentions."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", ser_json_inf_nan="constants")
 
     label: EntityLabel
     name: str
@@ -42,9 +42,10 @@ class Entity(BaseModel):
 
 
 class ResultRecord(BaseModel):
-    """A number the paper reports for a metric (keys refer to entities of this paper)."""
+    """A number the paper reports for a metric (keys refer to entities of this paper).
+    JSON keeps an infinite value as `Infinity` (as Python's json module does), not as null."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", ser_json_inf_nan="constants")
 
     metric: str
     value: float

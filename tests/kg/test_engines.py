@@ -7,9 +7,12 @@ exists in the production code).
 
 from __future__ import annotations
 
+import gc
 import itertools
+import json
 import multiprocessing
 import os
+import weakref
 from collections.abc import Iterator
 
 import pytest
@@ -85,6 +88,22 @@ def test_engines_grown_pipeline_is_rebuilt_with_same_output(sample_papers, expec
     got = _dumps(extract_parallel(sample_papers, workers=1, chunk_size=30))
     assert got == expected
     assert engines.cached_nlp(None) is not before
+
+
+def test_engines_frozen_pipeline_is_freed_when_recycled(monkeypatch):
+    """Pool workers gc.freeze() their pipeline; recycling it must unfreeze, or the old one would leak."""
+    monkeypatch.setattr(engines, "_NLP_CACHE", {})
+    monkeypatch.setattr(engines, "_FREEZE_PIPELINES", True)
+    monkeypatch.setattr(engines, "MAX_NEW_STRINGS", 0)
+    try:
+        old = weakref.ref(engines.cached_nlp(None))
+        assert gc.get_freeze_count() > 0
+        old().make_doc("a string this vocabulary has not seen: zqxwvy")
+        engines._recycle_if_grown(None)
+        assert old() is None and gc.get_freeze_count() == 0
+        assert engines.cached_nlp(None) is not None and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
 
 
 def test_engines_two_workers_equal_one_in_order_and_read_lazily(sample_papers, expected):
@@ -179,7 +198,7 @@ def test_engines_output_still_checks_ids_and_order(sample_papers):
     # every chunk comes back out of order, in the workers and again in this process: nothing is
     # paired with the wrong paper; single papers (the last resort) cannot be out of order
     assert [p.id for p, _ in got] == [p.id for p in sample_papers[:16]]
-    assert all(f'"id": "{p.id}"' in line for p, line in got)
+    assert all(json.loads(line)["id"] == p.id for p, line in got)
     assert stats.retried_chunks == 2 and stats.lost == []
     assert any("out of order" in m for m in messages)
 

@@ -1,8 +1,5 @@
-"""kg.build.extraction_line writes exactly what `json.dumps(model_dump(exclude sentences))` did.
-
-The line is made by json's encoder reading each model's `__dict__` (no `model_dump` copy); these
-tests hold it to the plain form on real extractions and on records built to be awkward.
-"""
+"""kg.build.extraction_line: one compact JSON line per extraction, holding exactly the data of
+`model_dump(exclude sentences)` and reading back as the same record (non-finite values included)."""
 
 from __future__ import annotations
 
@@ -16,18 +13,21 @@ from kg.ingest import read_papers
 from schema import Entity, Extraction, Mention, Relation, ResultRecord
 
 
-def _plain(extraction: Extraction) -> str:
-    return json.dumps(extraction.model_dump(exclude={"sentences"}), ensure_ascii=False)
+def _same_data(extraction: Extraction) -> None:
+    line = extraction_line(extraction)
+    assert "\n" not in line
+    assert json.loads(line) == extraction.model_dump(exclude={"sentences"})
+    assert Extraction.model_validate_json(line) == extraction.model_copy(update={"sentences": []})
 
 
-def test_line_equals_model_dump_on_the_sample_corpus():
+def test_line_holds_the_record_on_the_sample_corpus():
     papers = list(read_papers([SAMPLE_CORPUS]))[:80]
     for extraction in extract(papers, nlp=build_nlp()):
-        assert extraction_line(extraction) == _plain(extraction)
-        assert extraction_line(drop_below(extraction, 0.8)) == _plain(drop_below(extraction, 0.8))
+        _same_data(extraction)
+        _same_data(drop_below(extraction, 0.8))
 
 
-def test_line_equals_model_dump_on_awkward_values():
+def test_line_is_compact_utf8_and_holds_awkward_values():
     mention = Mention(field="title", start=0, end=7, text='"a\\b"\n', sentence=0)
     ex = Extraction(
         id="p\u00e9", title="Caf\u00e9 \u2014 \U0001d4d0 \"quoted\" \\ tab\t",
@@ -37,19 +37,24 @@ def test_line_equals_model_dump_on_awkward_values():
         relations=[Relation(type="VARIANT_OF", source="a", target="b")],
         sentences=["not written"],
     )
-    assert extraction_line(ex) == _plain(ex)
-    assert "sentences" not in json.loads(extraction_line(ex))
-    assert extraction_line(Extraction(id="e", title="")) == _plain(Extraction(id="e", title=""))
+    _same_data(ex)
+    line = extraction_line(ex)
+    assert line.startswith('{"id":"p\u00e9","title":"Caf\u00e9 \u2014 \U0001d4d0')  # no \u escapes, no spaces
+    assert "sentences" not in json.loads(line)
+    _same_data(Extraction(id="e", title=""))
 
 
 def test_line_keeps_non_finite_values_as_json_dumps_does():
     ex = Extraction(id="x", title="t", results=[ResultRecord(metric="m", value=v, start=0, end=1)
                                                 for v in (math.inf, -math.inf, math.nan)])
     line = extraction_line(ex)
-    assert line == _plain(ex)
-    assert "Infinity" in line and "NaN" in line
+    assert "Infinity" in line and "-Infinity" in line and "NaN" in line
+    values = [r["value"] for r in json.loads(line)["results"]]
+    assert values[:2] == [math.inf, -math.inf] and math.isnan(values[2])
+    back = Extraction.model_validate_json(line)
+    assert [r.value for r in back.results][:2] == [math.inf, -math.inf] and math.isnan(back.results[2].value)
 
 
-def test_line_equals_model_dump_on_hand_made_extractions(tiny_extractions):
+def test_line_holds_hand_made_extractions(tiny_extractions):
     for _, extraction in tiny_extractions:
-        assert extraction_line(extraction) == _plain(extraction)
+        _same_data(extraction)
