@@ -100,14 +100,16 @@ def load_lexicon(terms_path: str | None = None, stop_path: str | None = None,
 
 DEFAULT_CALIBRATION = PATTERNS_DIR / "calibration.json"
 CONFIG = Path(__file__).parent / "config.cfg"
+SPAN_MODEL = Path(__file__).parent / "models" / "span_classifier.json"
 
 
 @lru_cache(maxsize=1)
 def rules_fingerprint() -> str:
-    """Short hash of the rule data (config, name lists, cues, calibration): part of the extractor
-    version stored on each paper, so changed rules make an incremental build re-extract."""
+    """Short hash of the rule data (config, name lists, cues, calibration, the span classifier's
+    model): part of the extractor version stored on each paper, so changed rules or a retrained
+    model make an incremental build re-extract."""
     digest = hashlib.sha1()
-    for path in (CONFIG, DEFAULT_TERMS, DEFAULT_STOP, DEFAULT_CUES, DEFAULT_CALIBRATION):
+    for path in (CONFIG, DEFAULT_TERMS, DEFAULT_STOP, DEFAULT_CUES, DEFAULT_CALIBRATION, SPAN_MODEL):
         if path.exists():
             digest.update(path.read_bytes())
     return digest.hexdigest()[:10]

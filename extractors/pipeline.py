@@ -8,6 +8,7 @@ machines); a user's installed model can be named instead and our components are 
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,7 +18,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 # importing the components registers their factories
-from extractors.components import abbreviations, entities, names, phrases, results, roles, terms, variants  # noqa: F401
+from extractors.components import abbreviations, classifier, entities, names, phrases, results, roles, terms, variants  # noqa: F401
 from extractors.components.sentences import TEXT_KEY
 from extractors.components.view import extension_key
 from extractors.lexicon import load_lexicon
@@ -27,9 +28,11 @@ from schema import Extraction, Paper
 
 CONFIG_PATH = Path(__file__).parent / "config.cfg"
 #: components that read the name lists (and take a `terms_path` setting)
-TERMS_USERS = ("kg_term_ruler", "kg_names", "kg_phrases", "kg_entities", "kg_roles", "kg_variants")
-KG_COMPONENTS = ("kg_term_ruler", "kg_abbreviations", "kg_names", "kg_phrases", "kg_entities", "kg_roles",
-                 "kg_results", "kg_variants")
+TERMS_USERS = ("kg_term_ruler", "kg_names", "kg_phrases", "kg_entities", "kg_classifier", "kg_roles", "kg_variants")
+KG_COMPONENTS = ("kg_term_ruler", "kg_abbreviations", "kg_names", "kg_phrases", "kg_entities", "kg_classifier",
+                 "kg_roles", "kg_results", "kg_variants")
+LEARNED = "kg_classifier"
+NO_MODEL_ENV = "KG_NO_MODEL"
 
 
 #: where `doc._.kg_title_chars` lives in `doc.user_data`
@@ -40,13 +43,32 @@ class ModelNotFound(ValueError):
     """The spaCy model a user named is not installed."""
 
 
-def build_nlp(model: str | None = None, terms_path: str | None = None) -> Language:
-    """The extraction pipeline: our config on a blank English pipeline, or on `model`."""
+def model_enabled() -> bool:
+    """Whether pipelines include the learned span classifier: yes unless KG_NO_MODEL is set (the
+    CLI's --no-model sets it, so worker processes started later build the same pipeline)."""
+    return os.environ.get(NO_MODEL_ENV, "").strip().lower() not in ("1", "true", "yes")
+
+
+def build_nlp(model: str | None = None, terms_path: str | None = None, use_model: bool | None = None,
+              model_path: str | None = None) -> Language:
+    """The extraction pipeline: our config on a blank English pipeline, or on `model`.
+
+    `use_model=False` leaves out the learned span classifier (the rules alone, `--no-model`;
+    default: `model_enabled()`); `model_path` names another span-classifier file than the shipped
+    one. A missing or corrupt model file raises `ModelError`.
+    """
+    if use_model is None:
+        use_model = model_enabled()
     if model is None:
         config = spacy.util.load_config(CONFIG_PATH)
         if terms_path:
             for comp in TERMS_USERS:
                 config["components"][comp]["terms_path"] = terms_path
+        if not use_model:
+            config["nlp"]["pipeline"] = [c for c in config["nlp"]["pipeline"] if c != LEARNED]
+            del config["components"][LEARNED]
+        elif model_path:
+            config["components"][LEARNED]["model_path"] = str(model_path)
         return spacy.blank("en", config=config)
     try:
         nlp = spacy.load(model, exclude=["ner", "lemmatizer"])
@@ -56,7 +78,11 @@ def build_nlp(model: str | None = None, terms_path: str | None = None) -> Langua
     if not nlp.has_pipe("parser") and not nlp.has_pipe("senter") and not nlp.has_pipe("sentencizer"):
         nlp.add_pipe("kg_sentencizer", name="sentencizer")  # spaCy's rules, faster
     for comp in KG_COMPONENTS:
+        if comp == LEARNED and not use_model:
+            continue
         cfg = {"terms_path": terms_path} if comp in TERMS_USERS else {}
+        if comp == LEARNED and model_path:
+            cfg["model_path"] = str(model_path)
         nlp.add_pipe(comp, config=cfg)
     return nlp
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sys
 from contextlib import nullcontext
 from enum import Enum
@@ -77,13 +78,26 @@ class _IssuePrinter:
         self.shown += 1
 
 
-def _load_nlp(model: str | None):
+def _load_nlp(model: str | None, no_model: bool = False):
+    """The pipeline, or a one-line error (missing spaCy model: usage; missing or corrupt span
+    classifier file: failure, naming the file and `kg train`)."""
     from extractors import ModelNotFound, build_nlp
+    from extractors.components.classifier import ModelError
+    from extractors.pipeline import NO_MODEL_ENV
 
+    if no_model:
+        # workers started later read it too and build the same rules-only pipeline
+        os.environ[NO_MODEL_ENV] = "1"
     try:
         return build_nlp(model)
     except ModelNotFound as exc:
         raise fail(str(exc)) from None
+    except ModelError as exc:
+        raise fail(str(exc), EXIT_FAILED) from None
+
+
+NoModel = Annotated[bool, typer.Option("--no-model", help="Rules only: leave out the learned span classifier "
+                                       "(same as KG_NO_MODEL=1).")]
 
 
 def _progress() -> Progress:
@@ -259,6 +273,7 @@ def build(
     user: Neo4jUser = None,
     password: Neo4jPassword = None,
     database: Neo4jDatabase = None,
+    no_model: NoModel = False,
 ) -> None:
     """Extract entities from papers and load them into a graph, then print a summary.
 
@@ -266,6 +281,7 @@ def build(
     idempotent (the same input twice changes nothing) and a second input merges in by key.
     """
     filters = _filters(limit, category, year_from, year_to)
+    nlp = _load_nlp(model, no_model)  # first: a missing model file fails before anything is touched
     runner = _engine(workers, engine, scheduler, model)
     from kg.backends import BackendError, get_backend
     from kg.resolve import DEFAULT_OVERRIDES, Overrides, OverridesError
@@ -292,7 +308,6 @@ def build(
                 store.clear()
             except BackendError as exc:
                 raise fail(str(exc), EXIT_FAILED) from None
-        nlp = _load_nlp(model)
         try:
             report = _run_with_progress("building", build_graph, inputs=_inputs(inputs), backend=store, fmt=fmt,
                                         nlp=nlp, overrides=rules, min_confidence=min_confidence,
@@ -328,11 +343,12 @@ def extract_cmd(
     workers: Workers = None,
     engine: EngineName = "local",
     scheduler: Scheduler = None,
+    no_model: NoModel = False,
 ) -> None:
     """Write one JSON object per paper: entities, roles, mentions and reported results."""
     filters = _filters(limit, category, year_from, year_to)
+    nlp = _load_nlp(model, no_model)
     runner = _engine(workers, engine, scheduler, model)
-    nlp = _load_nlp(model)
     if str(output) == "-":
         report = _run_with_progress("extracting", extract_files, inputs=_inputs(inputs), out=sys.stdout, fmt=fmt, nlp=nlp,
                                     min_confidence=min_confidence, filters=filters, engine=runner)
@@ -540,45 +556,93 @@ def stats(
             out.print(t)
 
 
+class DevSet(str, Enum):
+    seed = "seed"
+    arxiv = "arxiv"
+    both = "both"
+
+
 @app.command("eval")
 def eval_cmd(
-    gold: Annotated[Path, typer.Option(help="Gold JSONL (GUIDELINE format).")] = DEV_GOLD,
-    pred: Annotated[Optional[Path], typer.Option(help="Extraction JSONL to score (default: extract --input now).")] = None,
-    inputs: Annotated[Optional[list[Path]], typer.Option("--input", "-i", help="Papers to extract when --pred is not given "
-                                                        "(default: the bundled sample).")] = None,
+    gold: Annotated[Optional[Path], typer.Option(help="Your own gold JSONL (GUIDELINE format); default: the bundled "
+                                                 "dev sets, cross-validated.")] = None,
+    pred: Annotated[Optional[Path], typer.Option(help="Extraction JSONL to score against --gold (default: extract --input now).")] = None,
+    inputs: Annotated[Optional[list[Path]], typer.Option("--input", "-i", help="Papers to extract for --gold when --pred "
+                                                        "is not given (default: the bundled sample).")] = None,
+    dev_set: Annotated[DevSet, typer.Option("--set", help="Bundled dev set(s) to score: seed (108 papers), arxiv "
+                                            "(160 arXiv cs papers, Dec 2025) or both.")] = DevSet.both,
+    folds: Annotated[int, typer.Option(min=2, help="Cross-validation folds (by paper) on the bundled dev sets.")] = 5,
+    shipped: Annotated[bool, typer.Option("--shipped", help="Score the bundled dev sets with the shipped model instead "
+                                          "of cross-validating (optimistic: it was trained on them).")] = False,
+    no_model: NoModel = False,
     errors: Annotated[bool, typer.Option("--errors", help="List the most frequent missed and spurious entities per type.")] = False,
     label: Annotated[Optional[str], typer.Option(help="With --errors: only this type (METHOD, DATASET, METRIC, TASK, RESULT).")] = None,
     per_paper: Annotated[bool, typer.Option("--per-paper", help="With --errors: list them paper by paper instead.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Precision/recall/F1 per entity type against a gold file (document level)."""
+    """Precision/recall/F1 per entity type against gold (document level).
+
+    By default both bundled dev sets are scored by k-fold cross-validation by paper: the span
+    classifier is retrained for each fold without the held-out papers, so no paper is scored by a
+    model that saw it. --gold scores your own annotated papers with the shipped model.
+    """
     from kg import evaluate as ev
 
+    reports: list[tuple[str, ev.EvalReport]] = []
     try:
-        gold_rows = ev.load_gold(gold)
-        if pred is not None:
-            predictions = ev.load_predictions(pred)
+        if gold is not None or pred is not None or inputs:
+            gold_rows = ev.load_gold(gold or DEV_GOLD)
+            if pred is not None:
+                predictions = ev.load_predictions(pred)
+            else:
+                buf = io.StringIO()
+                _run_with_progress("extracting", extract_files, inputs=_inputs(inputs), out=buf,
+                                   nlp=_load_nlp(None, no_model))
+                predictions = [json.loads(line) for line in buf.getvalue().splitlines()]
+            reports.append((f"{gold or DEV_GOLD}", ev.score(gold_rows, predictions)))
         else:
-            buf = io.StringIO()
-            _run_with_progress("extracting", extract_files, inputs=_inputs(inputs), out=buf, nlp=_load_nlp(None))
-            predictions = [json.loads(line) for line in buf.getvalue().splitlines()]
+            reports = _eval_dev_sets(dev_set, folds, shipped, no_model)
     except ev.EvalInputError as exc:
         raise fail(str(exc), EXIT_FAILED) from None
-    report = ev.score(gold_rows, predictions)
     if as_json:
-        sys.stdout.write(json.dumps(report.to_dict(), indent=1) + "\n")
+        data = {name: r.to_dict() for name, r in reports}
+        sys.stdout.write(json.dumps(data if len(reports) > 1 else reports[0][1].to_dict(), indent=1) + "\n")
         return
-    out.print(ev.format_report(report))
-    if errors and per_paper:
-        for e in report.to_dict()["errors"]:
-            if (e["missed"] or e["spurious"]) and (label is None or e["label"] == label.upper()):
-                out.print(f"{e['paper_id']} {e['label']}: missed {e['missed']} spurious {e['spurious']}",
-                          highlight=False, soft_wrap=True)
-    elif errors:
+    for name, report in reports:
+        out.print(f"[bold]{name}[/]", highlight=False)
+        out.print(ev.format_report(report))
+        if errors and per_paper:
+            for e in report.to_dict()["errors"]:
+                if (e["missed"] or e["spurious"]) and (label is None or e["label"] == label.upper()):
+                    out.print(f"{e['paper_id']} {e['label']}: missed {e['missed']} spurious {e['spurious']}",
+                              highlight=False, soft_wrap=True)
+        elif errors:
+            try:
+                out.print(ev.format_errors(report, label=label))
+            except ValueError as exc:
+                raise fail(str(exc)) from None
+
+
+def _eval_dev_sets(dev_set: DevSet, folds: int, shipped: bool, no_model: bool) -> list[tuple[str, Any]]:
+    """(title, report) per bundled dev set: cross-validated, or with the shipped model or rules alone."""
+    from extractors.components.classifier import ModelError
+    from kg.crossval import DEV_SETS, SET_TITLES, cross_validate
+
+    sets = DEV_SETS if dev_set is DevSet.both else (dev_set.value,)
+    if no_model:
+        how = "rules only (--no-model)"
+    elif shipped:
+        how = "shipped model (trained on these papers: optimistic)"
+    else:
+        how = f"{folds}-fold cross-validated by paper"
+    with _progress() as progress:
+        task = progress.add_task("evaluating", total=None, rate="")
         try:
-            out.print(ev.format_errors(report, label=label))
-        except ValueError as exc:
-            raise fail(str(exc)) from None
+            reports = cross_validate(k=folds, sets=sets, use_model=not no_model, shipped=shipped,
+                                     progress=lambda msg: progress.update(task, description=msg))
+        except ModelError as exc:
+            raise fail(str(exc), EXIT_FAILED) from None
+    return [(f"{SET_TITLES[name]}, {how}", reports[name]) for name in sets]
 
 
 def _register_commands() -> None:
@@ -590,7 +654,7 @@ def _register_commands() -> None:
 
 
 #: modules under kg/commands/ that each register one or more commands
-COMMAND_MODULES: tuple[str, ...] = ("aliases", "eval_spans", "calibration", "leaderboard", "report", "viz")
+COMMAND_MODULES: tuple[str, ...] = ("aliases", "eval_spans", "calibration", "leaderboard", "report", "train", "viz")
 _register_commands()
 
 

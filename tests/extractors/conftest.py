@@ -5,5 +5,12 @@ from extractors import build_nlp
 
 @pytest.fixture(scope="session")
 def nlp():
-    """The default pipeline (the costly part: built once per test session)."""
+    """The rule components under test, without the learned span classifier (built once per session;
+    the classifier has its own tests with `full_nlp`)."""
+    return build_nlp(use_model=False)
+
+
+@pytest.fixture(scope="session")
+def full_nlp():
+    """The default pipeline: rules plus the shipped span classifier."""
     return build_nlp()

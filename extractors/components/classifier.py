@@ -1,0 +1,440 @@
+"""`kg_classifier`: a learned check on the rules' entities (keep, drop or retype each one).
+
+The rules (`kg_entities`) propose typed spans; on papers nobody tuned them to they keep verb
+phrases, units, institutions and generic words, and guess types from thin context. This component
+scores every entity of `doc.spans["kg"]` with a multinomial logistic regression over lexical,
+shape, context and rule features (`span_features`) and, per entity key (all mentions of one thing
+decide together):
+
+- drops it when the model is sure it is no entity (P(NONE) >= `drop_threshold`);
+- retypes it when the model is sure of another type (P(label) >= `relabel_threshold`).
+
+The model is trained by `kg train` (extractors/training) from the repo's annotated data and ships
+as plain JSON weights (`extractors/models/span_classifier.json`): scoring is a few dict look-ups
+per feature in pure Python (no numpy call per span), and loading needs no pickle.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from bisect import bisect_left
+from collections.abc import Callable, Iterable
+from itertools import compress
+from pathlib import Path
+from typing import Any
+
+from spacy.lang.en.stop_words import STOP_WORDS
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from extractors.components.entities import SPAN_KEY
+from extractors.components.view import Row, TokenView, doc_extension, publish_spans, span_rows, token_view
+from extractors.lexicon import Lexicon, load_lexicon
+from extractors.memo import BoundedMemo
+from extractors.normalize import normalize_key
+
+MODEL_DIR = Path(__file__).resolve().parent.parent / "models"
+DEFAULT_MODEL = MODEL_DIR / "span_classifier.json"
+CLASSES = ("METHOD", "DATASET", "METRIC", "TASK", "NONE")
+REBUILD_HINT = "kg train"
+
+
+class ModelError(ValueError):
+    """The span classifier's model file is missing or unreadable."""
+
+
+def _shape(word: str) -> str:
+    """"ResNet-50" -> "XxXx-d": letter case and digit classes, runs collapsed."""
+    out: list[str] = []
+    for ch in word:
+        c = "X" if ch.isupper() else "x" if ch.isalpha() else "d" if ch.isdigit() else ch
+        if not out or out[-1] != c:
+            out.append(c)
+    return "".join(out)[:8]
+
+
+_SHAPES: BoundedMemo[str, str] = BoundedMemo(_shape)
+
+
+def _text_features(text: str, label: str, source: str, lexicon: Lexicon) -> list[str]:
+    """Features of a name that do not depend on where it stands (memoised per name and rule)."""
+    words = text.replace("-", " - ").split()
+    lower = [w.lower() for w in words]
+    last, first = lower[-1], lower[0]
+    shape = " ".join(_SHAPES[w] for w in words[:4])
+    feats = [
+        f"rl={label}", f"src={source}", f"rl|src={label}|{source}",
+        f"len={min(len(words), 6)}", f"shape={shape}", f"rl|shape={label}|{shape}",
+        f"last={last}", f"rl|last={label}|{last}", f"first={first}", f"suf={last[-3:]}", f"rl|suf={label}|{last[-3:]}",
+        f"pre={first[:3]}",
+    ]
+    feats.extend(f"w={w}" for w in lower if w != "-")
+    if text.isupper():
+        feats.append("allcaps")
+    if text.islower():
+        feats.append("lower")
+    if any(c.isdigit() for c in text):
+        feats.append("digit")
+    if any(c.isupper() for c in text[1:]):
+        feats.append("innercap")
+    if len(text) <= 3:
+        feats.append(f"short|{label}")
+    term = lexicon.lookup(text)
+    if term is not None:
+        feats.append(f"lex={term.label}")
+        feats.append(f"lexsrc={term.source}")
+    if last.endswith(("ing", "tion", "sion", "ment")):
+        feats.append("nominal_head")
+    if last.endswith(("es", "ed", "izes", "ises")) and not last.endswith("ss"):
+        feats.append("verbish_head")
+    if first.endswith(("ed", "es", "izes")) and len(words) > 1:
+        feats.append("verbish_first")
+    return feats
+
+
+_CONTEXT_CUES = frozenset({
+    "dataset", "datasets", "benchmark", "benchmarks", "corpus", "metric", "metrics", "task", "tasks", "model",
+    "models", "method", "methods", "score", "scores", "accuracy", "evaluate", "evaluated", "trained", "propose",
+    "proposed", "introduce", "using", "via", "outperforms", "achieves", "on", "such", "like", "e.g.", "including",
+})
+
+
+def span_features(tv: TokenView, start: int, end: int, label: str, source: str, mentions: int,
+                  in_title: bool, text_feats: list[str]) -> list[str]:
+    """All features of one candidate mention: its name's, plus the words around it."""
+    lower, n = tv.lower, tv.n
+    p1 = lower[start - 1] if start > 0 else "<s>"
+    p2 = lower[start - 2] if start > 1 else "<s>"
+    n1 = lower[end] if end < n else "</s>"
+    n2 = lower[end + 1] if end + 1 < n else "</s>"
+    feats = text_feats + [
+        f"p1={p1}", f"p2={p2}", f"n1={n1}", f"n2={n2}", f"p2p1={p2} {p1}", f"n1n2={n1} {n2}",
+        f"rl|p1={label}|{p1}", f"rl|n1={label}|{n1}",
+        f"m={min(mentions, 3)}", f"rl|m={label}|{min(mentions, 3)}",
+    ]
+    feats.extend(f"ctx={w}" for w in _CONTEXT_CUES.intersection(lower[max(0, start - 4) : end + 4]))
+    if in_title:
+        feats.append("title")
+        feats.append(f"rl|title={label}")
+        if n1 == ":":
+            feats.append(f"rl|title_colon={label}")
+    elif p1 in (".", "<s>"):
+        feats.append("sent_start")
+    return feats
+
+
+class SpanModel:
+    """Multinomial logistic regression as plain dicts: feature -> weight per class."""
+
+    def __init__(self, classes: Iterable[str], bias: list[float], weights: dict[str, list[float]],
+                 meta: dict[str, Any] | None = None, heads: Iterable[str] = (), singles: Iterable[str] = ()) -> None:
+        self.classes = tuple(classes)
+        #: head words the candidate generator starts from (learned from annotated names)
+        self.heads = sorted(set(heads))
+        #: one-word names the generator proposes on their own ("distillation", "perplexity")
+        self.singles = sorted(set(singles))
+        self.bias = list(bias)
+        self.weights = weights
+        self.meta = dict(meta or {})
+
+    def proba(self, feats: Iterable[str]) -> list[float]:
+        """Class probabilities of one feature set (binary features, value 1)."""
+        scores = list(self.bias)
+        get = self.weights.get
+        k = len(scores)
+        for f in feats:
+            w = get(f)
+            if w is not None:
+                for i in range(k):
+                    scores[i] += w[i]
+        top = max(scores)
+        exps = [math.exp(s - top) for s in scores]
+        total = sum(exps)
+        return [e / total for e in exps]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"format": "kg-span-classifier/1", "classes": list(self.classes), "bias": self.bias,
+                "meta": self.meta, "heads": self.heads, "singles": self.singles,
+                "weights": self.weights}
+
+    def save(self, path: str | Path) -> None:
+        """Write the model as compact, key-sorted JSON (byte-identical for identical weights)."""
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(json.dumps(self.to_json(), sort_keys=True, separators=(",", ":")) + "\n",
+                              encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: str | Path) -> SpanModel:
+        """Read a model file; a missing or corrupt one is a `ModelError` naming the file and the fix."""
+        p = Path(path)
+        try:
+            data = json.loads(p.read_text(encoding="utf-8"))
+            if data.get("format") != "kg-span-classifier/1":
+                raise ValueError("not a kg span-classifier model")
+            classes = data["classes"]
+            weights = {f: list(map(float, w)) for f, w in data["weights"].items()}
+            bias = list(map(float, data["bias"]))
+            if len(bias) != len(classes) or any(len(w) != len(classes) for w in weights.values()):
+                raise ValueError("weights do not match the classes")
+        except FileNotFoundError:
+            raise ModelError(f"{p}: span classifier model not found; rebuild it with `{REBUILD_HINT}` "
+                             "(or run with --no-model)") from None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise ModelError(f"{p}: corrupt span classifier model ({exc}); rebuild it with `{REBUILD_HINT}` "
+                             "(or run with --no-model)") from None
+        return cls(classes, bias, weights, data.get("meta"), data.get("heads", []),
+                   data.get("singles", []))
+
+
+Mention = tuple[int, int, str, str, str, int, bool]
+"""(start, end, rule label, text, source, mentions of its key, in title) of one candidate."""
+
+GEN_LABEL = "GEN"  # the "rule label" of a generated candidate (no rule typed it)
+MAX_MODIFIERS = 4
+_WORDISH = re.compile(r"^(?:[A-Za-z][A-Za-z'\u00c0-\u024f]*|\d[A-Za-z]|[A-Za-z]+\d+)$")
+
+
+def rule_mentions(doc: Doc, tv: TokenView, title_tokens: int) -> list[Mention]:
+    """The `kg` spans as mentions."""
+    rows = span_rows(doc, SPAN_KEY)
+    if not rows:
+        return []
+    attrs = doc.spans[SPAN_KEY].attrs
+    keys = attrs.get("key") or [r[3] for r in rows]
+    sources = attrs.get("source") or ["unknown"] * len(rows)
+    counts: dict[str, int] = {}
+    for k in keys:
+        counts[k] = counts.get(k, 0) + 1
+    return [(s, e, label, tv.span_text(s, e), src, counts[k], s < title_tokens)
+            for (s, e, label, _name, _id), k, src in zip(rows, keys, sources)]
+
+
+class Generator:
+    """Candidate names the rules did not propose: a head word learned from annotated names
+    ("... estimation", "... rate") with up to four modifier words before it, one candidate per
+    left boundary; and runs of two or more capitalised words ("Sparse Concept Anchoring")."""
+
+    def __init__(self, heads: Iterable[str], blocked: frozenset[str], is_stop: Callable[[str], bool],
+                 singles: Iterable[str] = ()) -> None:
+        self.heads = frozenset(heads)
+        self.singles = frozenset(singles)
+        self.starts = self.heads | self.singles
+        self.blocked = blocked
+        self.is_stop = is_stop
+        self._word: BoundedMemo[str, bool] = BoundedMemo(self._modifier_word)
+
+    def _modifier_word(self, word: str) -> bool:
+        low = word.lower()
+        return (bool(_WORDISH.match(word)) and len(word) >= 2 and low not in self.blocked
+                and not self.is_stop(low) and not low.endswith("ly"))
+
+    def _left(self, tv: TokenView, i: int) -> int | None:
+        """Start of the modifier word ending at token i ("text-to-video" is one word), or None."""
+        words, spaced = tv.words, tv.ws
+        if i < 0 or not spaced[i]:
+            return None
+        start = i
+        while start >= 2 and words[start - 1] == "-" and not spaced[start - 1] and not spaced[start - 2]:
+            start -= 2
+        ok = self._word
+        for w in words[start : i + 1]:
+            if w != "-" and not (ok[w] or (start < i and w.lower() in ("to", "of", "and"))):
+                return None
+        return start
+
+    def __call__(self, tv: TokenView) -> list[tuple[int, int]]:
+        words, lower, spaced, n = tv.words, tv.lower, tv.ws, tv.n
+        out: list[tuple[int, int]] = []
+        heads = self.heads
+        for i in compress(range(n), map(self.starts.__contains__, lower)):
+            if lower[i] not in heads:
+                out.append((i, i + 1))
+                continue
+            if i + 1 < n and words[i + 1] == "-" and not spaced[i]:
+                continue  # "attention-based": the head is inside a compound
+            if lower[i] in self.singles:
+                out.append((i, i + 1))
+            start, k = i, i - 1
+            for _ in range(MAX_MODIFIERS):
+                s = self._left(tv, k)
+                if s is None:
+                    break
+                start, k = s, s - 1
+                out.append((start, i + 1))
+        # runs of capitalised words
+        i = 0
+        ok = self._word
+        while i < n:
+            w = words[i]
+            if w[:1].isupper() and ok[w]:
+                j = i + 1
+                while j < n and spaced[j - 1] and words[j][:1].isupper() and ok[words[j]]:
+                    j += 1
+                if j - i >= 2 and j - i <= 6:
+                    out.append((i, j))
+                i = j
+            else:
+                i += 1
+        return out
+
+
+class SpanFeaturizer:
+    """Candidates of a Doc (the `kg` spans, then generated ones) with their features; the name
+    part of the features is memoised."""
+
+    def __init__(self, lexicon: Lexicon, generator: Generator | None = None) -> None:
+        self.lexicon = lexicon
+        self.generator = generator
+        self._text: BoundedMemo[tuple[str, str, str], list[str]] = BoundedMemo(
+            lambda k: _text_features(k[0], k[1], k[2], lexicon))
+
+    def __call__(self, doc: Doc) -> tuple[list[Mention], list[list[str]]]:
+        tv = token_view(doc)
+        title_chars = doc_extension(doc, "kg_title_chars", 0)
+        title_tokens = bisect_left(tv.idx, title_chars) if title_chars > 0 else 0
+        mentions = rule_mentions(doc, tv, title_tokens)
+        if self.generator is not None:
+            have = {(m[0], m[1]) for m in mentions}
+            counts: dict[str, int] = {}
+            gen = [(s, e, tv.span_text(s, e)) for s, e in self.generator(tv) if (s, e) not in have]
+            for _s, _e, t in gen:
+                k = t.lower()
+                counts[k] = counts.get(k, 0) + 1
+            mentions += [(s, e, GEN_LABEL, t, "gen", counts[t.lower()], s < title_tokens) for s, e, t in gen]
+        text_feats = self._text
+        return mentions, [span_features(tv, s, e, label, src, m, title, text_feats[text, label, src])
+                          for s, e, label, text, src, m, title in mentions]
+
+
+class SpanClassifier:
+    """Drops or retypes the rules' entities by the model's verdict (per entity key), and adds the
+    generated candidates the model is sure of."""
+
+    def __init__(self, model: SpanModel, lexicon: Lexicon, drop_threshold: float, relabel_threshold: float,
+                 add_threshold: float) -> None:
+        self.model = model
+        generator = Generator(model.heads, lexicon.cues.get("phrase_blocked_modifiers", frozenset()),
+                              STOP_WORDS.__contains__, model.singles) if model.heads else None
+        self.featurize = SpanFeaturizer(lexicon, generator)
+        self.drop_threshold = drop_threshold
+        self.relabel_threshold = relabel_threshold
+        self.add_threshold = add_threshold
+        self.none = model.classes.index("NONE")
+
+    def _rule_labels(self, rows: list[Row], keys: list[str], probs: list[list[float]]) -> list[str | None]:
+        """Per `kg` span: its new label, or None to drop it (mentions of one key agree)."""
+        by_key: dict[str, list[float]] = {}
+        counts: dict[str, int] = {}
+        for k, p in zip(keys, probs):
+            acc = by_key.get(k)
+            if acc is None:
+                by_key[k] = list(p)
+                counts[k] = 1
+            else:
+                for i, v in enumerate(p):
+                    acc[i] += v
+                counts[k] += 1
+        verdict: dict[str, str | None] = {}
+        classes, none = self.model.classes, self.none
+        for k, acc in by_key.items():
+            c = counts[k]
+            mean = [v / c for v in acc]
+            if mean[none] >= self.drop_threshold:
+                verdict[k] = None
+                continue
+            best = max((i for i in range(len(classes)) if i != none), key=mean.__getitem__)
+            verdict[k] = classes[best] if mean[best] >= self.relabel_threshold else ""
+        return [row[2] if verdict[k] == "" else verdict[k] for row, k in zip(rows, keys)]
+
+    def _added(self, mentions: list[Mention], probs: list[list[float]], owner: list[int],
+               rule_conf: list[float]) -> tuple[list[tuple[int, int, str, float]], set[int]]:
+        """(start, end, label, probability) of the generated candidates to add, and the kept
+        `kg` rows they replace: the surest first; a candidate may swallow whole entities the
+        model is less sure of ("text-to-video generation" over "video generation"), never
+        overlap part of one or another added candidate."""
+        classes, none = self.model.classes, self.none
+        scored = []
+        for m, p in zip(mentions, probs):
+            best = max((i for i in range(len(classes)) if i != none), key=p.__getitem__)
+            if p[best] >= self.add_threshold and p[best] > p[none]:
+                scored.append((-p[best], m[0], m[1], classes[best]))
+        out = []
+        replaced: set[int] = set()
+        for negp, s, e, label in sorted(scored):
+            inside = set(owner[s:e])
+            if -2 in inside:  # another added candidate
+                continue
+            rows = inside - {-1}
+            if rows:
+                first, last = owner[s - 1] if s > 0 else -1, owner[e] if e < len(owner) else -1
+                if (first >= 0 and first in rows) or (last >= 0 and last in rows) or any(rule_conf[r] >= -negp for r in rows):
+                    continue
+                replaced |= rows
+            owner[s:e] = [-2] * (e - s)
+            out.append((s, e, label, -negp))
+        return out, replaced
+
+    def __call__(self, doc: Doc) -> Doc:
+        mentions, feats = self.featurize(doc)
+        if not mentions:
+            return doc
+        probs = [self.model.proba(f) for f in feats]
+        rows = span_rows(doc, SPAN_KEY)
+        nr = len(rows)
+        attrs = dict(doc.spans[SPAN_KEY].attrs) if nr else {}
+        keys = attrs.get("key") or [r[3] for r in rows]
+        labels = self._rule_labels(rows, keys, probs[:nr])
+        owner = [-1] * len(doc)  # token -> kept row covering it (-1: none)
+        classes, none = self.model.classes, self.none
+        rule_conf = []
+        for r, (row, lab) in enumerate(zip(rows, labels)):
+            p = probs[r]
+            rule_conf.append(p[classes.index(lab)] if lab is not None else 0.0)
+            if lab is not None:
+                owner[row[0]:row[1]] = [r] * (row[1] - row[0])
+        added, replaced = self._added(mentions[nr:], probs[nr:], owner, rule_conf) if len(mentions) > nr else ([], set())
+        for r in replaced:
+            labels[r] = None
+        if not added and all(lab == row[2] for lab, row in zip(labels, rows)):
+            return doc
+        keep = [i for i, lab in enumerate(labels) if lab is not None]
+        new = [(rows[i][0], rows[i][1], labels[i], rows[i][3], rows[i][4], i) for i in keep]
+        tv = token_view(doc)
+        for s, e, label, p in added:
+            text = tv.span_text(s, e)
+            new.append((s, e, label, text, "", -1 - len(new)))
+        new.sort()
+        publish_spans(doc, SPAN_KEY, [r[:5] for r in new])
+        new_attrs = doc.spans[SPAN_KEY].attrs
+        extra = {"key": lambda r: normalize_key(r[3]), "source": lambda r: "learned",
+                 "confidence": lambda r: 0.6}
+        for name, values in attrs.items():
+            if isinstance(values, list) and len(values) == nr:
+                make = extra.get(name, lambda r: None)
+                new_attrs[name] = [values[r[5]] if r[5] >= 0 else make(r) for r in new]
+            else:
+                new_attrs[name] = values
+        return doc
+
+
+_MODELS: dict[str, SpanModel] = {}
+
+
+def load_model(path: str | Path | None = None) -> SpanModel:
+    """The span model at `path` (default: the shipped one), loaded once per process."""
+    p = str(Path(path) if path else DEFAULT_MODEL)
+    model = _MODELS.get(p)
+    if model is None:
+        model = _MODELS[p] = SpanModel.load(p)
+    return model
+
+
+@Language.factory("kg_classifier", assigns=["doc.spans"],
+                  default_config={"model_path": None, "terms_path": None, "drop_threshold": 0.5,
+                                  "relabel_threshold": 0.6, "add_threshold": 0.5})
+def make_span_classifier(nlp: Language, name: str, model_path: str | None, terms_path: str | None,
+                         drop_threshold: float, relabel_threshold: float, add_threshold: float) -> SpanClassifier:
+    return SpanClassifier(load_model(model_path), load_lexicon(terms_path), drop_threshold, relabel_threshold,
+                          add_threshold)
