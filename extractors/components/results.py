@@ -41,8 +41,9 @@ from spacy.tokens import Doc
 
 from extractors.components.entities import SPAN_KEY, kg_columns
 from extractors.components.sentences import SentenceIndex
-from extractors.components.view import Row, TokenView, extension_key, span_rows, token_view
+from extractors.components.view import Row, TokenView, append_spans, extension_key, span_rows, token_view
 from extractors.lexicon import Lexicon, load_lexicon
+from extractors.normalize import normalize_key
 
 if not Doc.has_extension("kg_results"):
     Doc.set_extension("kg_results", default=())
@@ -72,6 +73,9 @@ NUMBER_START_RE = re.compile(r"[~\u223c\u2248+\-\u2212x\u00d7\d.$\\](?<![\w.@^*\
 #: characters lets `re` scan for it about twice as fast as one with a category
 ASCII_NUMBER_START_RE = re.compile(r"[-~+x.0-9$\\](?<![A-Za-z0-9_.@^*\-].)", re.DOTALL)
 _WORD_AFTER_RE = re.compile(r"-?[A-Za-z]")
+#: statistics about a result, not results: "95% CI", "(CI: 0.70-0.76", "p < .001", "SD = 0.2"
+_STAT_AFTER_RE = re.compile(r"\s?(?:CI\b|confidence (?:interval|level))")
+_STAT_BEFORE_RE = re.compile(r"(?:\bCIs?|\b[pP]|\bSD|\bstd|\bIQR|\bSE)\s?(?:[:=<>\u2264\u2265]\s?)?\(?$")
 UNIT_NAMES = {"\\%": "%", "%$": "%", "\\%$": "%", "percent": "%", "percentage point": "points",
               "percentage points": "points", "\\times": "x", "$\\times": "x", "\\times$": "x", "$\\times$": "x", "\u00d7": "x", "X": "x", "times": "x", "fold": "x", "-fold": "x", "pp": "points",
               "point": "points", "pts": "points", "second": "s", "seconds": "s", "hour": "h", "hours": "h",
@@ -138,6 +142,38 @@ DELTA_AFTER_RE = re.compile(
     rf"\s*(?:(?!(?:with|on|in|and|at|while|than|for|of|to)\b)[\w@./-]+\s+){{0,2}}"
     rf"(?:absolute |relative |average |overall )?{_DELTA_WORDS}\b",
     re.IGNORECASE,
+)
+#: nouns that name what a reported number measures: the head of an unlisted metric phrase
+_HEADS = (r"(?:rates?|accuracy|accuracies|coverage|precision|recall|overhead|errors?|costs?|latency|throughput"
+          r"|speed|memory|usage|consumption|efficiency|sensitivity|specificity|fidelity|loss|utilization|time)")
+#: words that may modify a metric head but are no part of its name ("average", "state-of-the-art")
+_NOT_MODIFIERS = (r"(?:the|a|an|of|on|in|for|and|or|with|to|at|by|from|than|that|which|while|is|are|was|were|its|their"
+                  r"|our|this|these|average|mean|overall|geometric|total|high|higher|low|lower|new|best|final|relative"
+                  r"|absolute|strong|competitive|only|consistent|superior|significant|impressive|notable|substantial"
+                  r"|considerable|top|peak|maximum|minimum|good|better|excellent|great|perfect|remarkable|over|up"
+                  r"|nearly|about|approximately|around|[a-z]+ly|state-of-the-art|sota|improvements?|gains?|increases?"
+                  r"|reductions?|decreases?|drops?|fewer|less|more|greater|faster|smaller|larger)")
+_MODIFIER = rf"(?!{_NOT_MODIFIERS}\b)[a-z][a-z0-9]*(?:-[a-z0-9]+)*\s"
+#: a metric phrase: up to two modifiers and a head noun, or a modifier and "reduction" ("token reduction")
+_PHRASE = rf"(?P<phrase>(?:{_MODIFIER}){{0,2}}{_HEADS}|(?:{_MODIFIER}){{1,2}}reduction)\b"
+#: delta words before an unlisted metric ("a 534% increase in click-through rate"); not the comparatives
+#: of DIMENSION_WORDS ("5x faster fitting time" measures speed, a quantity of its own)
+_DELTA_BEFORE_METRIC = (r"(?:improvements?|gains?|increases?|reductions?|decreases?|drops?|boosts?|higher|lower|better"
+                        r"|worse|greater|savings?)")
+#: an unlisted metric named after its number: "54.6% success rate", "a 534% increase in click-through
+#: rate", "30x greater parameter efficiency", "below 40% average test pass rates"
+METRIC_AFTER_RE = re.compile(
+    rf"\s(?:(?:relative|absolute|average|overall|mean)\s)?"
+    rf"(?:{_DELTA_BEFORE_METRIC}\s(?:in\s|of\s)?)?(?:(?:average|mean|overall)\s)?{_PHRASE}"
+)
+#: ... before it: "a performance overhead of only 1%", "a detection rate of 78.8%"
+METRIC_BEFORE_RE = re.compile(
+    rf"\b{_PHRASE}\s(?:of|=|:|is|was)\s(?:(?:only|approximately|about|around|nearly|up to|over|just)\s)?$"
+)
+#: ... or as the object of a verb of change: "reducing training costs by 87%", "improving success rates by 24-45%"
+METRIC_BY_RE = re.compile(
+    rf"\b(?:reduc|lower|improv|increas|cut|boost|rais|decreas|enhanc)[a-z]*\s(?:(?:the|overall|average)\s)?"
+    rf"{_PHRASE}\sby\s(?:(?:only|approximately|about|around|nearly|up to|over|more than|roughly)\s)?$"
 )
 GROUP_SEP = re.compile(r"\s*(?:,\s*(?:and|or)?|and|or|/|to|vs\.?|versus)\s*", re.IGNORECASE)
 _START, _END, _LABEL = itemgetter(0), itemgetter(1), itemgetter(2)  # of a Row
@@ -260,6 +296,8 @@ def _numbers(view: TokenView, text: str, first: int) -> list[Number]:
             continue  # "ViT-B/16", not "0.3%/1.1%"
         if not (m["unit"] or m["size"] or m["xpre"]) and _WORD_AFTER_RE.match(text, end, end + 2):
             continue  # "3D", "4-bit", "2nd"
+        if _STAT_AFTER_RE.match(text, end) or _STAT_BEFORE_RE.search(text, max(0, start - 8), start):
+            continue  # "95% CI: 0.70-0.76", "p<.001"
         value, unit = _match_number(m)
         integer = unit is None and "." not in m["num"]
         if integer and 1900 <= value <= 2099:
@@ -368,18 +406,23 @@ class _Context:
                 continue
             if self.is_noun(i):
                 # "81.7% validation accuracy": a modifier or two, then the metric
-                for j in (i + 1, i + 2):
+                for j in range(i + 1, i + 4):  # ("span-based F1": a hyphen is no word)
                     if j in self.metric_start and j < limit:
                         return self._metric_list(j, limit), False, False
-                    if j >= limit or not self.is_noun(j):
+                    if j >= limit or not (self.is_noun(j) or self.words[j] == "-"
+                                          or (not adjacent and self.words[j].islower() and j not in self.label_at)):
                         break
                 if len(own) > 1 and not adjacent:
                     items = self._metric_list(i, limit)  # "... in power consumption and model size"
                     if len(items) == len(own) and any(m is not None for m in items):
                         return items, False, False
                 return [], adjacent or dimension, False
-            if not adjacent and i + 1 < limit and i + 1 in self.metric_start and self.words[i].islower():
-                return self._metric_list(i + 1, limit), False, False  # "in forecasting mIoU", "span-based F1"
+            if not adjacent and self.words[i].islower():
+                for j in range(i + 1, min(limit, i + 4)):  # "in forecasting mIoU", "in span-based Micro-F1"
+                    if j in self.metric_start:
+                        return self._metric_list(j, limit), False, False
+                    if self.words[j] != "-" and not self.words[j].islower():
+                        break
             return [], dimension, False
         return [], dimension, False
 
@@ -633,7 +676,7 @@ def _metrics_for(ctx: _Context, members: list[Number], ranged: bool, bounds: tup
     if ctx.dataset_after(last.t1, limit) >= 0 or ctx.score_cue(first.t0, floor):
         earlier = [m for s, n, m in found if s >= sent_no - 1 and n.unit == first.unit]
         return earlier[-1:]  # "..., 99.4% on CIFAR-10, and 76.3% on VTAB"
-    if ctx.carries_on(first.t0, last.t1, floor, limit):
+    if ctx.carries_on(first.t0, last.t1, floor, limit) or ctx.owner(first.t0, bounds[0]) >= 0:
         return same_sentence[-1:]  # "compared to 9.1% for ...", "and 3.17x on average"
     return []
 
@@ -648,19 +691,63 @@ def _compare_words(lexicon: Lexicon) -> frozenset[str]:
     return _compare_cache[0][1]
 
 
+def _discover_metrics(doc: Doc, view: TokenView, text: str, rows: list[Row], numbers: list[Number]) -> bool:
+    """Add a METRIC span for a metric no list knows when the text reports a number for it in a
+    fixed way (METRIC_AFTER_RE, METRIC_BEFORE_RE, METRIC_BY_RE): a result needs its metric. Only
+    for scores (a unit or decimals), not after "at" (an operating point: "at 1% false positive
+    rate"), and never over another entity. True when spans were added."""
+    taken: set[int] | None = None
+    added: list[Row] = []
+    for n in numbers:
+        if n.strict or text.endswith(("at ", "at up to "), 0, n.start):
+            continue
+        m = (METRIC_AFTER_RE.match(text, n.end) or METRIC_BEFORE_RE.search(text, max(0, n.start - 60), n.start)
+             or METRIC_BY_RE.search(text, max(0, n.start - 80), n.start))
+        if m is None:
+            continue
+        tokens = char_span_tokens(view, m.start("phrase"), m.end("phrase"))
+        if tokens is None:
+            continue
+        if taken is None:
+            taken = {t for start, end, *_ in rows for t in range(start, end)}
+        if not taken.isdisjoint(range(*tokens)):
+            continue
+        taken.update(range(*tokens))
+        added.append((tokens[0], tokens[1], "METRIC", m["phrase"], ""))
+    if not added:
+        return False
+    append_spans(doc, SPAN_KEY, added, {
+        "key": [normalize_key(r[3]) for r in added], "confidence": [0.7] * len(added),
+        "role": ["reported"] * len(added), "source": ["result"] * len(added)})
+    return True
+
+
 def find_results(doc: Doc) -> tuple[tuple, ...]:
-    """All (number, metric[, dataset, method]) associations in `doc`."""
-    rows = span_rows(doc, SPAN_KEY)
-    if "METRIC" not in map(_LABEL, rows):  # (iterated in C, not by a generator)
-        return ()
+    """All (number, metric[, dataset, method]) associations in `doc`: a first pass with the
+    entities found so far; numbers left without a metric may name an unlisted one
+    (`_discover_metrics`), and then a second pass runs with it."""
     view = token_view(doc)
     text = view.text
+    candidates = _numbers(view, text, doc.user_data.get("kg_abstract_start", 0))
+    if not candidates:
+        return ()
+    out, used = _find_results(doc, view, text, candidates)
+    left = [n for n in candidates if n.start not in used]
+    if left and _discover_metrics(doc, view, text, span_rows(doc, SPAN_KEY), left):
+        out, _ = _find_results(doc, view, text, candidates)
+    return out
+
+
+def _find_results(doc: Doc, view: TokenView, text: str, candidates: list[Number]) -> tuple[tuple[tuple, ...], set[int]]:
+    """One pass of `find_results`: the results and the start chars of the numbers given a metric."""
+    rows = span_rows(doc, SPAN_KEY)
+    if "METRIC" not in map(_LABEL, rows):  # (iterated in C, not by a generator)
+        return (), set()
     ctx = _Context(doc, rows, view)
     label_at = ctx.label_at
-    numbers = [n for n in _numbers(view, text, ctx.abstract_start)
-               if label_at.keys().isdisjoint(range(n.t0, n.t1))]  # (tested in C)
+    numbers = [n for n in candidates if label_at.keys().isdisjoint(range(n.t0, n.t1))]  # (tested in C)
     if not numbers:
-        return ()
+        return (), set()
     for k, n in enumerate(numbers):
         for t in range(n.t0, n.t1):
             ctx.number_tokens.setdefault(t, k)
@@ -686,7 +773,7 @@ def find_results(doc: Doc) -> tuple[tuple, ...]:
         found.extend((sent_no, n, m) for n, m in zip(members, metrics)
                      if m is not None and not COUNT_METRIC_RE.search(keys[m]))
     if not found:
-        return ()
+        return (), set()
 
     proposed = [i for i, label in enumerate(ctx.labels) if label == "METHOD" and roles[i] == "proposed"]
     compare = _compare_words(load_lexicon())
@@ -703,7 +790,7 @@ def find_results(doc: Doc) -> tuple[tuple, ...]:
             seen.add(ident)
             relative = is_relative_number(text, n.start, n.end, n.unit, n.signed)
             out.append((n.start, n.end, n.value, n.unit, metric, dataset, method, relative, n.spread))
-    return tuple(out)
+    return tuple(out), {n.start for _, n, _ in found}
 
 
 _RESULTS = extension_key("kg_results")
