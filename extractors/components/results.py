@@ -159,7 +159,7 @@ _PHRASE = rf"(?P<phrase>(?:{_MODIFIER}){{0,2}}{_HEADS}|(?:{_MODIFIER}){{1,2}}red
 #: delta words before an unlisted metric ("a 534% increase in click-through rate"); not the comparatives
 #: of DIMENSION_WORDS ("5x faster fitting time" measures speed, a quantity of its own)
 _DELTA_BEFORE_METRIC = (r"(?:improvements?|gains?|increases?|reductions?|decreases?|drops?|boosts?|higher|lower|better"
-                        r"|worse|greater|savings?)")
+                        r"|worse|greater|less|savings?)")
 #: an unlisted metric named after its number: "54.6% success rate", "a 534% increase in click-through
 #: rate", "30x greater parameter efficiency", "below 40% average test pass rates"
 METRIC_AFTER_RE = re.compile(
@@ -385,7 +385,7 @@ class _Context:
         `blocked`: the number is followed by another noun it measures; `adjacent`: only result
         words sit between number and metric.
         """
-        i, steps, adjacent, dimension = t1, 0, True, False
+        i, steps, adjacent, dimension, delta = t1, 0, True, False, False
         while i < limit and steps < AFTER_WINDOW:
             if i in self.metric_start:
                 return self._metric_list(i, limit), False, adjacent
@@ -399,6 +399,7 @@ class _Context:
             word = self.lower[i]
             if word in RESULT_WORDS or word in DIMENSION_WORDS:
                 dimension = dimension or word in DIMENSION_WORDS
+                delta = delta or adjacent
                 i, steps = i + 1, steps + 1
                 continue
             if word in AFTER_LINKS:
@@ -416,7 +417,8 @@ class _Context:
                     items = self._metric_list(i, limit)  # "... in power consumption and model size"
                     if len(items) == len(own) and any(m is not None for m in items):
                         return items, False, False
-                return [], adjacent or dimension, False
+                # "12x reduction in time cost": the change of that noun, not of a metric before
+                return [], adjacent or dimension or delta, False
             if not adjacent and self.words[i].islower():
                 for j in range(i + 1, min(limit, i + 4)):  # "in forecasting mIoU", "in span-based Micro-F1"
                     if j in self.metric_start:
@@ -695,11 +697,11 @@ def _discover_metrics(doc: Doc, view: TokenView, text: str, rows: list[Row], num
     """Add a METRIC span for a metric no list knows when the text reports a number for it in a
     fixed way (METRIC_AFTER_RE, METRIC_BEFORE_RE, METRIC_BY_RE): a result needs its metric. Only
     for scores (a unit or decimals), not after "at" (an operating point: "at 1% false positive
-    rate"), and never over another entity. True when spans were added."""
+    rate") or "e.g." (a setting), and never over another entity. True when spans were added."""
     taken: set[int] | None = None
     added: list[Row] = []
     for n in numbers:
-        if n.strict or text.endswith(("at ", "at up to "), 0, n.start):
+        if n.strict or text.endswith(("at ", "at up to ", "e.g., ", "e.g, ", "e.g. ", "such as "), 0, n.start):
             continue
         m = (METRIC_AFTER_RE.match(text, n.end) or METRIC_BEFORE_RE.search(text, max(0, n.start - 60), n.start)
              or METRIC_BY_RE.search(text, max(0, n.start - 80), n.start))
