@@ -23,13 +23,15 @@ TOP5_ERR = ("METRIC", "top-5 error", "top 5 error", ())
 
 def _paper(pid: str, sentence: str, entities: list[tuple], results: list[tuple],
            relations: tuple[Relation, ...] = ()) -> tuple[Paper, Extraction]:
-    """One paper with one sentence; results are (metric key, number text, value, unit, dataset, method)."""
+    """One paper with one sentence; results are (metric key, number text, value, unit, dataset, method[,
+    relative])."""
     ents = [Entity(label=label, name=name, key=key, text=name, aliases=list(aliases), confidence=0.9,
                    role="proposed" if label == "METHOD" else "reported")
             for label, name, key, aliases in entities]
     recs = [ResultRecord(metric=metric, value=value, unit=unit, dataset=dataset, method=method,
-                         start=sentence.index(text), end=sentence.index(text) + len(text), text=text, sentence=0)
-            for metric, text, value, unit, dataset, method in results]
+                         start=sentence.index(text), end=sentence.index(text) + len(text), text=text, sentence=0,
+                         relative=bool(relative))
+            for metric, text, value, unit, dataset, method, *relative in results]
     title = f"{entities[0][1]}: a paper"
     return (Paper(id=pid, title=title, abstract=sentence),
             Extraction(id=pid, title=title, entities=ents, results=recs, relations=list(relations),
@@ -48,7 +50,7 @@ def _pairs() -> list[tuple[Paper, Extraction]]:
         _paper("p2", "BetaNet reaches 84.0% top-1 accuracy on ImageNet-1K, improving over AlphaNet by 1.5%.",
                [beta, IMAGENET_1K, TOP1],
                [("top 1 accuracy", "84.0%", 84.0, "%", "imagenet1k", "betanet"),
-                ("top 1 accuracy", "1.5%", 1.5, "%", "imagenet1k", "betanet")],
+                ("top 1 accuracy", "1.5%", 1.5, "%", "imagenet1k", "betanet", True)],
                (Relation(type="VARIANT_OF", source="imagenet1k", target="imagenet", label="DATASET",
                          target_name="ImageNet"),)),
         _paper("p3", "GammaNet gets 82.5% top-1 accuracy and 3.2% top-5 error on ILSVRC.",
