@@ -143,9 +143,12 @@ DELTA_AFTER_RE = re.compile(
     rf"(?:absolute |relative |average |overall )?{_DELTA_WORDS}\b",
     re.IGNORECASE,
 )
-#: nouns that name what a reported number measures: the head of an unlisted metric phrase
-_HEADS = (r"(?:rates?|accuracy|accuracies|coverage|precision|recall|overhead|errors?|costs?|latency|throughput"
-          r"|speed|memory|usage|consumption|efficiency|sensitivity|specificity|fidelity|loss|utilization|time)")
+#: nouns that name what a reported number measures: the head of an unlisted metric phrase; those
+#: of _HEADS are metrics alone, those of _MODIFIED_HEADS only with a modifier ("task success rate",
+#: "training costs", "token reduction"; not a bare "rate" or "time")
+_HEADS = r"(?:accuracy|accuracies|precision|recall|sensitivity|specificity|throughput|latency|memory)"
+_MODIFIED_HEADS = (r"(?:rates?|coverage|overhead|errors?|costs?|speed|usage|consumption|efficiency|fidelity|loss"
+                   r"|utilization|time|reduction)")
 #: words that may modify a metric head but are no part of its name ("average", "state-of-the-art")
 _NOT_MODIFIERS = (r"(?:the|a|an|of|on|in|for|and|or|with|to|at|by|from|than|that|which|while|is|are|was|were|its|their"
                   r"|our|this|these|average|mean|overall|geometric|total|high|higher|low|lower|new|best|final|relative"
@@ -154,8 +157,8 @@ _NOT_MODIFIERS = (r"(?:the|a|an|of|on|in|for|and|or|with|to|at|by|from|than|that
                   r"|nearly|about|approximately|around|[a-z]+ly|state-of-the-art|sota|improvements?|gains?|increases?"
                   r"|reductions?|decreases?|drops?|fewer|less|more|greater|faster|smaller|larger)")
 _MODIFIER = rf"(?!{_NOT_MODIFIERS}\b)[a-z][a-z0-9]*(?:-[a-z0-9]+)*\s"
-#: a metric phrase: up to two modifiers and a head noun, or a modifier and "reduction" ("token reduction")
-_PHRASE = rf"(?P<phrase>(?:{_MODIFIER}){{0,2}}{_HEADS}|(?:{_MODIFIER}){{1,2}}reduction)\b"
+#: a metric phrase: up to two modifiers and a head noun
+_PHRASE = rf"(?P<phrase>(?:{_MODIFIER}){{0,2}}{_HEADS}|(?:{_MODIFIER}){{1,2}}{_MODIFIED_HEADS})\b"
 #: delta words before an unlisted metric ("a 534% increase in click-through rate"); not the comparatives
 #: of DIMENSION_WORDS ("5x faster fitting time" measures speed, a quantity of its own)
 _DELTA_BEFORE_METRIC = (r"(?:improvements?|gains?|increases?|reductions?|decreases?|drops?|boosts?|higher|lower|better"

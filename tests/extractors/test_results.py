@@ -251,3 +251,13 @@ def test_results_modifier_between_gain_and_metric(nlp):
                   "improvement in span-based Micro-F1.")
     assert [(v, u, m, rel) for (v, u, m, _, _), (*_, rel, _) in zip(rows(ex), fields(ex))] == [
         (7.2, "%", "mIoU", True), (5.27, "%", "Micro-F1", True)]
+
+
+@pytest.mark.parametrize("abstract", [
+    "Web traffic grows at a rate of 30.5% per year, which strains caches.",  # a bare "rate" is no metric
+    "Distillation suffers when the capacity gap is large, e.g., 10x compression rate.",  # a setting
+    "The detector is tuned to run at 1.5% false positive rate.",  # an operating point
+])
+def test_results_no_metric_phrase_from_bare_heads_settings_or_operating_points(nlp, abstract):
+    ex = run(nlp, abstract)
+    assert ex.results == [] and not [e for e in ex.entities if e.label == "METRIC"]
