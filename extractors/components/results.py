@@ -173,9 +173,10 @@ METRIC_AFTER_RE = re.compile(
 METRIC_BEFORE_RE = re.compile(
     rf"\b{_PHRASE}\s(?:of|=|:|is|was)\s(?:(?:only|approximately|about|around|nearly|up to|over|just)\s)?$"
 )
-#: ... or as the object of a verb of change: "reducing training costs by 87%", "improving success rates by 24-45%"
+#: ... or as the object of a verb of change: "reducing training costs by 87%", "improving success rates by 24-45%",
+#: "(improves X from A to B) and the encoding speed by 12x"
 METRIC_BY_RE = re.compile(
-    rf"\b(?:reduc|lower|improv|increas|cut|boost|rais|decreas|enhanc)[a-z]*\s(?:(?:the|overall|average)\s)?"
+    rf"\b(?:(?:reduc|lower|improv|increas|cut|boost|rais|decreas|enhanc)[a-z]*|and)\s(?:(?:the|overall|average)\s)?"
     rf"{_PHRASE}\sby\s(?:(?:only|approximately|about|around|nearly|up to|over|more than|roughly)\s)?$"
 )
 GROUP_SEP = re.compile(r"\s*(?:,\s*(?:and|or)?|and|or|/|to|vs\.?|versus)\s*", re.IGNORECASE)
@@ -542,6 +543,15 @@ class _Context:
             return self.label_at[i]
         return -1
 
+    def changed_phrase(self, n: Number) -> bool:
+        """ "reducing training costs by 87%": the number measures the change of a phrase that is
+        no entity (METRIC_BY_RE), so not the change of a metric further back."""
+        m = METRIC_BY_RE.search(self.view.text, max(0, n.start - 80), n.start)
+        if m is None:
+            return False
+        tokens = char_span_tokens(self.view, m.start("phrase"), m.end("phrase"))
+        return tokens is not None and self.label_at.keys().isdisjoint(range(*tokens))
+
     def count_after(self, t1: int, limit: int) -> bool:
         """ "300 epochs", "15 shot", "8 GPUs": the number counts something."""
         return t1 < limit and self.lower[t1] in COUNT_WORDS
@@ -664,6 +674,8 @@ def _metrics_for(ctx: _Context, members: list[Number], ranged: bool, bounds: tup
     after, blocked, adjacent = ctx.metrics_after(last.t1, limit, {ctx.number_tokens[n.t0] for n in members})
     if after and (adjacent or not strict):
         return after
+    if not strict and ctx.changed_phrase(first):
+        return []  # "... PSNR and the encoding speed by 12x": the speed's change, not PSNR's
     before, gap, tight = ctx.metrics_before(first.t0, floor, 1 if ranged else len(members))
     if before and (not (strict or blocked) or (tight and gap <= 3)):
         return list(before)

@@ -261,3 +261,9 @@ def test_results_modifier_between_gain_and_metric(nlp):
 def test_results_no_metric_phrase_from_bare_heads_settings_or_operating_points(nlp, abstract):
     ex = run(nlp, abstract)
     assert ex.results == [] and not [e for e in ex.entities if e.label == "METRIC"]
+
+
+def test_results_unlisted_metric_after_and_with_by(nlp):
+    ex = run(nlp, "FooCodec improves encoding quality from 37.36 to 37.70 PSNR and the encoding speed by 12X.")
+    assert [(v, u, m) for v, u, m, _, _ in rows(ex) if u == "x"] == [(12.0, "x", "encoding speed")]
+    assert fields(ex)[-1][2] is True
