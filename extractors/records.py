@@ -156,7 +156,7 @@ def _results(found: tuple[tuple, ...], view: TokenView, span_entity: dict[int, d
              sent_starts: list[int], title_end: int, abstract_start: int) -> list[dict[str, Any]]:
     """`Doc._.kg_results` as the fields of `ResultRecord`, for numbers whose metric has an entity."""
     results = []
-    for start, end, value, unit, mi, di, pi in found:
+    for start, end, value, unit, mi, di, pi, relative, spread in found:
         metric = span_entity.get(mi)
         if metric is None:
             continue
@@ -168,7 +168,7 @@ def _results(found: tuple[tuple, ...], view: TokenView, span_entity: dict[int, d
             continue
         dataset, method = span_entity.get(di), span_entity.get(pi)
         results.append({
-            "metric": metric["key"], "value": value, "unit": unit,
+            "metric": metric["key"], "value": value, "unit": unit, "relative": relative, "spread": spread,
             "dataset": dataset["key"] if dataset is not None else None,
             "method": method["key"] if method is not None else None,
             "field": field, "start": fs, "end": fe, "text": view.text[start:end],

@@ -166,7 +166,8 @@ def _add_paper(out: _BatchCollector, paper: Paper, extraction: Extraction,
     for result in extraction.results:
         rid = result_id(paper.id, result)
         result_ref = (NodeLabel.RESULT, rid)
-        out.node(*result_ref, {"value": result.value, "unit": result.unit, "text": result.text})
+        out.node(*result_ref, {"value": result.value, "unit": result.unit, "text": result.text,
+                               "relative": result.relative, "spread": result.spread})
         confidence, _ = seen.get(("METRIC", result.metric), (1.0, ""))
         props = {"confidence": confidence, "evidence": _sentence(extraction, result.sentence),
                  "extractor": EXTRACTOR}

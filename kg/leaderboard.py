@@ -7,8 +7,11 @@ ILSVRC-2012 are VARIANT_OF ImageNet) count as the dataset, and each row names th
 
 Only absolute scores are ranked: a delta ("improves accuracy by 2.4%", "+1.9 points", "3x
 faster") says how much better a method is than some baseline, not how good it is, so it cannot
-be compared across papers (`include_relative=True` lists those too, marked). Values are ranked
-within one metric and unit (0.78 and 78% are not compared).
+be compared across papers (`include_relative=True` lists those too, marked). The extractor marks
+them (`relative` on the Result node); graphs built before that property existed are judged from
+the number's text and evidence (`is_relative`). Values are ranked within one metric and unit
+(0.78 and 78% are not compared). `kg query --named leaderboard` returns the same rows in the same
+order (`rank_results` is its networkx path; its Cypher sorts the same way).
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from typing import Any
 import networkx as nx
 
 
-__all__ = ["LeaderboardError", "LeaderboardRow", "leaderboard", "is_lower_better", "is_relative", "find_nodes"]
+__all__ = ["LeaderboardError", "LeaderboardRow", "leaderboard", "rank_results", "is_lower_better", "is_relative",
+           "find_nodes", "LOWER_IS_BETTER_CYPHER"]
 
 #: metric names that say smaller is better (errors, losses, distances, costs)
 LOWER_IS_BETTER = re.compile(
@@ -32,6 +36,8 @@ LOWER_IS_BETTER = re.compile(
     r"|training time|run ?time|memory|model size|\bflops?\b|\bmacs\b|\bparam(eter)?s\b",
     re.IGNORECASE,
 )
+#: LOWER_IS_BETTER as a Cypher `=~` pattern (a Java regex matched against the whole string)
+LOWER_IS_BETTER_CYPHER = f"(?is).*(?:{LOWER_IS_BETTER.pattern}).*"
 _DELTA_WORDS = (r"(?:improvement|gain|increase|reduction|decrease|drop|boost|higher|lower|better|worse|more|less|"
                 r"fewer|faster|slower|smaller|larger|saving|speed-?up)s?")
 #: "by 2.4%", "a gain of up to 0.3%/1.1%": the text before a delta
@@ -202,9 +208,21 @@ def leaderboard(
         raise LeaderboardError(f"no dataset {dataset!r} in the graph{hint}")
     if include_variants:
         targets = _with_variants(G, targets)
-    target_set = set(targets)
+    metric_nodes: set[str] | None = None
+    if metric is not None:
+        metric_nodes = set(find_nodes(G, "Metric", metric))
+        reported = {m for _, m in _candidates(G, targets)}
+        if not metric_nodes & reported:
+            close = _close_matches(G, "Metric", metric, reported)
+            names = close or sorted({G.nodes[m].get("name", m) for m in reported})[:8]
+            hint = f"; {'close matches' if close else 'reported'}: {', '.join(names)}" if names else ""
+            raise LeaderboardError(f"no results for metric {metric!r} on {dataset!r}{hint}")
+    return rank_results(G, targets, metric_nodes, lower_is_better, include_relative=include_relative)
 
-    candidates: list[tuple[str, str]] = []  # (result node, metric node)
+
+def _candidates(G: nx.MultiDiGraph, targets: list[str]) -> list[tuple[str, str]]:
+    """(result node, metric node) of the results on the target datasets."""
+    candidates: list[tuple[str, str]] = []
     for d_node in targets:
         for result, _, data in G.in_edges(d_node, data=True):
             if data.get("type") != "ON_DATASET" or G.nodes[result].get("label") != "Result":
@@ -212,15 +230,28 @@ def leaderboard(
             m_node = _target(G, result, "OF_METRIC")
             if m_node is not None:
                 candidates.append((result, m_node))
-    if metric is not None:
-        wanted = set(find_nodes(G, "Metric", metric))
-        reported = {m for _, m in candidates}
-        if not wanted & reported:
-            close = _close_matches(G, "Metric", metric, reported)
-            names = close or sorted({G.nodes[m].get("name", m) for m in reported})[:8]
-            hint = f"; {'close matches' if close else 'reported'}: {', '.join(names)}" if names else ""
-            raise LeaderboardError(f"no results for metric {metric!r} on {dataset!r}{hint}")
-        candidates = [(r, m) for r, m in candidates if m in wanted]
+    return candidates
+
+
+def rank_results(
+    G: nx.MultiDiGraph,
+    targets: list[str],
+    metric_nodes: set[str] | None = None,
+    lower_is_better: bool | None = None,
+    *,
+    include_relative: bool = False,
+) -> list[LeaderboardRow]:
+    """Rank the results on the dataset nodes `targets` (variants already added): `leaderboard`
+    after the names are resolved, and the networkx path of the named query `leaderboard`.
+
+    Groups are ordered by metric name (case-insensitive), scores before deltas, unit, metric key;
+    rows within a group best first, then by paper id, method and dataset name.
+    """
+    target_set = set(targets)
+
+    candidates = _candidates(G, targets)
+    if metric_nodes is not None:
+        candidates = [(r, m) for r, m in candidates if m in metric_nodes]
 
     groups: dict[tuple[str, str, bool], list[LeaderboardRow]] = defaultdict(list)  # (metric node, unit, delta)
     seen: set[tuple] = set()
@@ -231,7 +262,9 @@ def leaderboard(
         if paper is None:
             continue
         unit, text = rdata.get("unit"), rdata.get("text") or ""
-        relative = is_relative(text, unit, evidence)
+        relative = rdata.get("relative")
+        if not isinstance(relative, bool):  # a graph built before results were marked
+            relative = is_relative(text, unit, evidence)
         if relative and not include_relative:
             continue
         method = _target(G, result, "FOR_METHOD")
@@ -244,19 +277,20 @@ def leaderboard(
             paper_title=G.nodes[paper].get("title") or "", evidence=evidence,
             dataset=G.nodes[d_node].get("name") or d_node, text=text, relative=relative,
         )
-        ident = (row.metric, row.value, row.unit, row.method, row.paper_id, row.dataset)
+        ident = (m_node, row.value, row.unit, row.method, row.paper_id, row.dataset)
         if ident not in seen:
             seen.add(ident)
             groups[(m_node, unit or "", relative)].append(row)
 
     rows: list[LeaderboardRow] = []
-    order = sorted(groups, key=lambda g: (groups[g][0].metric.casefold(), g[2], g[1]))  # name, scores first, unit
+    # name, scores first, unit, metric key (as the named query's Cypher sorts)
+    order = sorted(groups, key=lambda g: (groups[g][0].metric.casefold(), g[2], g[1], G.nodes[g[0]].get("key") or g[0]))
     for key in order:
         members = groups[key]
         lower = lower_is_better
         if lower is None:
             lower = is_lower_better(members[0].metric, G.nodes[key[0]].get("aliases") or ())
-        members.sort(key=lambda r: (r.value if lower else -r.value, r.paper_id))
+        members.sort(key=lambda r: (r.value if lower else -r.value, r.paper_id, r.method or "", r.dataset))
         rank, previous = 0, None
         for i, row in enumerate(members, 1):
             if row.value != previous:

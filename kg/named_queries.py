@@ -16,7 +16,7 @@ import difflib
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -24,6 +24,7 @@ import networkx as nx
 
 from extractors.normalize import normalize_key
 from kg.backends.base import GraphBackend, QueryError, QueryResult
+from kg.leaderboard import LOWER_IS_BETTER_CYPHER
 from schema.graph import NodeLabel, RelType, node_id
 
 __all__ = ["NAMED_QUERIES", "NamedQuery", "Param", "entity_matches", "run_named"]
@@ -58,6 +59,8 @@ class NamedQuery:
     cypher: str
     params: tuple[Param, ...]
     networkx: Callable[[nx.MultiDiGraph, dict[str, Any]], QueryResult]
+    #: fixed parameters of the Cypher (not user input; still passed as $params)
+    constants: Mapping[str, Any] = field(default_factory=dict)
 
 
 # -- entity names -> keys --------------------------------------------------------------------------
@@ -177,25 +180,12 @@ def _datasets_of_method(G: nx.MultiDiGraph, params: dict[str, Any]) -> QueryResu
 
 
 def _leaderboard(G: nx.MultiDiGraph, params: dict[str, Any]) -> QueryResult:
-    def ends(r: Any, type_: str, label: str) -> list[Any]:
-        found = [v for _, v, t in G.out_edges(r, data="type") if t == type_ and _label(G, v) == label]
-        return found or [None]
+    """`kg leaderboard`'s rows (kg.leaderboard.rank_results): variants count, deltas are left out."""
+    from kg.leaderboard import _with_variants, rank_results
 
-    def prop(node: Any, name: str) -> Any:
-        return None if node is None else G.nodes[node].get(name)
-
-    rows = []
-    for d in _nodes(G, _DATASET, params["dataset"]):
-        for r, _, t in G.in_edges(d, data="type"):
-            if t != RelType.ON_DATASET or _label(G, r) != _RESULT:
-                continue
-            res = G.nodes[r]
-            papers = list(_papers_linked(G, [r], {RelType.REPORTS.value})) or [None]
-            rows += [[prop(d, "name"), prop(mt, "name"), res.get("value"), res.get("unit"), prop(m, "name"),
-                      prop(p, "title")]
-                     for mt in ends(r, RelType.OF_METRIC, _METRIC) for m in ends(r, RelType.FOR_METHOD, _METHOD)
-                     for p in papers]
-    return _ordered(["dataset", "metric", "value", "unit", "method", "paper"], rows, [0, 1, 2, 4, 5, 3], desc=(2,))
+    targets = _with_variants(G, _nodes(G, _DATASET, params["dataset"]))
+    rows = [[r.dataset, r.metric, r.value, r.unit, r.method, r.paper_title] for r in rank_results(G, targets)]
+    return QueryResult(columns=["dataset", "metric", "value", "unit", "method", "paper"], rows=rows)
 
 
 def _methods_proposed(G: nx.MultiDiGraph, params: dict[str, Any]) -> QueryResult:
@@ -301,13 +291,21 @@ _QUERIES = [
                       "WHERE m.key IN $method", "dataset"),
         (Param("method", "method", "method name, key or alias"),), _datasets_of_method),
     NamedQuery(
-        "leaderboard", "Results reported on a dataset: metric, value, unit, method (if known) and paper.",
-        "MATCH (r:Result)-[:ON_DATASET]->(d:Dataset) WHERE d.key IN $dataset "
-        "OPTIONAL MATCH (r)-[:OF_METRIC]->(mt:Metric) OPTIONAL MATCH (r)-[:FOR_METHOD]->(m:Method) "
-        "OPTIONAL MATCH (p:Paper)-[:REPORTS]->(r) "
-        "RETURN d.name AS dataset, mt.name AS metric, r.value AS value, r.unit AS unit, m.name AS method, "
-        "p.title AS paper ORDER BY dataset, metric, value DESC, method, paper, unit",
-        (Param("dataset", "dataset", "dataset name, key or alias"),), _leaderboard),
+        "leaderboard", "Scores reported on a dataset or its variants, ranked per metric as `kg leaderboard` "
+        "ranks them (best first; deltas such as 'by 2.1 BLEU' left out): metric, value, unit, method, paper.",
+        "MATCH (t:Dataset) WHERE t.key IN $dataset "
+        "MATCH (d:Dataset)-[:VARIANT_OF*0..]->(t) WITH DISTINCT d "
+        "MATCH (p:Paper)-[:REPORTS]->(r:Result)-[:ON_DATASET]->(d) MATCH (r)-[:OF_METRIC]->(mt:Metric) "
+        "WHERE NOT coalesce(r.relative, false) "
+        "OPTIONAL MATCH (r)-[:FOR_METHOD]->(m:Method) "
+        "WITH DISTINCT d.name AS dataset, mt.name AS metric, r.value AS value, r.unit AS unit, m.name AS method, "
+        "p.title AS paper, p.id AS paper_id, mt.key AS metric_key, "
+        "any(n IN [mt.name] + coalesce(mt.aliases, []) WHERE n =~ $lower_is_better) AS lower "
+        "RETURN dataset, metric, value, unit, method, paper "
+        "ORDER BY toLower(metric), coalesce(unit, ''), metric_key, "
+        "CASE WHEN lower THEN value ELSE -value END, paper_id, coalesce(method, ''), dataset",
+        (Param("dataset", "dataset", "dataset name, key or alias"),), _leaderboard,
+        {"lower_is_better": LOWER_IS_BETTER_CYPHER}),
     NamedQuery(
         "methods_proposed", "Which paper proposes which method, one row per (paper title, method name).",
         "MATCH (p:Paper)-[:PROPOSES]->(m:Method) RETURN DISTINCT p.title AS paper, m.name AS method "
@@ -422,4 +420,4 @@ def run_named(backend: GraphBackend, name: str, params: Mapping[str, Any] | None
         values[p.name] = value
     if isinstance(backend, NetworkxBackend):
         return q.networkx(backend.to_networkx(), values)
-    return backend.query(q.cypher, values)
+    return backend.query(q.cypher, {**values, **q.constants})

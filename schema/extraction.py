@@ -50,6 +50,10 @@ class ResultRecord(BaseModel):
     metric: str
     value: float
     unit: str | None = None
+    #: a gain over something else ("by 2.1 BLEU", "+1.9 points", "2x faster"), not a score to rank
+    relative: bool = False
+    #: the "± 0.15" written with the value, if any
+    spread: float | None = None
     dataset: str | None = None
     method: str | None = None
     field: FieldName = "abstract"

@@ -22,8 +22,10 @@ Dataset: "on/in/for D" right after the number, else a dataset next to the metric
 the nearest in the sentence. Method: "0.87 for SD-VAE", else the paper's own method in the
 sentence, else the last method before the number that is neither a baseline nor a part, else
 the paper's own method (see `_method`). Stored as plain tuples in
-`Doc._.kg_results`: (start_char, end_char, value, unit, metric_idx, dataset_idx, method_idx),
-indices into `doc.spans["kg"]` (-1 when absent).
+`Doc._.kg_results`: (start_char, end_char, value, unit, metric_idx, dataset_idx, method_idx,
+relative, spread), indices into `doc.spans["kg"]` (-1 when absent); `relative` marks a gain over
+something else ("by 2.1 BLEU", "+1.9 points", "45% fewer FLOPs", "2x faster"), `spread` the "± 0.15"
+of a value (None without one).
 """
 
 from __future__ import annotations
@@ -39,33 +41,43 @@ from spacy.tokens import Doc
 
 from extractors.components.entities import SPAN_KEY, kg_columns
 from extractors.components.sentences import SentenceIndex
-from extractors.components.view import Row, TokenView, extension_key, span_rows, token_view
+from extractors.components.view import Row, TokenView, append_spans, extension_key, span_rows, token_view
 from extractors.lexicon import Lexicon, load_lexicon
+from extractors.normalize import normalize_key
 
 if not Doc.has_extension("kg_results"):
     Doc.set_extension("kg_results", default=())
 
 _NOT_DIMENSION = r"(?![a-zA-Z]|\s?\d)"  # "4x", not "3 x 3" or "2048times 2048"
 _UNIT = (
-    rf"\\?%|\u00d7{_NOT_DIMENSION}|[xX]{_NOT_DIMENSION}|times{_NOT_DIMENSION}|-?fold\b|pp\b|points?\b"
-    r"|pts\b|dB\b|bpp\b|ms\b|[kMG]bps\b|[KMGT]i?B\b|seconds?\b|hours?\b|minutes\b"
+    rf"\\?%\$?|\$?\\times\$?{_NOT_DIMENSION}|\u00d7{_NOT_DIMENSION}|[xX]{_NOT_DIMENSION}|times{_NOT_DIMENSION}|-?fold\b|pp\b"
+    r"|points?\b|percent(?:age points?)?\b|pts\b|dB\b|bpp\b|ms\b|[kMG]bps\b|[KMGT]i?B\b|seconds?\b|hours?\b"
+    r"|minutes\b"
 )
+#: "± 0.15", "+/- 0.15", "+-0.33", "$\pm$ 0.15" after a value: its spread, not a second value
+_SPREAD = r"\s?(?:\u00b1|\+/-|\+-|\$?\\pm\$?)\s?(?P<{name}>\d+(?:\.\d+)?)"
 NUMBER_RE = re.compile(
     r"(?<![\w.@^*\-])"
-    r"(?:(?P<approx>[~\u223c\u2248])\s?)?(?P<sign>[+\-\u2212])?(?P<xpre>[x\u00d7](?=\d))?"
+    r"(?:(?P<approx>[~\u223c\u2248]|\$?\\sim\$?)\s?)?(?P<sign>[+\-\u2212])?(?P<xpre>[x\u00d7](?=\d))?"
     r"(?P<num>\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)"
+    rf"(?:{_SPREAD.format(name='spread')})?"
     rf"(?:(?P<size>[kKMBGT])(?![A-Za-z\d])|\s?(?P<unit>{_UNIT}))?"
-    rf"(?P<range>\s?[-\u2013~\u223c]\s?\d+(?:\.\d+)?(?:\s?(?:{_UNIT}))?)?"
+    rf"(?:{_SPREAD.format(name='spread2')}(?:\s?(?:{_UNIT}))?)?"
+    rf"(?P<range>\s?(?:--?|\u2013|~|\u223c)\s?\d+(?:\.\d+)?(?:\s?(?P<range_unit>{_UNIT}))?)?"
 )
 #: where a NUMBER_RE match can start: its first character, and NUMBER_RE's lookbehind on the one
 #: before. Starting with a character class lets `re` skip ahead in C; NUMBER_RE (which opens with
 #: a lookbehind) is then only tried at these positions.
-NUMBER_START_RE = re.compile(r"[~\u223c\u2248+\-\u2212x\u00d7\d.](?<![\w.@^*\-].)", re.DOTALL)
+NUMBER_START_RE = re.compile(r"[~\u223c\u2248+\-\u2212x\u00d7\d.$\\](?<![\w.@^*\-].)", re.DOTALL)
 #: NUMBER_START_RE for ASCII text (where `\d` is 0-9 and `\w` is [A-Za-z0-9_]): a class of plain
 #: characters lets `re` scan for it about twice as fast as one with a category
-ASCII_NUMBER_START_RE = re.compile(r"[-~+x.0-9](?<![A-Za-z0-9_.@^*\-].)", re.DOTALL)
+ASCII_NUMBER_START_RE = re.compile(r"[-~+x.0-9$\\](?<![A-Za-z0-9_.@^*\-].)", re.DOTALL)
 _WORD_AFTER_RE = re.compile(r"-?[A-Za-z]")
-UNIT_NAMES = {"\\%": "%", "\u00d7": "x", "X": "x", "times": "x", "fold": "x", "-fold": "x", "pp": "points",
+#: statistics about a result, not results: "95% CI", "(CI: 0.70-0.76", "p < .001", "SD = 0.2"
+_STAT_AFTER_RE = re.compile(r"\s?(?:CI\b|confidence (?:interval|level))")
+_STAT_BEFORE_RE = re.compile(r"(?:\bCIs?|\b[pP]|\bSD|\bstd|\bIQR|\bSE)\s?(?:[:=<>\u2264\u2265]\s?)?\(?$")
+UNIT_NAMES = {"\\%": "%", "%$": "%", "\\%$": "%", "percent": "%", "percentage point": "points",
+              "percentage points": "points", "\\times": "x", "$\\times": "x", "\\times$": "x", "$\\times$": "x", "\u00d7": "x", "X": "x", "times": "x", "fold": "x", "-fold": "x", "pp": "points",
               "point": "points", "pts": "points", "second": "s", "seconds": "s", "hour": "h", "hours": "h",
               "minutes": "min", "k": "K"}
 SIZE_UNITS = frozenset("KMBGT")
@@ -102,6 +114,71 @@ COMPARE_WORDS = frozenset("surpassing surpasses outperforming outperforms than o
 CLAUSE_WORDS = frozenset("and but while whereas which".split())
 #: words before a method that is a part of the one reporting ("with ResNet-50", "using BERT")
 PART_WORDS = frozenset("with using via from on of".split())
+#: words right before a number that carry on an earlier result of the sentence with the same unit
+#: ("accuracy of 90.9%, compared to 9.1% for ...", "the previous SOTA accuracy of 96.0%, achieving 99.72%")
+CARRY_BEFORE = frozenset("compared to versus vs vs. than against over achieving reaching obtaining attaining "
+                         "achieves reaches obtains attains achieved reached obtained attained".split())
+#: words right after a number that carry on an earlier result ("9.17x ..., and 3.17x on average")
+CARRY_AFTER = ("on average", "in average", "respectively", "overall")
+#: words between a method and a number that is its own ("DINOv2's 0.76", "DenseNet-121 (0.74", "X with 0.62")
+OWNER_GAP = frozenset("( 's \u2019s with : baseline baselines model models".split())
+#: counts and hyperparameters: a metric named so is not a score ("1.3M parameters", "batch size of 256")
+COUNT_METRIC_RE = re.compile(r"(?:^|\s)(?:epochs?|steps?|param(?:eter)?s?|batch(?: size)?|layers?|samples?|gpus?"
+                             r"|tokens?|iterations?|heads?|shots?|examples?|images?)$")
+#: words after a number that make it a count ("300 epochs", "8 GPUs", "15 shot")
+COUNT_WORDS = frozenset("epoch epochs step steps parameter parameters params batch layers layer samples sample "
+                        "gpus gpu tokens token iterations iteration heads shot shots examples images".split())
+_DELTA_WORDS = (r"(?:improvements?|gains?|increases?|reductions?|decreases?|drops?|boosts?|higher|lower|better"
+                r"|worse|more|less|fewer|faster|slower|smaller|larger|bigger|greater|cheaper|savings?|speed-?ups?"
+                r"|lifts?|margins?)")
+#: "by 2.4%", "a gain of up to 0.3%/1.1%": the text before a relative number
+DELTA_BEFORE_RE = re.compile(
+    rf"\b(?:by|{_DELTA_WORDS} of)\s+(?:(?:up to|about|approximately|around|nearly|over|more than|roughly|an?|"
+    r"only|almost|at least)\s+|~)*(?:[-+\d.,%x]+\s*(?:/|,|and|or|to)\s*)*$",
+    re.IGNORECASE,
+)
+#: "2.4% higher", "0.5 dB PSNR gain", "3 times faster": the text after a relative number
+DELTA_AFTER_RE = re.compile(
+    rf"\s*(?:(?!(?:with|on|in|and|at|while|than|for|of|to)\b)[\w@./-]+\s+){{0,2}}"
+    rf"(?:absolute |relative |average |overall )?{_DELTA_WORDS}\b",
+    re.IGNORECASE,
+)
+#: nouns that name what a reported number measures: the head of an unlisted metric phrase; those
+#: of _HEADS are metrics alone, those of _MODIFIED_HEADS only with a modifier ("task success rate",
+#: "training costs", "token reduction"; not a bare "rate" or "time")
+_HEADS = r"(?:accuracy|accuracies|precision|recall|sensitivity|specificity|throughput|latency|memory)"
+_MODIFIED_HEADS = (r"(?:rates?|coverage|overhead|errors?|costs?|speed|usage|consumption|efficiency|fidelity|loss"
+                   r"|utilization|time|reduction)")
+#: words that may modify a metric head but are no part of its name ("average", "state-of-the-art")
+_NOT_MODIFIERS = (r"(?:the|a|an|of|on|in|for|and|or|with|to|at|by|from|than|that|which|while|is|are|was|were|its|their"
+                  r"|our|this|these|average|mean|overall|geometric|total|high|higher|low|lower|new|best|final|relative"
+                  r"|absolute|strong|competitive|only|consistent|superior|significant|impressive|notable|substantial"
+                  r"|considerable|top|peak|maximum|minimum|good|better|excellent|great|perfect|remarkable|over|up"
+                  r"|nearly|about|approximately|around|[a-z]+ly|state-of-the-art|sota|improvements?|gains?|increases?"
+                  r"|reductions?|decreases?|drops?|fewer|less|more|greater|faster|smaller|larger)")
+_MODIFIER = rf"(?!{_NOT_MODIFIERS}\b)[a-z][a-z0-9]*(?:-[a-z0-9]+)*\s"
+#: a metric phrase: up to two modifiers and a head noun
+_PHRASE = rf"(?P<phrase>(?:{_MODIFIER}){{0,2}}{_HEADS}|(?:{_MODIFIER}){{1,2}}{_MODIFIED_HEADS})\b"
+#: delta words before an unlisted metric ("a 534% increase in click-through rate"); not the comparatives
+#: of DIMENSION_WORDS ("5x faster fitting time" measures speed, a quantity of its own)
+_DELTA_BEFORE_METRIC = (r"(?:improvements?|gains?|increases?|reductions?|decreases?|drops?|boosts?|higher|lower|better"
+                        r"|worse|greater|less|savings?)")
+#: an unlisted metric named after its number: "54.6% success rate", "a 534% increase in click-through
+#: rate", "30x greater parameter efficiency", "below 40% average test pass rates"
+METRIC_AFTER_RE = re.compile(
+    rf"\s(?:(?:relative|absolute|average|overall|mean)\s)?"
+    rf"(?:{_DELTA_BEFORE_METRIC}\s(?:in\s|of\s)?)?(?:(?:average|mean|overall)\s)?{_PHRASE}"
+)
+#: ... before it: "a performance overhead of only 1%", "a detection rate of 78.8%"
+METRIC_BEFORE_RE = re.compile(
+    rf"\b{_PHRASE}\s(?:of|=|:|is|was)\s(?:(?:only|approximately|about|around|nearly|up to|over|just)\s)?$"
+)
+#: ... or as the object of a verb of change: "reducing training costs by 87%", "improving success rates by 24-45%",
+#: "(improves X from A to B) and the encoding speed by 12x"
+METRIC_BY_RE = re.compile(
+    rf"\b(?:(?:reduc|lower|improv|increas|cut|boost|rais|decreas|enhanc)[a-z]*|and)\s(?:(?:the|overall|average)\s)?"
+    rf"{_PHRASE}\sby\s(?:(?:only|approximately|about|around|nearly|up to|over|more than|roughly)\s)?$"
+)
 GROUP_SEP = re.compile(r"\s*(?:,\s*(?:and|or)?|and|or|/|to|vs\.?|versus)\s*", re.IGNORECASE)
 _START, _END, _LABEL = itemgetter(0), itemgetter(1), itemgetter(2)  # of a Row
 
@@ -117,6 +194,8 @@ class Number:
     integer: bool  # no decimals and no unit: a count or a year more often than a score
     t0: int = 0
     t1: int = 0
+    spread: float | None = None  # "10.36 ± 0.15": 0.15
+    signed: bool = False  # "+1.9": a delta
 
     @property
     def strict(self) -> bool:
@@ -133,8 +212,26 @@ def _match_number(m: re.Match[str]) -> tuple[float, str | None]:
     value = float(m["num"].replace(",", ""))
     if m["sign"] in ("-", "\u2212"):
         value = -value
-    unit = "x" if m["xpre"] else m["size"] or m["unit"]
+    unit = "x" if m["xpre"] else m["size"] or m["unit"] or m["range_unit"]  # "2-3%": the unit is written once
     return value, _unit_name(unit)
+
+
+def _match_spread(m: re.Match[str]) -> float | None:
+    """The spread of "10.36 ± 0.15" (0.15), None when the number has none."""
+    spread = m["spread"] or m["spread2"]
+    return None if spread is None else float(spread)
+
+
+def parse_spread(text: str) -> float | None:
+    """The spread written after a reported number ("± 0.15", "+/-0.2", "$\\pm$ 0.15"), if any.
+
+    Examples
+    --------
+    >>> parse_spread("10.36 ± 0.15"), parse_spread("98.23+-0.33%"), parse_spread("92.9%")
+    (0.15, 0.33, None)
+    """
+    m = NUMBER_RE.search(text)
+    return None if m is None else _match_spread(m)
 
 
 def parse_number(text: str) -> tuple[float, str | None] | None:
@@ -149,6 +246,22 @@ def parse_number(text: str) -> tuple[float, str | None] | None:
     """
     m = NUMBER_RE.search(text)
     return None if m is None else _match_number(m)
+
+
+def is_relative_number(text: str, start: int, end: int, unit: str | None, signed: bool) -> bool:
+    """Whether the number text[start:end] is a gain over something else rather than a score: a sign
+    ("+1.9"), points, a multiple ("2x faster"), or delta words ("by 2.1 BLEU", "45% fewer FLOPs").
+
+    Examples
+    --------
+    >>> t = "It improves accuracy by 3.9% and reaches 81.2% on ImageNet."
+    >>> is_relative_number(t, 24, 28, "%", False), is_relative_number(t, 41, 46, "%", False)
+    (True, False)
+    """
+    if signed or unit in ("points", "x"):
+        return True
+    return bool(DELTA_BEFORE_RE.search(text, max(0, start - 40), start)
+                or DELTA_AFTER_RE.match(text[end:end + 40]))
 
 
 def _find_numbers(text: str, first: int) -> Iterator[re.Match[str]]:
@@ -187,13 +300,15 @@ def _numbers(view: TokenView, text: str, first: int) -> list[Number]:
             continue  # "ViT-B/16", not "0.3%/1.1%"
         if not (m["unit"] or m["size"] or m["xpre"]) and _WORD_AFTER_RE.match(text, end, end + 2):
             continue  # "3D", "4-bit", "2nd"
+        if _STAT_AFTER_RE.match(text, end) or _STAT_BEFORE_RE.search(text, max(0, start - 8), start):
+            continue  # "95% CI: 0.70-0.76", "p<.001"
         value, unit = _match_number(m)
         integer = unit is None and "." not in m["num"]
         if integer and 1900 <= value <= 2099:
             continue  # a year
         tokens = char_span_tokens(view, start, end)
         if tokens is not None:
-            out.append(Number(start, end, value, unit, integer, *tokens))
+            out.append(Number(start, end, value, unit, integer, *tokens, _match_spread(m), m["sign"] is not None))
     return out
 
 
@@ -274,7 +389,7 @@ class _Context:
         `blocked`: the number is followed by another noun it measures; `adjacent`: only result
         words sit between number and metric.
         """
-        i, steps, adjacent, dimension = t1, 0, True, False
+        i, steps, adjacent, dimension, delta = t1, 0, True, False, False
         while i < limit and steps < AFTER_WINDOW:
             if i in self.metric_start:
                 return self._metric_list(i, limit), False, adjacent
@@ -288,6 +403,7 @@ class _Context:
             word = self.lower[i]
             if word in RESULT_WORDS or word in DIMENSION_WORDS:
                 dimension = dimension or word in DIMENSION_WORDS
+                delta = delta or adjacent
                 i, steps = i + 1, steps + 1
                 continue
             if word in AFTER_LINKS:
@@ -295,16 +411,24 @@ class _Context:
                 continue
             if self.is_noun(i):
                 # "81.7% validation accuracy": a modifier or two, then the metric
-                for j in (i + 1, i + 2):
+                for j in range(i + 1, i + 4):  # ("span-based F1": a hyphen is no word)
                     if j in self.metric_start and j < limit:
                         return self._metric_list(j, limit), False, False
-                    if j >= limit or not self.is_noun(j):
+                    if j >= limit or not (self.is_noun(j) or self.words[j] == "-"
+                                          or (not adjacent and self.words[j].islower() and j not in self.label_at)):
                         break
                 if len(own) > 1 and not adjacent:
                     items = self._metric_list(i, limit)  # "... in power consumption and model size"
                     if len(items) == len(own) and any(m is not None for m in items):
                         return items, False, False
-                return [], adjacent or dimension, False
+                # "12x reduction in time cost": the change of that noun, not of a metric before
+                return [], adjacent or dimension or delta, False
+            if not adjacent and self.words[i].islower():
+                for j in range(i + 1, min(limit, i + 4)):  # "in forecasting mIoU", "in span-based Micro-F1"
+                    if j in self.metric_start:
+                        return self._metric_list(j, limit), False, False
+                    if self.words[j] != "-" and not self.words[j].islower():
+                        break
             return [], dimension, False
         return [], dimension, False
 
@@ -399,6 +523,39 @@ class _Context:
         return (words[0] in ("score", "scores") and words[1] in ("of", "is", ":")
                 and t0 - 3 not in self.label_at and self.words[t0 - 3].islower())
 
+    def carries_on(self, t0: int, t1: int, floor: int, limit: int) -> bool:
+        """A number that continues an earlier result of its sentence: after "compared to",
+        "achieving", ... or before "on average", "respectively" (rule 3 of the module doc)."""
+        lower = self.lower
+        if t0 - 1 >= floor and (lower[t0 - 1] in CARRY_BEFORE
+                                or (t0 - 2 >= floor and lower[t0 - 1] in ("a", "an") and lower[t0 - 2] in CARRY_BEFORE)):
+            return True
+        after = " ".join(lower[t1:min(limit, t1 + 2)])
+        return after.startswith(CARRY_AFTER)
+
+    def owner(self, t0: int, floor: int) -> int:
+        """The METHOD a number belongs to by its writing ("DINOv2's 0.76", "DenseNet-121 (0.74, ...)",
+        "DBT-DINO with 0.62"), or -1."""
+        i, lower = t0 - 1, self.lower
+        while i >= floor and t0 - i <= 3 and lower[i] in OWNER_GAP:
+            i -= 1
+        if i < t0 - 1 and i >= floor and self.label(i) == "METHOD":
+            return self.label_at[i]
+        return -1
+
+    def changed_phrase(self, n: Number) -> bool:
+        """ "reducing training costs by 87%": the number measures the change of a phrase that is
+        no entity (METRIC_BY_RE), so not the change of a metric further back."""
+        m = METRIC_BY_RE.search(self.view.text, max(0, n.start - 80), n.start)
+        if m is None:
+            return False
+        tokens = char_span_tokens(self.view, m.start("phrase"), m.end("phrase"))
+        return tokens is not None and self.label_at.keys().isdisjoint(range(*tokens))
+
+    def count_after(self, t1: int, limit: int) -> bool:
+        """ "300 epochs", "15 shot", "8 GPUs": the number counts something."""
+        return t1 < limit and self.lower[t1] in COUNT_WORDS
+
 
 def _distance(span_start: int, span_end: int, t0: int, t1: int) -> int:
     """Tokens between a span and the token range [t0, t1) (0 when they overlap or touch)."""
@@ -430,6 +587,38 @@ def _dataset(ctx: _Context, in_sent: list[int], n: Number, metric: int, limit: i
     return min(datasets, key=rank)
 
 
+def _dataset_list(ctx: _Context, members: list[Number], metrics: list[int | None], bounds: tuple[int, int]
+                  ) -> list[int]:
+    """Datasets for a list of numbers, in order: "80.7% and 40.5% (mAP) on VOC2007 and COCO
+    (respectively)" names them after the numbers (and their metric), "On VOC2007 and COCO, ... 80.7%
+    and 40.5% ... respectively" before; [] when the counts differ."""
+    first, limit = bounds
+    last = members[-1]
+    after = max([last.t1] + [ctx.ends[m] for m in metrics if m is not None and ctx.starts[m] >= last.t1])
+    lower = ctx.lower
+    out: list[int] = []
+    if after < limit and lower[after] in ("on", "in", "for", "over", "across"):
+        t = after + 1
+        while t < limit:
+            if lower[t] in ("the", "and", ",", "/", "respectively"):
+                t += 1
+                continue
+            if ctx.label(t) != "DATASET":
+                break
+            i = ctx.label_at[t]
+            out.append(i)
+            t = ctx.ends[i]
+        if len(out) == len(members):
+            return out
+    if "respectively" in lower[first:limit]:
+        out = []
+        for t in range(first, limit):
+            if ctx.label(t) == "DATASET" and ctx.starts[ctx.label_at[t]] == t:
+                out.append(ctx.label_at[t])
+        return out
+    return []
+
+
 def _method(ctx: _Context, in_sent: list[int], n: Number, bounds: tuple[int, int], roles: list[str],
             keys: list[str], proposed: list[int], compare: frozenset[str]) -> int:
     """Method of a result: "0.87 for SD-VAE"; else the paper's own method (its title's) in the
@@ -441,6 +630,9 @@ def _method(ctx: _Context, in_sent: list[int], n: Number, bounds: tuple[int, int
         for t in range(n.t1 + 1, min(limit, n.t1 + 3)):
             if ctx.label(t) == "METHOD":
                 return ctx.label_at[t]
+    owner = ctx.owner(n.t0, first)
+    if owner >= 0:
+        return owner  # a baseline's number stays the baseline's: "compared to DINOv2's 0.76"
     methods = [i for i in in_sent if ctx.labels[i] == "METHOD"]
     titled = [i for i in proposed if ctx.view.start_char(starts[i]) < ctx.abstract_start]
     own_keys = {keys[i] for i in titled or proposed}  # "BiBERT: ..." over "BiBERT, a binarized BERT"
@@ -476,10 +668,14 @@ def _metrics_for(ctx: _Context, members: list[Number], ranged: bool, bounds: tup
     if opened is not None:
         floor = opened + 1
         limit = next((t for t in range(last.t1, limit) if words[t] == ")"), limit)
+    if ctx.count_after(last.t1, limit):
+        return []
     strict = any(n.strict for n in members)
     after, blocked, adjacent = ctx.metrics_after(last.t1, limit, {ctx.number_tokens[n.t0] for n in members})
     if after and (adjacent or not strict):
         return after
+    if not strict and ctx.changed_phrase(first):
+        return []  # "... PSNR and the encoding speed by 12x": the speed's change, not PSNR's
     before, gap, tight = ctx.metrics_before(first.t0, floor, 1 if ranged else len(members))
     if before and (not (strict or blocked) or (tight and gap <= 3)):
         return list(before)
@@ -487,13 +683,18 @@ def _metrics_for(ctx: _Context, members: list[Number], ranged: bool, bounds: tup
         return []
     if opened is not None and opened - 1 in ctx.metric_end:
         return [ctx.metric_end[opened - 1]]  # "the best accuracy (87.8%)"
+    same_sentence = [m for s, n, m in found if s == sent_no and n.unit == first.unit]
     if opened is not None:
         if found and found[-1][1].t1 == opened and found[-1][1].unit == first.unit:
             return [found[-1][2]]  # "an rFID of 0.38 (versus 0.87 for SD-VAE)"
+        if first.t0 == opened + 1 and ctx.owner(first.t0, bounds[0]) >= 0:
+            return same_sentence[-1:]  # "outperforming DINOv2 (0.73, 95% CI: ...)"
         return []
     if ctx.dataset_after(last.t1, limit) >= 0 or ctx.score_cue(first.t0, floor):
         earlier = [m for s, n, m in found if s >= sent_no - 1 and n.unit == first.unit]
         return earlier[-1:]  # "..., 99.4% on CIFAR-10, and 76.3% on VTAB"
+    if ctx.carries_on(first.t0, last.t1, floor, limit) or ctx.owner(first.t0, bounds[0]) >= 0:
+        return same_sentence[-1:]  # "compared to 9.1% for ...", "and 3.17x on average"
     return []
 
 
@@ -507,24 +708,70 @@ def _compare_words(lexicon: Lexicon) -> frozenset[str]:
     return _compare_cache[0][1]
 
 
+def _discover_metrics(doc: Doc, view: TokenView, text: str, rows: list[Row], numbers: list[Number]) -> bool:
+    """Add a METRIC span for a metric no list knows when the text reports a number for it in a
+    fixed way (METRIC_AFTER_RE, METRIC_BEFORE_RE, METRIC_BY_RE): a result needs its metric. Only
+    for scores (a unit or decimals), not after "at" (an operating point: "at 1% false positive
+    rate") or "e.g." (a setting), and never over another entity. True when spans were added."""
+    taken: set[int] | None = None
+    added: list[Row] = []
+    for n in numbers:
+        if n.strict or text.endswith(("at ", "at up to ", "e.g., ", "e.g, ", "e.g. ", "such as "), 0, n.start):
+            continue
+        m = (METRIC_AFTER_RE.match(text, n.end) or METRIC_BEFORE_RE.search(text, max(0, n.start - 60), n.start)
+             or METRIC_BY_RE.search(text, max(0, n.start - 80), n.start))
+        if m is None:
+            continue
+        tokens = char_span_tokens(view, m.start("phrase"), m.end("phrase"))
+        if tokens is None:
+            continue
+        if taken is None:
+            taken = {t for start, end, *_ in rows for t in range(start, end)}
+        if not taken.isdisjoint(range(*tokens)):
+            continue
+        taken.update(range(*tokens))
+        added.append((tokens[0], tokens[1], "METRIC", m["phrase"], ""))
+    if not added:
+        return False
+    append_spans(doc, SPAN_KEY, added, {
+        "key": [normalize_key(r[3]) for r in added], "confidence": [0.7] * len(added),
+        "role": ["reported"] * len(added), "source": ["result"] * len(added)})
+    return True
+
+
 def find_results(doc: Doc) -> tuple[tuple, ...]:
-    """All (number, metric[, dataset, method]) associations in `doc`."""
-    rows = span_rows(doc, SPAN_KEY)
-    if "METRIC" not in map(_LABEL, rows):  # (iterated in C, not by a generator)
-        return ()
+    """All (number, metric[, dataset, method]) associations in `doc`: a first pass with the
+    entities found so far; numbers left without a metric may name an unlisted one
+    (`_discover_metrics`), and then a second pass runs with it."""
     view = token_view(doc)
     text = view.text
+    candidates = _numbers(view, text, doc.user_data.get("kg_abstract_start", 0))
+    if not candidates:
+        return ()
+    out, used = _find_results(doc, view, text, candidates)
+    left = [n for n in candidates if n.start not in used]
+    if left and _discover_metrics(doc, view, text, span_rows(doc, SPAN_KEY), left):
+        out, _ = _find_results(doc, view, text, candidates)
+    return out
+
+
+def _find_results(doc: Doc, view: TokenView, text: str, candidates: list[Number]) -> tuple[tuple[tuple, ...], set[int]]:
+    """One pass of `find_results`: the results and the start chars of the numbers given a metric."""
+    rows = span_rows(doc, SPAN_KEY)
+    if "METRIC" not in map(_LABEL, rows):  # (iterated in C, not by a generator)
+        return (), set()
     ctx = _Context(doc, rows, view)
     label_at = ctx.label_at
-    numbers = [n for n in _numbers(view, text, ctx.abstract_start)
-               if label_at.keys().isdisjoint(range(n.t0, n.t1))]  # (tested in C)
+    numbers = [n for n in candidates if label_at.keys().isdisjoint(range(n.t0, n.t1))]  # (tested in C)
     if not numbers:
-        return ()
+        return (), set()
     for k, n in enumerate(numbers):
         for t in range(n.t0, n.t1):
             ctx.number_tokens.setdefault(t, k)
     sents = SentenceIndex(doc)
+    _, keys, _, roles, _ = kg_columns(doc)
     found: list[tuple[int, Number, int]] = []  # (sentence, number, metric)
+    paired: dict[int, int] = {}  # start char of a number -> its dataset, from a list in the same order
     for members, ranged in _groups(numbers, text, sents):
         sent_no = sents.index(members[0].t0)
         metrics = _metrics_for(ctx, members, ranged, sents.bounds[sent_no], found, sent_no)
@@ -532,27 +779,35 @@ def find_results(doc: Doc) -> tuple[tuple, ...]:
             continue
         if ranged:
             first, last = members
-            members = [Number(first.start, last.end, first.value, first.unit, False, first.t0, last.t1)]
+            members = [Number(first.start, last.end, first.value, first.unit, False, first.t0, last.t1,
+                              first.spread, first.signed)]
         if len(metrics) != len(members):
             metrics = [metrics[0]] * len(members)
-        found.extend((sent_no, n, m) for n, m in zip(members, metrics) if m is not None)
+        if len(members) > 1:
+            datasets = _dataset_list(ctx, members, metrics, sents.bounds[sent_no])
+            if len(datasets) == len(members):
+                paired.update(zip((n.start for n in members), datasets))
+        found.extend((sent_no, n, m) for n, m in zip(members, metrics)
+                     if m is not None and not COUNT_METRIC_RE.search(keys[m]))
     if not found:
-        return ()
+        return (), set()
 
-    _, keys, _, roles, _ = kg_columns(doc)
     proposed = [i for i, label in enumerate(ctx.labels) if label == "METHOD" and roles[i] == "proposed"]
     compare = _compare_words(load_lexicon())
     out, seen = [], set()
     for sent_no, n, metric in found:
         s_start, s_end = sents.bounds[sent_no]
         in_sent = [i for i, (s, e) in enumerate(zip(ctx.starts, ctx.ends)) if s >= s_start and e <= s_end]
-        dataset = _dataset(ctx, in_sent, n, metric, s_end)
+        dataset = paired.get(n.start)
+        if dataset is None:
+            dataset = _dataset(ctx, in_sent, n, metric, s_end)
         method = _method(ctx, in_sent, n, (s_start, s_end), roles, keys, proposed, compare)
         ident = (keys[metric], n.value, n.unit, keys[dataset] if dataset >= 0 else None)
         if ident not in seen:
             seen.add(ident)
-            out.append((n.start, n.end, n.value, n.unit, metric, dataset, method))
-    return tuple(out)
+            relative = is_relative_number(text, n.start, n.end, n.unit, n.signed)
+            out.append((n.start, n.end, n.value, n.unit, metric, dataset, method, relative, n.spread))
+    return tuple(out), {n.start for _, n, _ in found}
 
 
 _RESULTS = extension_key("kg_results")

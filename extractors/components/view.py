@@ -149,6 +149,24 @@ def _fill_group(doc: Doc, group: SpanGroup, rows: list[Row]) -> None:
         append(span)
 
 
+def append_spans(doc: Doc, key: str, rows: list[Row], attrs: dict[str, list[Any]]) -> None:
+    """Add spans to the end of `doc.spans[key]` (made if missing) with their values of the group's
+    parallel attrs lists (`attrs`; a list the caller does not know gets None per new span), and keep
+    the rows, as `publish_spans` does. For a late component that adds a few entities."""
+    old = span_rows(doc, key)
+    if key not in doc.spans:
+        publish_spans(doc, key, [])
+    group = doc.spans[key]
+    _fill_group(doc, group, rows)
+    for name, values in group.attrs.items():
+        if isinstance(values, list) and len(values) == len(old):
+            values.extend(attrs.get(name) or [None] * len(rows))
+    if not old:
+        for name, values in attrs.items():
+            group.attrs.setdefault(name, list(values))
+    doc.user_data[(_ROWS_KEY, key)] = [*old, *map(tuple, rows)]
+
+
 def span_rows(doc: Doc, key: str) -> list[Row]:
     """Rows of `doc.spans[key]`: the publisher's own when the group is unchanged, else read from the group."""
     group = doc.spans.get(key)

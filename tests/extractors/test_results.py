@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from extractors import extract
-from extractors.components.results import parse_number
+from extractors.components.results import parse_number, parse_spread
 from schema import Extraction, Paper
 
 
@@ -153,3 +153,117 @@ def test_results_ascii_number_starts_agree_with_the_unicode_class():
     assert [m.span() for m in _find_numbers(text, 0)] == [m.span() for m in NUMBER_RE.finditer(text)]
     unicode_text = text + " \u223c5 \u22123 \u00d72"
     assert [m.span() for m in _find_numbers(unicode_text, 0)] == [m.span() for m in NUMBER_RE.finditer(unicode_text)]
+
+
+# --- issue 12: results a leaderboard can trust ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text,value,unit",
+    [("78.8\\%", 78.8, "%"), ("$2\\times$ faster", 2.0, "x"), ("$\\sim$5%", 5.0, "%"), ("$0.56\\%$", 0.56, "%"),
+     ("70 percent", 70.0, "%"), ("3 percentage points", 3.0, "points"), ("2-3% gains", 2.0, "%"),
+     ("9%--30%", 9.0, "%"), ("10.36 ± 0.15", 10.36, None), ("98.23+-0.33%", 98.23, "%")],
+)
+def test_results_parse_number_cleans_latex_and_words(text, value, unit):
+    assert parse_number(text) == (value, unit)
+
+
+@pytest.mark.parametrize("text,spread", [("10.36 ± 0.15", 0.15), ("10.36 +/- 0.2 dB", 0.2), ("98.23+-0.33%", 0.33),
+                                         ("41.2 $\\pm$ 0.5", 0.5), ("92.9%", None), ("1.05x-1.28x", None)])
+def test_results_parse_spread(text, spread):
+    assert parse_spread(text) == spread
+
+
+def fields(ex: Extraction) -> list[tuple]:
+    """(value, unit, relative, spread) per result."""
+    return [(r.value, r.unit, r.relative, r.spread) for r in ex.results]
+
+
+def test_results_spread_is_kept_apart_from_the_value(nlp):
+    ex = run(nlp, "We propose FooNet. FooNet reaches a PSNR of 31.36 ± 0.15 dB on Set5.")
+    assert [(v, u, m, d) for v, u, m, d, _ in rows(ex)] == [(31.36, "dB", "PSNR", "Set5")]
+    assert fields(ex) == [(31.36, "dB", False, 0.15)]
+
+
+@pytest.mark.parametrize("abstract,expected", [
+    ("Our tagger improves F1 by 1.9 points over the state of the art on CoNLL-2003.", [(1.9, "points", True)]),
+    ("The Transformer outperforms the best ensembles by 2.1 BLEU on WMT14 English-German.", [(2.1, None, True)]),
+    ("We propose FooNet. FooNet achieves 81.2% top-1 accuracy on ImageNet, improving accuracy by 3.9%.",
+     [(81.2, "%", False), (3.9, "%", True)]),
+    ("We propose FooNet. FooNet achieves $2\\times$ lower latency than BarNet.", [(2.0, "x", True)]),
+    ("We propose FooNet. FooNet reaches 78.8\\% accuracy on CIFAR-100.", [(78.8, "%", False)]),
+    ("We propose FooNet. FooNet reduces FLOPs by 45% without loss of accuracy.", [(45.0, "%", True)]),
+])
+def test_results_relative_gains_are_marked(nlp, abstract, expected):
+    assert [(v, u, rel) for v, u, rel, _ in fields(run(nlp, abstract))] == expected
+
+
+def test_results_respectively_pairs_values_with_datasets_in_order(nlp):
+    ex = run(nlp, "We propose FooDet. FooDet reaches 80.7% and 40.5% mAP on VOC2007 and COCO respectively.")
+    assert [(v, m, d) for v, _, m, d, _ in rows(ex)] == [(80.7, "mean average precision", "VOC2007"),
+                                                        (40.5, "mean average precision", "MS COCO")]
+
+
+def test_results_a_baselines_number_stays_the_baselines(nlp):
+    ex = run(nlp, "We propose FooNet. FooNet gets 90.9% accuracy on ImageNet, compared to 71.2% for ResNet-50.",
+             title="FooNet: a network")
+    assert [(v, m) for v, _, _, _, m in rows(ex)] == [(90.9, "FooNet"), (71.2, "ResNet-50")]
+
+
+def test_results_baselines_in_parentheses_and_possessives(nlp):
+    ex = run(nlp, "We propose FooNet. FooNet achieved an accuracy of 0.79 (95% CI: 0.76-0.81), outperforming "
+                  "the DINOv2 baseline (0.73, 95% CI: 0.70-0.76, p<.001) and DenseNet-121 (0.74). FooNet "
+                  "achieved an AUROC of 0.78 compared to DINOv2's 0.76.", title="FooNet: a network")
+    assert [(v, m, meth) for v, _, m, _, meth in rows(ex)] == [
+        (0.79, "accuracy", "FooNet"), (0.73, "accuracy", "DINOv2"), (0.74, "accuracy", "DenseNet-121"),
+        (0.78, "AUC", "FooNet"), (0.76, "AUC", "DINOv2")]
+
+
+@pytest.mark.parametrize("abstract", [
+    "We train FooNet for 300 epochs with a batch size of 256 on 8 GPUs and reach 81.2% top-1 accuracy.",
+    "FooNet has $3.6\\times$ fewer parameters and uses 47% fewer steps while keeping 81.2% top-1 accuracy.",
+    "FooNet reaches 81.2% top-1 accuracy with 12 layers, 1.3B tokens and 15 shot prompts.",
+])
+def test_results_counts_and_hyperparameters_give_no_results(nlp, abstract):
+    assert [v for v, *_ in rows(run(nlp, abstract))] == [81.2]
+
+
+def test_results_metric_phrases_no_list_knows(nlp):
+    ex = run(nlp, "We propose FooAgent. FooAgent achieves a 54.6% task success rate on WebArena. It imposes a "
+                  "performance overhead of only 1%, while reducing training costs by 87 percent. Our monitor "
+                  "achieves a 6% false negative rate at 1% false positive rate.", title="FooAgent: an agent")
+    assert [(v, u, m, rel) for (v, u, m, _, _), (*_, rel, _) in zip(rows(ex), fields(ex))] == [
+        (54.6, "%", "task success rate", False), (1.0, "%", "performance overhead", False),
+        (87.0, "%", "training costs", True), (6.0, "%", "false negative rate", False)]
+    assert {e.name for e in ex.entities if e.label == "METRIC"} == {
+        "task success rate", "performance overhead", "training costs", "false negative rate"}
+
+
+def test_results_carry_on_an_earlier_result_of_the_sentence(nlp):
+    ex = run(nlp, "FooNet models achieve 90.9% accuracy on shift tasks, compared to 9.1% for transformer "
+                  "baselines. FooRL delivers up to 9.17x the throughput of prior systems, and 3.17x on average.")
+    assert [(v, u, m) for v, u, m, _, _ in rows(ex)] == [(90.9, "%", "accuracy"), (9.1, "%", "accuracy"),
+                                                         (9.17, "x", "throughput"), (3.17, "x", "throughput")]
+
+
+def test_results_modifier_between_gain_and_metric(nlp):
+    ex = run(nlp, "These designs yield a 7.2% improvement in forecasting mIoU and a 5.27 percent average "
+                  "improvement in span-based Micro-F1.")
+    assert [(v, u, m, rel) for (v, u, m, _, _), (*_, rel, _) in zip(rows(ex), fields(ex))] == [
+        (7.2, "%", "mIoU", True), (5.27, "%", "Micro-F1", True)]
+
+
+@pytest.mark.parametrize("abstract", [
+    "Web traffic grows at a rate of 30.5% per year, which strains caches.",  # a bare "rate" is no metric
+    "Distillation suffers when the capacity gap is large, e.g., 10x compression rate.",  # a setting
+    "The detector is tuned to run at 1.5% false positive rate.",  # an operating point
+])
+def test_results_no_metric_phrase_from_bare_heads_settings_or_operating_points(nlp, abstract):
+    ex = run(nlp, abstract)
+    assert ex.results == [] and not [e for e in ex.entities if e.label == "METRIC"]
+
+
+def test_results_unlisted_metric_after_and_with_by(nlp):
+    ex = run(nlp, "FooCodec improves encoding quality from 37.36 to 37.70 PSNR and the encoding speed by 12X.")
+    assert [(v, u, m) for v, u, m, _, _ in rows(ex) if u == "x"] == [(12.0, "x", "encoding speed")]
+    assert fields(ex)[-1][2] is True

@@ -93,7 +93,7 @@ def test_builder_result_node_and_links(tiny_extractions):
     nodes, rels = _nodes(batch), _rels(batch)
     r1 = "Result:p1#abstract:105-110"
     assert nodes[r1].key == "p1#abstract:105-110"
-    assert nodes[r1].props == {"value": 36.0, "unit": "%", "text": "36.0%"}
+    assert nodes[r1].props == {"value": 36.0, "unit": "%", "text": "36.0%", "relative": False}
     assert {(s, t, e) for s, t, e in rels if r1 in (s, e)} == {
         ("Paper:p1", "REPORTS", r1),
         (r1, "OF_METRIC", "Metric:mrr@10"),
@@ -101,7 +101,7 @@ def test_builder_result_node_and_links(tiny_extractions):
         (r1, "FOR_METHOD", "Method:colbert"),
     }
     r2 = "Result:p2#abstract:94-99"
-    assert nodes[r2].props == {"value": 0.521, "text": "0.521"}  # unit None is omitted
+    assert nodes[r2].props == {"value": 0.521, "text": "0.521", "relative": False}  # unit, spread None omitted
     assert {t for s, t, e in rels if s == r2} == {"OF_METRIC", "ON_DATASET"}
 
 
@@ -168,3 +168,13 @@ def test_builder_variant_target_uses_given_name():
     )
     nodes = _nodes(build_batch([(paper, extraction)]))
     assert nodes["Method:resnet"].props == {"name": "ResNet", "aliases": []}
+
+
+def test_builder_result_keeps_relative_and_spread(tiny_extractions):
+    paper, extraction = tiny_extractions[0]
+    first = extraction.results[0]
+    delta = first.model_copy(update={"relative": True, "start": first.start + 1000, "end": first.end + 1000})
+    spread = first.model_copy(update={"spread": 0.15, "start": first.start + 2000, "end": first.end + 2000})
+    nodes = _nodes(build_batch([(paper, extraction.model_copy(update={"results": [delta, spread]}))]))
+    props = {k: (n.props["relative"], n.props.get("spread")) for k, n in nodes.items() if k.startswith("Result:")}
+    assert sorted(props.values(), key=str) == [(False, 0.15), (True, None)]

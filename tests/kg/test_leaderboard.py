@@ -23,13 +23,15 @@ TOP5_ERR = ("METRIC", "top-5 error", "top 5 error", ())
 
 def _paper(pid: str, sentence: str, entities: list[tuple], results: list[tuple],
            relations: tuple[Relation, ...] = ()) -> tuple[Paper, Extraction]:
-    """One paper with one sentence; results are (metric key, number text, value, unit, dataset, method)."""
+    """One paper with one sentence; results are (metric key, number text, value, unit, dataset, method[,
+    relative])."""
     ents = [Entity(label=label, name=name, key=key, text=name, aliases=list(aliases), confidence=0.9,
                    role="proposed" if label == "METHOD" else "reported")
             for label, name, key, aliases in entities]
     recs = [ResultRecord(metric=metric, value=value, unit=unit, dataset=dataset, method=method,
-                         start=sentence.index(text), end=sentence.index(text) + len(text), text=text, sentence=0)
-            for metric, text, value, unit, dataset, method in results]
+                         start=sentence.index(text), end=sentence.index(text) + len(text), text=text, sentence=0,
+                         relative=bool(relative))
+            for metric, text, value, unit, dataset, method, *relative in results]
     title = f"{entities[0][1]}: a paper"
     return (Paper(id=pid, title=title, abstract=sentence),
             Extraction(id=pid, title=title, entities=ents, results=recs, relations=list(relations),
@@ -48,7 +50,7 @@ def _pairs() -> list[tuple[Paper, Extraction]]:
         _paper("p2", "BetaNet reaches 84.0% top-1 accuracy on ImageNet-1K, improving over AlphaNet by 1.5%.",
                [beta, IMAGENET_1K, TOP1],
                [("top 1 accuracy", "84.0%", 84.0, "%", "imagenet1k", "betanet"),
-                ("top 1 accuracy", "1.5%", 1.5, "%", "imagenet1k", "betanet")],
+                ("top 1 accuracy", "1.5%", 1.5, "%", "imagenet1k", "betanet", True)],
                (Relation(type="VARIANT_OF", source="imagenet1k", target="imagenet", label="DATASET",
                          target_name="ImageNet"),)),
         _paper("p3", "GammaNet gets 82.5% top-1 accuracy and 3.2% top-5 error on ILSVRC.",
@@ -232,3 +234,59 @@ def test_leaderboard_docstring_examples_run():
 
     failures, tried = doctest.testmod(module, verbose=False)
     assert tried > 0 and failures == 0
+
+
+def _named_rows(G, dataset: str) -> list[list]:
+    from kg.backends.networkx_backend import NetworkxBackend
+    from kg.named_queries import run_named
+
+    return run_named(NetworkxBackend(graph=G), "leaderboard", {"dataset": dataset}).rows
+
+
+def _board_rows(G, dataset: str) -> list[list]:
+    return [[r.dataset, r.metric, r.value, r.unit, r.method, r.paper_title] for r in leaderboard(G, dataset)]
+
+
+@pytest.mark.parametrize("dataset", ["ImageNet", "CIFAR-10", "COCO"])
+def test_leaderboard_and_named_query_give_the_same_rows_on_the_sample(sample_graph, dataset):
+    board = _board_rows(sample_graph, dataset)
+    assert board, f"no results on {dataset} in the sample: the comparison would be vacuous"
+    assert _named_rows(sample_graph, dataset) == board
+
+
+def test_named_query_leaves_deltas_out_and_counts_variants(graph):
+    # p2's "improving over AlphaNet by 1.5%" is relative; its 84.0% on ImageNet-1K (a variant) counts
+    assert _named_rows(graph, "ImageNet") == _board_rows(graph, "ImageNet") == [
+        ["ImageNet-1K", "top-1 accuracy", 84.0, "%", "BetaNet", "BetaNet: a paper"],
+        ["ImageNet", "top-1 accuracy", 82.5, "%", "AlphaNet", "AlphaNet: a paper"],
+        ["ImageNet", "top-1 accuracy", 82.5, "%", "GammaNet", "GammaNet: a paper"],
+        ["ImageNet", "top-5 error", 3.2, "%", "GammaNet", "GammaNet: a paper"],
+        ["ImageNet", "top-5 error", 4.1, "%", "AlphaNet", "AlphaNet: a paper"],
+    ]
+
+
+def test_leaderboard_trusts_the_relative_mark_and_falls_back_for_older_graphs(graph):
+    node = next(n for n, d in graph.nodes(data=True) if d.get("label") == "Result" and d.get("value") == 84.0)
+    graph.nodes[node]["relative"] = True  # marked by the extractor: left out, though "84.0%" reads as a score
+    assert 84.0 not in [r.value for r in leaderboard(graph, "ImageNet")]
+    delta = next(n for n, d in graph.nodes(data=True) if d.get("label") == "Result" and d.get("value") == 1.5)
+    del graph.nodes[delta]["relative"]  # a graph built before the mark: "by 1.5%" in the evidence decides
+    assert 1.5 not in [r.value for r in leaderboard(graph, "ImageNet")]
+    assert 1.5 in [r.value for r in leaderboard(graph, "ImageNet", include_relative=True)]
+
+
+def test_kg_query_named_leaderboard_and_kg_leaderboard_print_the_same_rows(sample_graph, tmp_path):
+    from kg.cli import app as kg_app
+    from kg.export import write_graph
+
+    path = tmp_path / "sample.graphml"
+    write_graph(sample_graph, path)
+    runner = CliRunner()
+    for dataset in ("ImageNet", "COCO"):
+        named = runner.invoke(kg_app, ["query", "--named", "leaderboard", "--param", f"dataset={dataset}",
+                                       "--graph", str(path), "--format", "json"])
+        board = runner.invoke(kg_app, ["leaderboard", "--dataset", dataset, "--graph", str(path), "--format", "json"])
+        assert named.exit_code == 0 and board.exit_code == 0, named.output + board.output
+        expected = [{"dataset": r["dataset"], "metric": r["metric"], "value": r["value"], "unit": r["unit"],
+                     "method": r["method"], "paper": r["paper_title"]} for r in json.loads(board.stdout)]
+        assert expected and json.loads(named.stdout) == expected

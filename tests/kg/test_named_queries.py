@@ -13,6 +13,7 @@ from kg.analysis import find_entities
 from kg.backends.base import QueryError, QueryResult
 from kg.backends.networkx_backend import NetworkxBackend
 from kg.named_queries import NAMED_QUERIES, entity_matches, run_named
+from kg.leaderboard import LOWER_IS_BETTER_CYPHER
 
 ENTITY_LABELS = ("Method", "Dataset", "Metric", "Task")
 
@@ -41,7 +42,7 @@ def test_catalogue_is_well_formed():
         assert q.name == name
         assert q.description.endswith(".") and q.description.count(". ") == 0, name
         # every value reaches Neo4j as a $parameter, and every parameter is used
-        assert set(re.findall(r"\$(\w+)", q.cypher)) == {p.name for p in q.params}, name
+        assert set(re.findall(r"\$(\w+)", q.cypher)) == {p.name for p in q.params} | set(q.constants), name
         assert all(p.kind in ("text", "int", "float", "method", "dataset", "metric", "task") for p in q.params)
 
 
@@ -191,7 +192,8 @@ def test_other_backends_get_the_cypher_with_key_lists():
                                 "Method": [["colbert", "ColBERT", []], ["colbert v2", "ColBERT-v2", ["ColBERTv2"]],
                                            ["bm25", "BM25", None]]})
     assert run_named(backend, "leaderboard", {"dataset": "ms-marco"}).rows == [["answer"]]
-    assert backend.calls[-1] == (NAMED_QUERIES["leaderboard"].cypher, {"dataset": ["ms marco"]})
+    assert backend.calls[-1] == (NAMED_QUERIES["leaderboard"].cypher,
+                                 {"dataset": ["ms marco"], "lower_is_better": LOWER_IS_BETTER_CYPHER})
     backend.calls.clear()
     run_named(backend, "shortest_connection", {"source": "colbertv2", "target": "BM25", "limit": "3"})
     # one candidate query for both method parameters, then the named query
