@@ -546,12 +546,14 @@ def eval_cmd(
     pred: Annotated[Optional[Path], typer.Option(help="Extraction JSONL to score (default: extract --input now).")] = None,
     inputs: Annotated[Optional[list[Path]], typer.Option("--input", "-i", help="Papers to extract when --pred is not given "
                                                         "(default: the bundled sample).")] = None,
-    errors: Annotated[bool, typer.Option("--errors", help="List the most frequent missed and spurious entities per type.")] = False,
-    label: Annotated[Optional[str], typer.Option(help="With --errors: only this type (METHOD, DATASET, METRIC, TASK, RESULT).")] = None,
+    errors: Annotated[bool, typer.Option("--errors", help="List the most frequent missed and spurious entities per type, "
+                                                          "and the missed and spurious PROPOSES names.")] = False,
+    label: Annotated[Optional[str], typer.Option(help="With --errors: only this type (METHOD, DATASET, METRIC, TASK, RESULT, "
+                                                      "PROPOSES).")] = None,
     per_paper: Annotated[bool, typer.Option("--per-paper", help="With --errors: list them paper by paper instead.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Precision/recall/F1 per entity type against a gold file (document level)."""
+    """Precision/recall/F1 per entity type against a gold file (document level), plus results and PROPOSES."""
     from kg import evaluate as ev
 
     try:
@@ -579,6 +581,8 @@ def eval_cmd(
             out.print(ev.format_errors(report, label=label))
         except ValueError as exc:
             raise fail(str(exc)) from None
+        if label is None:  # the entity types by default, then what was wrongly (not) proposed
+            out.print(ev.format_errors(report, label=ev.PROPOSES_ROW))
 
 
 def _register_commands() -> None:
