@@ -113,6 +113,8 @@ _STRICT_HEADS = frozenset(("task", "tasks", "problem", "problems", "metric", "me
                            "benchmark", "setting", "challenge"))
 #: sources whose mention after a modifier is the base of a bigger, new phrase (see `_modifies_new_phrase`)
 _MODIFIED_SOURCES = ("list", "phrase", "name")
+#: sources whose lower-case mentions are established terms, not the paper's coined names
+_LOWER_KNOWN_SOURCES = frozenset(("phrase", "acronym"))
 #: "X-based", "X-like", "X-style" after a mention: the mention is what the thing builds on
 _AFTER_SUFFIXES = frozenset(("based", "like", "style", "inspired", "driven", "guided", "powered", "free", "aware",
                              "specific", "oriented", "augmented", "enhanced", "assisted", "equipped", "centric",
@@ -142,6 +144,17 @@ def _is_listed(source: str) -> bool:
     """Whether the entity came from the curated name lists: an established term, so a paper
     that names it next to new words builds on it rather than introducing it."""
     return source.startswith("list")
+
+
+def _is_variant(mention: str, proposed: Sequence[str]) -> bool:
+    """Whether a name extends one the paper proposes ("P2AT" -> "P2AT-S", "GrowTAS" ->
+    "GrowTAS+", "WeDetect" -> "WeDetect-Uni"): the paper's own variants are proposed too."""
+    for name in proposed:
+        if len(name) >= 3 and len(mention) > len(name) and mention.startswith(name):
+            rest = mention[len(name):]
+            if rest[0] in "-+_ " or len(rest) <= 2:
+                return True
+    return False
 
 
 def _paren_group_end(lower: Sequence[str], i: int, limit: int) -> int:
@@ -217,6 +230,10 @@ class RoleTagger:
             prev = lower[start - 1]
             if prev not in self.openers and any(c.isalnum() for c in prev):
                 return True
+        if end < sent_end and end in row_starts:
+            return True  # "weight-sharing NAS", "pyramid pooling axial transformer": it modifies the next name
+        if end < sent_end and start > sent_start and lower[start - 1] == "(" and lower[end][:1].isalnum():
+            return True  # "(GI Swin-Block)": the first word of a longer bracketed name
         if listed:
             after = _paren_group_end(lower, end, sent_end)
             if after < sent_end:
@@ -280,6 +297,11 @@ class RoleTagger:
             at = prev_start
         return at
 
+    def _in_lexicon(self, lower: Sequence[str], start: int, end: int) -> bool:
+        """Whether the mention's words are a listed name (an acronym's long form such as "masked
+        image modeling" wins its span under the "acronym" source, hiding that it is listed)."""
+        return self.lexicon.lookup(" ".join(lower[start:end]).replace(" - ", "-")) is not None
+
     def _new_appositive(self, lower: Sequence[str], end: int, sent_end: int) -> bool:
         """"X (XX), a new task ...": a TASK or METRIC the paper says is new."""
         k = _paren_group_end(lower, end, sent_end)
@@ -290,10 +312,11 @@ class RoleTagger:
 
     def _proposed(self, lower: Sequence[str], start: int, end: int, label: str, sent: tuple[int, int],
                   source: str, rows_by_end: Mapping[int, tuple[int, bool, bool]], row_starts: Mapping[int, bool],
-                  self_sent: bool, subject_proposed: bool, acronym: str = "") -> bool:
+                  self_sent: bool, subject_proposed: bool, acronym: str = "", lowercase: bool = False) -> bool:
         """Whether the context says the paper introduces this mention (see the module docstring).
-        `rows_by_end`: token after a row -> (its start, listed, lower-case); `row_starts`: first
-        token of a row -> listed; `acronym`: set when deciding for "(XX)" by its long form."""
+        `rows_by_end`: token after a row -> (its start, source, lower-case); `row_starts`: first
+        token of a row -> listed; `acronym`: set when deciding for "(XX)" by its long form;
+        `lowercase`: the mention is written in lower case."""
         sent_start, sent_end = sent
         if self._used_after(lower, end, sent_end):
             return False
@@ -301,12 +324,13 @@ class RoleTagger:
         in_paren = not acronym and start > sent_start and lower[start - 1] == "(" and end < sent_end \
             and lower[end] == ")"
         if in_paren and start - 1 in rows_by_end:
-            long_start, long_listed, _ = rows_by_end[start - 1]
+            long_start, long_source, long_lower = rows_by_end[start - 1]
             # "convolutional neural networks (CNNs)": the acronym goes with its long form's row,
             # unless its letters say it names a longer phrase ("densely connected Bi-LSTM (DC-Bi-LSTM)")
             if lower[start][:1] == lower[long_start][:1]:
-                return self._proposed(lower, long_start, start - 1, label, sent, "list" if long_listed else "",
-                                      rows_by_end, row_starts, self_sent, subject_proposed, acronym=lower[start])
+                return self._proposed(lower, long_start, start - 1, label, sent, long_source, rows_by_end,
+                                      row_starts, self_sent, subject_proposed, acronym=lower[start],
+                                      lowercase=long_lower)
         if in_paren:  # an acronym after an unlisted long form: the cue is before the long form
             at, blockers, window = start - 1, self.paren_blockers, _PAREN_WINDOW
         else:
@@ -321,14 +345,20 @@ class RoleTagger:
             return True
         if strict:
             return self._new_appositive(lower, end, sent_end)
-        listed = source.startswith("list")
-        if not in_paren and self._modifies_new_phrase(lower, start, end, sent_start, sent_end, listed,
-                                                      source.startswith(_MODIFIED_SOURCES), rows_by_end,
+        # a known term: listed, or an unlisted phrase / acronym long form in lower case ("masked
+        # image modeling (MIM)"), as coined names are capitalised ("Progressive Masked Image Modeling")
+        known = source.startswith("list") or (lowercase and source in _LOWER_KNOWN_SOURCES
+                                              and self._in_lexicon(lower, start, end))
+        if not in_paren and self._modifies_new_phrase(lower, start, end, sent_start, sent_end, known,
+                                                      known or source.startswith(_MODIFIED_SOURCES), rows_by_end,
                                                       row_starts):
             return False
+        listed = source.startswith("list")
         if self._passive_proposed(lower, end, sent_end):
             return True
-        if not listed and self._cue_before(lower, at, sent_start, _OUR_WINDOW, {"our"}, self.our_blockers) >= 0:
+        if not listed and (self._cue_before(lower, at, sent_start, _OUR_WINDOW, {"our"}, self.our_blockers) >= 0 or (
+                at - 1 > sent_start and lower[at - 1] == ","  # "our searched model, BossNet-T"
+                and self._cue_before(lower, at - 1, sent_start, _OUR_WINDOW + 1, {"our"}, self.our_blockers) >= 0)):
             return True  # "our X" for a known, listed X is the paper's instance of it ("our BNN")
         if (self_sent or subject_proposed) and self._cue_before(lower, at, sent_start, window, self.propose,
                                                                 blockers) >= 0:
@@ -351,20 +381,21 @@ class RoleTagger:
             sources = ["unknown"] * len(rows)
         self_sents: dict[int, bool] = {}  # sentence number -> has we/our/this/here
         words = view.words
-        rows_by_end = {end: (start, _is_listed(src), lower[start] == words[start])
-                       for (start, end, *_), src in zip(rows, sources)}
+        rows_by_end = {end: (start, src, lower[start] == words[start]) for (start, end, *_), src in zip(rows, sources)}
         row_starts = {start: _is_listed(src) for (start, *_), src in zip(rows, sources)}
         proposal_cues = self.proposal_cues
         proposed_ids: set[str] = set()  # canonical names already proposed
+        proposed_names: list[str] = []  # their lower-case texts, for "P2AT" -> "P2AT-S" variants
+        text, idx = view.text, view.idx
+        title_chars = doc_extension(doc, "kg_title_chars")
         proposed_in_sent: dict[int, bool] = {}  # sentence number -> an earlier mention there is proposed
-        title_chars = head_end = -1  # read on the first "X:" candidate: most Docs have none
+        head_end = -1  # read on the first "X:" candidate: most Docs have none
         compare, use, any_cue = self.compare, self.use, self.any_cue
         out = []
         for (start, end, label, kb, _id), source in zip(rows, sources):
             listed = _is_listed(source)
             if end < n and lower[end] == ":":  # lower, not words: one list fewer to touch per doc
-                if title_chars < 0:
-                    title_chars = doc_extension(doc, "kg_title_chars")
+                if head_end < 0:
                     head_end = _title_prefix_end(view, title_chars, self.title_word)
                 # "X: ..." title, every word before X title-like; a listed term must be all of X
                 # ("Liquid Reasoning Transformers: ..." is not about proposing transformers)
@@ -372,6 +403,8 @@ class RoleTagger:
                         and (not listed or start == 0):
                     out.append("proposed")
                     proposed_ids.add(kb or "")
+                    if not listed:
+                        proposed_names.append(text[idx[start]:idx[end - 1] + len(words[end - 1])].lower())
                     continue
             sent_no = bisect_right(sent_starts, start) - 1
             if sent_no < 0:
@@ -384,11 +417,19 @@ class RoleTagger:
             subject = proposed_in_sent.get(sent_no, False)
             maybe = not proposal_cues.isdisjoint(lower[max(sent_start, start - _PAREN_WINDOW):start]) or (
                 end < sent_end and lower[end] in _MAYBE_AFTER) or start - 1 in rows_by_end
-            if maybe and self._proposed(lower, start, end, label, sent, source, rows_by_end, row_starts,
-                                        has_self, subject):
+            # "we present NL2Repo Bench": a capitalised word goes on with the name, so the mention
+            # is only a piece of what is proposed
+            cut = (end < sent_end and end not in row_starts and idx[start] >= title_chars
+                   and words[end][:1].isupper() and words[end].isalpha())
+            mention = text[idx[start]:idx[end - 1] + len(words[end - 1])].lower() if proposed_names else ""
+            if not cut and ((not listed and label in _CUED and _is_variant(mention, proposed_names)) or (
+                    maybe and self._proposed(lower, start, end, label, sent, source, rows_by_end, row_starts,
+                                             has_self, subject, lowercase=lower[start] == words[start]))):
                 out.append("proposed")
                 proposed_ids.add(kb or "")
                 proposed_in_sent[sent_no] = True
+                if not listed:
+                    proposed_names.append(mention or text[idx[start]:idx[end - 1] + len(words[end - 1])].lower())
                 continue
             if kb and kb in proposed_ids and start - sent_start <= 1:
                 proposed_in_sent[sent_no] = True  # "BiBERT introduces a ... scheme": its subject
