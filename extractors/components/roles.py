@@ -59,7 +59,7 @@ _PASSIVE_PARTICIPLES = frozenset(("proposed", "introduced", "presented", "design
                                   "constructed"))
 _PASSIVE_AUX = frozenset(("is", "are"))
 #: words right after a mention that may start a proposed cue: "is proposed", ", a novel", "(XX) is"
-_MAYBE_AFTER = frozenset(("is", "are", ",", "("))
+_MAYBE_AFTER = frozenset(("is", "are", ",", "("))  # see `_maybe_after`
 
 #: between a cue and the mention, these say the mention is something the proposal uses,
 #: extends, is compared with or is about ("we propose a framework for X", "such as X")
@@ -157,6 +157,18 @@ def _is_variant(mention: str, proposed: Sequence[str]) -> bool:
     return False
 
 
+def _maybe_after(lower: Sequence[str], end: int, sent_end: int) -> bool:
+    """Cheap test of the words after a mention that may make it proposed ("is proposed",
+    ", a novel", ", which we", "(XX) ..."): most mentions are followed by none."""
+    w = lower[end]
+    nxt = lower[end + 1] if end + 1 < sent_end else ""
+    if w == ",":
+        return nxt in ("a", "an", "which", "the")
+    if w == "(":
+        return True
+    return nxt in _PASSIVE_PARTICIPLES
+
+
 def _paren_group_end(lower: Sequence[str], i: int, limit: int) -> int:
     """Index after a "( ... )" group starting at `i` (short groups only), else `i`."""
     if i < limit and lower[i] == "(":
@@ -187,6 +199,7 @@ class RoleTagger:
         #: a mention with none of these shortly before it (and no "is proposed" / ", a novel" /
         #: "(XX)" after it) cannot be proposed: the fast path for most mentions
         self.proposal_cues = self.naming | self.propose | _NAMING_VERBS | {"our"}
+        self.strict_cues = self.naming | _NAMING_VERBS
 
     def __call__(self, doc: Doc) -> Doc:
         group = doc.spans.get(SPAN_KEY)
@@ -219,8 +232,7 @@ class RoleTagger:
         return -1
 
     def _modifies_new_phrase(self, lower: Sequence[str], start: int, end: int, sent_start: int, sent_end: int,
-                             listed: bool, modified: bool, rows_by_end: Mapping[int, tuple[int, bool, bool]],
-                             row_starts: Mapping[int, bool]) -> bool:
+                             listed: bool, modified: bool, row_starts: Mapping[int, bool]) -> bool:
         """Whether the mention is only part of the phrase that names the new thing: a term after
         a modifier ("fully binarized BERT", "Encoder-free 3D LMM"), or a listed term before a
         generic head, a hyphen or an appositive name ("a new cross-encoder architecture",
@@ -272,7 +284,7 @@ class RoleTagger:
         return False
 
     def _list_head(self, lower: Sequence[str], start: int, sent_start: int,
-                   rows_by_end: Mapping[int, tuple[int, bool, bool]]) -> int:
+                   rows_by_end: Mapping[int, tuple[int, str]]) -> int:
         """Start of the first item of a coordinated list the mention ends ("called A, B, and C":
         C's cue is A's), or `start` itself."""
         at = start
@@ -311,12 +323,12 @@ class RoleTagger:
         return False
 
     def _proposed(self, lower: Sequence[str], start: int, end: int, label: str, sent: tuple[int, int],
-                  source: str, rows_by_end: Mapping[int, tuple[int, bool, bool]], row_starts: Mapping[int, bool],
-                  self_sent: bool, subject_proposed: bool, acronym: str = "", lowercase: bool = False) -> bool:
+                  source: str, rows_by_end: Mapping[int, tuple[int, str]], row_starts: Mapping[int, bool],
+                  self_sent: bool, subject_proposed: bool, words: Sequence[str], acronym: str = "") -> bool:
         """Whether the context says the paper introduces this mention (see the module docstring).
-        `rows_by_end`: token after a row -> (its start, source, lower-case); `row_starts`: first
-        token of a row -> listed; `acronym`: set when deciding for "(XX)" by its long form;
-        `lowercase`: the mention is written in lower case."""
+        `rows_by_end`: token after a row -> (its start, source); `row_starts`: first
+        token of a row -> listed; `words`: the tokens as written; `acronym`: set when deciding for
+        "(XX)" by its long form."""
         sent_start, sent_end = sent
         if self._used_after(lower, end, sent_end):
             return False
@@ -324,13 +336,12 @@ class RoleTagger:
         in_paren = not acronym and start > sent_start and lower[start - 1] == "(" and end < sent_end \
             and lower[end] == ")"
         if in_paren and start - 1 in rows_by_end:
-            long_start, long_source, long_lower = rows_by_end[start - 1]
+            long_start, long_source = rows_by_end[start - 1]
             # "convolutional neural networks (CNNs)": the acronym goes with its long form's row,
             # unless its letters say it names a longer phrase ("densely connected Bi-LSTM (DC-Bi-LSTM)")
             if lower[start][:1] == lower[long_start][:1]:
                 return self._proposed(lower, long_start, start - 1, label, sent, long_source, rows_by_end,
-                                      row_starts, self_sent, subject_proposed, acronym=lower[start],
-                                      lowercase=long_lower)
+                                      row_starts, self_sent, subject_proposed, words, acronym=lower[start])
         if in_paren:  # an acronym after an unlisted long form: the cue is before the long form
             at, blockers, window = start - 1, self.paren_blockers, _PAREN_WINDOW
         else:
@@ -347,11 +358,10 @@ class RoleTagger:
             return self._new_appositive(lower, end, sent_end)
         # a known term: listed, or an unlisted phrase / acronym long form in lower case ("masked
         # image modeling (MIM)"), as coined names are capitalised ("Progressive Masked Image Modeling")
-        known = source.startswith("list") or (lowercase and source in _LOWER_KNOWN_SOURCES
+        known = source.startswith("list") or (source in _LOWER_KNOWN_SOURCES and lower[start] == words[start]
                                               and self._in_lexicon(lower, start, end))
         if not in_paren and self._modifies_new_phrase(lower, start, end, sent_start, sent_end, known,
-                                                      known or source.startswith(_MODIFIED_SOURCES), rows_by_end,
-                                                      row_starts):
+                                                      known or source.startswith(_MODIFIED_SOURCES), row_starts):
             return False
         listed = source.startswith("list")
         if self._passive_proposed(lower, end, sent_end):
@@ -381,9 +391,11 @@ class RoleTagger:
             sources = ["unknown"] * len(rows)
         self_sents: dict[int, bool] = {}  # sentence number -> has we/our/this/here
         words = view.words
-        rows_by_end = {end: (start, src, lower[start] == words[start]) for (start, end, *_), src in zip(rows, sources)}
-        row_starts = {start: _is_listed(src) for (start, *_), src in zip(rows, sources)}
+        listed_flags = [src.startswith("list") for src in sources]
+        rows_by_end = {row[1]: (row[0], src) for row, src in zip(rows, sources)}
+        row_starts = {row[0]: flag for row, flag in zip(rows, listed_flags)}
         proposal_cues = self.proposal_cues
+        strict_cues = self.strict_cues
         proposed_ids: set[str] = set()  # canonical names already proposed
         proposed_names: list[str] = []  # their lower-case texts, for "P2AT" -> "P2AT-S" variants
         text, idx = view.text, view.idx
@@ -392,8 +404,7 @@ class RoleTagger:
         head_end = -1  # read on the first "X:" candidate: most Docs have none
         compare, use, any_cue = self.compare, self.use, self.any_cue
         out = []
-        for (start, end, label, kb, _id), source in zip(rows, sources):
-            listed = _is_listed(source)
+        for (start, end, label, kb, _id), source, listed in zip(rows, sources, listed_flags):
             if end < n and lower[end] == ":":  # lower, not words: one list fewer to touch per doc
                 if head_end < 0:
                     head_end = _title_prefix_end(view, title_chars, self.title_word)
@@ -411,20 +422,27 @@ class RoleTagger:
                 sent_no = 0
             sent = bounds[sent_no]
             sent_start, sent_end = sent
-            has_self = self_sents.get(sent_no)
-            if has_self is None:
-                has_self = self_sents[sent_no] = self._self_sentence(lower, sent)
-            subject = proposed_in_sent.get(sent_no, False)
-            maybe = not proposal_cues.isdisjoint(lower[max(sent_start, start - _PAREN_WINDOW):start]) or (
-                end < sent_end and lower[end] in _MAYBE_AFTER) or start - 1 in rows_by_end
+            if label in _CUED:
+                maybe = not proposal_cues.isdisjoint(lower[max(sent_start, start - _PAREN_WINDOW):start]) or (
+                    end < sent_end and lower[end] in _MAYBE_AFTER and _maybe_after(lower, end, sent_end)) or (
+                    start > sent_start and lower[start - 1] == "(")
+            else:  # TASK, METRIC: only "called X", "we call it X", "X (XX), a new task"
+                maybe = not strict_cues.isdisjoint(lower[max(sent_start, start - _PAREN_WINDOW):start]) or (
+                    end < sent_end and lower[end] in (",", "("))
+            if maybe:
+                has_self = self_sents.get(sent_no)
+                if has_self is None:
+                    has_self = self_sents[sent_no] = self._self_sentence(lower, sent)
+                subject = proposed_in_sent.get(sent_no, False)
             # "we present NL2Repo Bench": a capitalised word goes on with the name, so the mention
             # is only a piece of what is proposed
             cut = (end < sent_end and end not in row_starts and idx[start] >= title_chars
                    and words[end][:1].isupper() and words[end].isalpha())
-            mention = text[idx[start]:idx[end - 1] + len(words[end - 1])].lower() if proposed_names else ""
-            if not cut and ((not listed and label in _CUED and _is_variant(mention, proposed_names)) or (
+            mention = (text[idx[start]:idx[end - 1] + len(words[end - 1])].lower()
+                       if proposed_names and not listed and label in _CUED else "")
+            if not cut and ((mention and _is_variant(mention, proposed_names)) or (
                     maybe and self._proposed(lower, start, end, label, sent, source, rows_by_end, row_starts,
-                                             has_self, subject, lowercase=lower[start] == words[start]))):
+                                             has_self, subject, words))):
                 out.append("proposed")
                 proposed_ids.add(kb or "")
                 proposed_in_sent[sent_no] = True
