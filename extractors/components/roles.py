@@ -107,6 +107,8 @@ _HEADS = frozenset((
     "units", "operator", "component", "components", "baseline", "baselines", "inference", "training",
     "process", "procedure", "recipe", "setting", "settings", "task", "tasks", "problem", "base", "bound", "bounds",
 ))
+#: after "X (XX)", these describe an existing X ("is frequently used", "has been shown")
+_DESCRIBED_AFTER = frozenset(("is", "are", "was", "were", "has", "have", "had"))
 #: "X (XX), a new task": what a TASK or METRIC appositive must say to be proposed
 _NEW_WORDS = frozenset(("new", "novel"))
 _STRICT_HEADS = frozenset(("task", "tasks", "problem", "problems", "metric", "metrics", "measure", "score",
@@ -370,9 +372,17 @@ class RoleTagger:
                 at - 1 > sent_start and lower[at - 1] == ","  # "our searched model, BossNet-T"
                 and self._cue_before(lower, at - 1, sent_start, _OUR_WINDOW + 1, {"our"}, self.our_blockers) >= 0)):
             return True  # "our X" for a known, listed X is the paper's instance of it ("our BNN")
-        if (self_sent or subject_proposed) and self._cue_before(lower, at, sent_start, window, self.propose,
-                                                                blockers) >= 0:
-            return True
+        if self_sent or subject_proposed:
+            if self._cue_before(lower, at, sent_start, window, self.propose, blockers) >= 0:
+                return True
+            # "... three components: Controllable Style Adaptive Instance Normalization (CSAdaIN)":
+            # a Title Case name the paper defines an acronym for, unlisted, in a sentence about its
+            # own work, is one of its parts (established names are listed or written in lower case)
+            if (label == "METHOD" and source == "acronym" and not in_paren and end < sent_end and lower[end] == "("
+                    and lower[start] != words[start] and not self._in_lexicon(lower, start, end)
+                    and blockers.isdisjoint(lower[max(sent_start, at - 5):at])):
+                after = _paren_group_end(lower, end, sent_end)  # "X (XX) is frequently used": a known X
+                return after >= sent_end or lower[after] not in _DESCRIBED_AFTER
         return end < sent_end and lower[end] == "," and lower[end:min(sent_end, end + 3)] in _PROPOSED_AFTER
 
     # -- all roles ---------------------------------------------------------------------------
@@ -449,8 +459,8 @@ class RoleTagger:
                 if not listed:
                     proposed_names.append(mention or text[idx[start]:idx[end - 1] + len(words[end - 1])].lower())
                 continue
-            if kb and kb in proposed_ids and start - sent_start <= 1:
-                proposed_in_sent[sent_no] = True  # "BiBERT introduces a ... scheme": its subject
+            if kb and kb in proposed_ids:
+                proposed_in_sent[sent_no] = True  # "BiBERT introduces a ... scheme": the proposal acts
             if label not in _CUED:
                 out.append(_FIXED_ROLES.get(label, "mentioned"))
                 continue
