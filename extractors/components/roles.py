@@ -360,12 +360,12 @@ class RoleTagger:
             return self._new_appositive(lower, end, sent_end)
         # a known term: listed, or an unlisted phrase / acronym long form in lower case ("masked
         # image modeling (MIM)"), as coined names are capitalised ("Progressive Masked Image Modeling")
-        known = source.startswith("list") or (source in _LOWER_KNOWN_SOURCES and lower[start] == words[start]
-                                              and self._in_lexicon(lower, start, end))
+        known = _is_listed(source) or (
+            source in _LOWER_KNOWN_SOURCES and lower[start] == words[start] and self._in_lexicon(lower, start, end))
         if not in_paren and self._modifies_new_phrase(lower, start, end, sent_start, sent_end, known,
                                                       known or source.startswith(_MODIFIED_SOURCES), row_starts):
             return False
-        listed = source.startswith("list")
+        listed = _is_listed(source)
         if self._passive_proposed(lower, end, sent_end):
             return True
         if not listed and (self._cue_before(lower, at, sent_start, _OUR_WINDOW, {"our"}, self.our_blockers) >= 0 or (
@@ -375,9 +375,9 @@ class RoleTagger:
         if self_sent or subject_proposed:
             if self._cue_before(lower, at, sent_start, window, self.propose, blockers) >= 0:
                 return True
-            # "... three components: Controllable Style Adaptive Instance Normalization (CSAdaIN)":
-            # a Title Case name the paper defines an acronym for, unlisted, in a sentence about its
-            # own work, is one of its parts (established names are listed or written in lower case)
+            # "WAY comprises ... and Channel-Aggregative Sequential Processing (CASP) blocks": a Title
+            # Case name the paper defines an acronym for, unlisted, in a sentence about its own work
+            # is one of its parts (established names are listed or written in lower case)
             if (label == "METHOD" and source == "acronym" and not in_paren and end < sent_end and lower[end] == "("
                     and lower[start] != words[start] and not self._in_lexicon(lower, start, end)
                     and blockers.isdisjoint(lower[max(sent_start, at - 5):at])):
@@ -401,7 +401,7 @@ class RoleTagger:
             sources = ["unknown"] * len(rows)
         self_sents: dict[int, bool] = {}  # sentence number -> has we/our/this/here
         words = view.words
-        listed_flags = [src.startswith("list") for src in sources]
+        listed_flags = [_is_listed(src) for src in sources]
         rows_by_end = {row[1]: (row[0], src) for row, src in zip(rows, sources)}
         row_starts = {row[0]: flag for row, flag in zip(rows, listed_flags)}
         proposal_cues = self.proposal_cues
