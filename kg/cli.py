@@ -575,8 +575,10 @@ def eval_cmd(
     shipped: Annotated[bool, typer.Option("--shipped", help="Score the bundled dev sets with the shipped model instead "
                                           "of cross-validating (optimistic: it was trained on them).")] = False,
     no_model: NoModel = False,
-    errors: Annotated[bool, typer.Option("--errors", help="List the most frequent missed and spurious entities per type.")] = False,
-    label: Annotated[Optional[str], typer.Option(help="With --errors: only this type (METHOD, DATASET, METRIC, TASK, RESULT).")] = None,
+    errors: Annotated[bool, typer.Option("--errors", help="List the most frequent missed and spurious entities per type, "
+                                                          "and the missed and spurious PROPOSES names.")] = False,
+    label: Annotated[Optional[str], typer.Option(help="With --errors: only this type (METHOD, DATASET, METRIC, TASK, RESULT, "
+                                                      "PROPOSES).")] = None,
     per_paper: Annotated[bool, typer.Option("--per-paper", help="With --errors: list them paper by paper instead.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
@@ -621,6 +623,8 @@ def eval_cmd(
                 out.print(ev.format_errors(report, label=label))
             except ValueError as exc:
                 raise fail(str(exc)) from None
+            if label is None:  # the entity types by default, then what was wrongly (not) proposed
+                out.print(ev.format_errors(report, label=ev.PROPOSES_ROW))
 
 
 def _eval_dev_sets(dev_set: DevSet, folds: int, shipped: bool, no_model: bool) -> list[tuple[str, Any]]:

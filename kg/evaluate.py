@@ -11,6 +11,10 @@ optional list of reported results. Scoring is at document level, per entity type
 - TP = predictions matched to required gold, FN = required gold left unmatched,
   FP = predictions left unmatched; predictions matched to optional gold count for nothing.
 
+A separate PROPOSES row scores roles: whether the entities predicted with role ``proposed``
+are the ones the gold marks ``"proposed": true`` (what the paper itself introduces); see
+:func:`score`.
+
 Everything here is a pure function over plain records, so ``kg eval`` only loads files,
 calls :func:`score` and prints :func:`format_report` (and, for ``--errors``, the names most
 often missed or spurious per type: :func:`error_summary`, :func:`format_errors`). Span-level
@@ -40,6 +44,7 @@ from schema.extraction import ENTITY_LABELS, Extraction
 
 __all__ = [
     "GOLD_FIELDS",
+    "PROPOSES_ROW",
     "EvalInputError",
     "Counts",
     "PaperErrors",
@@ -64,6 +69,10 @@ GOLD_FIELDS: dict[str, str] = {
 
 RESULT_ROW = "RESULT"
 OVERALL_ROW = "ALL"
+#: row (and error label) of the role score: predicted "proposed" vs gold proposed=true
+PROPOSES_ROW = "PROPOSES"
+#: the predicted role that the PROPOSES row scores (the graph's PROPOSES edge)
+PROPOSED_ROLE = "proposed"
 
 # ---------------------------------------------------------------------------------------
 # Surface normalisation
@@ -193,6 +202,8 @@ class _GoldEntity(BaseModel):
     name: str = Field(min_length=1)
     aliases: list[str] = Field(default_factory=list)
     required: bool = True
+    #: the paper itself introduces this entity (GOLD_GUIDELINE "PROPOSED"); scored by the PROPOSES row
+    proposed: bool = False
 
 
 class _GoldResult(BaseModel):
@@ -256,7 +267,7 @@ def load_gold(path: str | Path) -> list[dict[str, Any]]:
     -------
     list of dict
         One dict per paper with every list field present and entity defaults filled in
-        (``aliases=[]``, ``required=True``).
+        (``aliases=[]``, ``required=True``, ``proposed=False``).
 
     Raises
     ------
@@ -374,6 +385,8 @@ class EvalReport:
     missing_papers: list[str] = field(default_factory=list)
     unjoined_predictions: int = 0
     duplicate_predictions: int = 0
+    #: role score: entities predicted as proposed vs gold entities marked proposed
+    proposes: Counts = field(default_factory=Counts)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-serialisable dict (for ``kg eval --format json``)."""
@@ -381,6 +394,7 @@ class EvalReport:
             "by_type": {label: c.to_dict() for label, c in self.by_type.items()},
             "overall": self.overall.to_dict(),
             "results": self.results.to_dict(),
+            "proposes": self.proposes.to_dict(),
             "papers": {
                 "gold": self.gold_papers,
                 "joined_by_id": self.joined_by_id,
@@ -406,6 +420,7 @@ class _Item:
     forms: frozenset[str]
     required: bool = True
     value: float | None = None
+    proposed: bool = False
 
 
 def _forms(*strings: str | None, more: Iterable[str] = ()) -> frozenset[str]:
@@ -487,18 +502,57 @@ def _same_result(g: _Item, p: _Item) -> bool:
 def _gold_entities(paper: Mapping[str, Any], label: str) -> list[_Item]:
     return [
         _Item(e["name"], _forms(e["name"], more=e.get("aliases") or ()),
-              bool(e.get("required", True)))
+              bool(e.get("required", True)), proposed=bool(e.get("proposed", False)))
         for e in paper.get(GOLD_FIELDS[label]) or ()
     ]
 
 
-def _pred_entities(pred: Mapping[str, Any], label: str) -> list[_Item]:
+def _pred_entities(pred: Mapping[str, Any], label: str, role: str | None = None) -> list[_Item]:
+    """Predicted entities of one type (only those with `role`, when given)."""
     return [
         _Item(e.get("name") or e.get("text") or "",
               _forms(e.get("name"), e.get("text"), more=e.get("aliases") or ()))
         for e in pred.get("entities") or ()
-        if e.get("label") == label
+        if e.get("label") == label and (role is None or e.get("role", "mentioned") == role)
     ]
+
+
+def _match_proposes(gold_paper: Mapping[str, Any], pred: Mapping[str, Any]) -> tuple[Counts, list[str], list[str]]:
+    """PROPOSES counts of one paper, over all entity types, with missed and spurious names.
+
+    Predictions with role ``proposed`` are matched one-to-one to the paper's gold entities of
+    their type (`match_pairs`, `_same_entity`), preferring gold marked proposed. Matched to
+    required proposed gold: TP. Matched to optional proposed gold: nothing (as for entities).
+    Matched to gold the paper does not introduce (required or optional), or to no gold: FP, since
+    a wrong PROPOSES edge is what this row exists to catch. Required proposed gold without such a
+    match: FN, also when the entity itself was found with another role.
+    """
+    counts = Counts()
+    missed: list[str] = []
+    spurious: list[str] = []
+    for label in ENTITY_LABELS:
+        gold = _gold_entities(gold_paper, label)
+        pred_items = _pred_entities(pred, label, PROPOSED_ROLE)
+        if not pred_items and not any(g.proposed for g in gold):
+            continue
+        # match_pairs prefers gold whose `required` is set: here, gold the paper proposes
+        prefer = [_Item(g.name, g.forms, g.proposed) for g in gold]
+        matched_gold, matched_pred = match_pairs(prefer, pred_items, _same_entity)
+        for gi, g in enumerate(gold):
+            if g.proposed and g.required:
+                if gi in matched_gold:
+                    counts.tp += 1
+                else:
+                    counts.fn += 1
+                    missed.append(g.name)
+            elif not g.proposed and gi in matched_gold:
+                counts.fp += 1
+                spurious.append(g.name)
+        for pi, p in enumerate(pred_items):
+            if pi not in matched_pred:
+                counts.fp += 1
+                spurious.append(p.name)
+    return counts, missed, spurious
 
 
 def _gold_results(paper: Mapping[str, Any]) -> list[_Item]:
@@ -565,8 +619,11 @@ def score(
     Returns
     -------
     EvalReport
-        Micro P/R/F1 per entity type, overall over all four types, and for results
-        (matched on metric form plus numeric value), with per-paper error lists.
+        Micro P/R/F1 per entity type, overall over all four types, for results
+        (matched on metric form plus numeric value) and for PROPOSES (``report.proposes``:
+        entities predicted with role ``proposed`` against gold marked ``proposed``, see
+        :func:`_match_proposes`), with per-paper error lists (PROPOSES ones labelled
+        ``"PROPOSES"``).
 
     Notes
     -----
@@ -634,13 +691,17 @@ def score(
             total.add(counts)
             if missed or spurious:
                 report.errors.append(PaperErrors(g["id"], label, missed, spurious))
+        counts, missed, spurious = _match_proposes(g, p)
+        report.proposes.add(counts)
+        if missed or spurious:
+            report.errors.append(PaperErrors(g["id"], PROPOSES_ROW, missed, spurious))
     for label in ENTITY_LABELS:
         report.overall.add(report.by_type[label])
     return report
 
 
 def format_report(report: EvalReport) -> Table:
-    """Render the scores as a rich table: one row per entity type, overall, then results.
+    """Render the scores as a rich table: one row per entity type, overall, results, PROPOSES.
 
     Parameters
     ----------
@@ -668,6 +729,7 @@ def format_report(report: EvalReport) -> Table:
     add(OVERALL_ROW, report.overall, style="bold")
     table.add_section()
     add(RESULT_ROW, report.results)
+    add(PROPOSES_ROW, report.proposes)
     return table
 
 
@@ -681,8 +743,9 @@ def _error_labels(label: str | None) -> tuple[str, ...]:
     if label is None:
         return ENTITY_LABELS
     wanted = label.upper()
-    if wanted not in (*ENTITY_LABELS, RESULT_ROW):
-        raise ValueError(f"unknown type {label!r}: expected one of {', '.join((*ENTITY_LABELS, RESULT_ROW))}")
+    known = (*ENTITY_LABELS, RESULT_ROW, PROPOSES_ROW)
+    if wanted not in known:
+        raise ValueError(f"unknown type {label!r}: expected one of {', '.join(known)}")
     return (wanted,)
 
 
@@ -711,8 +774,8 @@ def error_summary(
     report : EvalReport
         Output of :func:`score`.
     label : str, optional
-        One type (METHOD, DATASET, METRIC, TASK, or RESULT; any case); default all four
-        entity types.
+        One type (METHOD, DATASET, METRIC, TASK, RESULT or PROPOSES; any case); default all
+        four entity types.
     top : int
         How many names to keep per type and kind.
 

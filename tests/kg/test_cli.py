@@ -217,3 +217,16 @@ def test_cli_extract_with_two_workers_equals_one(tmp_path):
 def test_cli_engine_options_are_checked(tmp_path):
     assert invoke("extract", "--engine", "spark", "-o", tmp_path / "x.jsonl").exit_code == EXIT_USAGE
     assert invoke("extract", "--scheduler", "tcp://x:8786", "-o", tmp_path / "x.jsonl").exit_code == EXIT_USAGE
+
+
+def test_cli_eval_reports_proposes(small_corpus, tmp_path):
+    pred = tmp_path / "pred.jsonl"
+    assert invoke("extract", small_corpus, "-o", pred).exit_code == 0
+    report = json.loads(invoke("eval", "--pred", pred, "--json").output)
+    assert set(report["proposes"]) >= {"precision", "recall", "f1", "tp", "fp", "fn"}
+    assert report["proposes"]["tp"] > 0
+    result = invoke("eval", "--pred", pred, "--errors")
+    assert result.exit_code == 0, result.output
+    assert "PROPOSES" in result.output and "PROPOSES:" in result.output
+    only = invoke("eval", "--pred", pred, "--errors", "--label", "proposes")
+    assert only.exit_code == 0 and "PROPOSES:" in only.output and "METHOD:" not in only.output

@@ -434,3 +434,112 @@ def test_evaluate_error_summary_on_scored_papers(tiny_gold_and_pred) -> None:
     assert summary["METHOD"] == {"missed": {"ResNet-50": 1, "BERT": 1},
                                  "spurious": {"ColBERT": 1, "ResNet-101": 1}}
     assert summary["DATASET"] == {"missed": {"BEIR": 1}, "spurious": {"TREC": 1}}
+
+
+# --- PROPOSES: predicted role "proposed" against gold "proposed": true ---------------------
+
+
+def proposed_ent(name: str, *aliases: str, required: bool = True) -> dict:
+    return {**ent(name, *aliases, required=required), "proposed": True}
+
+
+def with_role(entity: dict, role: str) -> dict:
+    return {**entity, "role": role}
+
+
+@pytest.fixture
+def proposes_gold_and_pred() -> tuple[list[dict], list[dict]]:
+    """One paper: the variant it builds, its base, an optional own framework, its benchmark."""
+    gold = [gold_paper(
+        "p1",
+        methods=[proposed_ent("Jina-ColBERT-v2"), ent("ColBERT"),
+                 proposed_ent("retrieval framework", required=False), ent("BM25", required=False)],
+        datasets=[proposed_ent("BiBench"), ent("MS MARCO")],
+    )]
+    pred = [pred_paper("p1", entities=[
+        with_role(pred_ent("METHOD", "Jina-ColBERT-v2"), "proposed"),        # TP
+        with_role(pred_ent("METHOD", "ColBERT"), "proposed"),                # FP: only used
+        with_role(pred_ent("METHOD", "retrieval frameworks"), "proposed"),   # optional proposed: nothing
+        with_role(pred_ent("METHOD", "BM25"), "proposed"),                   # FP: optional, not proposed
+        with_role(pred_ent("METHOD", "GraphSAGE"), "proposed"),              # FP: not in the gold at all
+        with_role(pred_ent("DATASET", "BiBench"), "evaluated_on"),           # found, wrong role: FN
+        with_role(pred_ent("DATASET", "MS-MARCO"), "evaluated_on"),          # not a PROPOSES prediction
+    ])]
+    return gold, pred
+
+
+def test_evaluate_proposes_counts_and_errors(proposes_gold_and_pred) -> None:
+    report = score(*proposes_gold_and_pred)
+    assert (report.proposes.tp, report.proposes.fp, report.proposes.fn) == (1, 3, 1)
+    assert report.proposes.precision == pytest.approx(1 / 4)
+    assert report.proposes.recall == pytest.approx(1 / 2)
+    errors = [e for e in report.errors if e.label == "PROPOSES"]
+    assert len(errors) == 1 and errors[0].paper_id == "p1"
+    assert errors[0].missed == ["BiBench"]
+    assert sorted(errors[0].spurious) == ["BM25", "ColBERT", "GraphSAGE"]
+    # the entity rows do not look at roles: every METHOD prediction but GraphSAGE is matched
+    assert (report.by_type["METHOD"].tp, report.by_type["METHOD"].fp) == (2, 1)
+
+
+def test_evaluate_proposes_prefers_the_proposed_gold_entity() -> None:
+    """A prediction whose forms fit two gold entities counts against the proposed one."""
+    gold = [gold_paper("p1", methods=[ent("ViT", "vision transformer"),
+                                       proposed_ent("Vision Transformer", "ViT")])]
+    pred = [pred_paper("p1", entities=[with_role(pred_ent("METHOD", "ViT"), "proposed")])]
+    report = score(gold, pred)
+    assert (report.proposes.tp, report.proposes.fp, report.proposes.fn) == (1, 0, 0)
+
+
+def test_evaluate_proposes_missing_paper_and_no_flags() -> None:
+    gold = [gold_paper("p1", methods=[proposed_ent("BiViT"), ent("BERT")]),
+            gold_paper("p2", methods=[ent("BERT")])]
+    pred = [pred_paper("p2", entities=[with_role(pred_ent("METHOD", "BERT"), "used")])]
+    report = score(gold, pred)
+    assert (report.proposes.tp, report.proposes.fp, report.proposes.fn) == (0, 0, 1)
+    assert report.proposes.precision == 0.0  # undefined: reported as 0.0
+
+
+def test_evaluate_proposes_from_extraction_objects() -> None:
+    """Roles come from the extraction contract (`Entity.role`), not only from dicts."""
+    gold = [gold_paper("p1", methods=[proposed_ent("BiViT"), ent("BERT")])]
+    pred = [Extraction(id="p1", title="Title of p1", entities=[
+        Entity(label="METHOD", name="BiViT", key="bivit", text="BiViT", role="proposed", confidence=0.9),
+        Entity(label="METHOD", name="BERT", key="bert", text="BERT", role="proposed", confidence=0.9)])]
+    report = score(gold, pred)
+    assert (report.proposes.tp, report.proposes.fp, report.proposes.fn) == (1, 1, 0)
+
+
+def test_evaluate_proposes_in_json_table_and_error_summary(proposes_gold_and_pred) -> None:
+    report = score(*proposes_gold_and_pred)
+    data = json.loads(json.dumps(report.to_dict()))
+    assert data["proposes"]["tp"] == 1 and data["proposes"]["fp"] == 3 and data["proposes"]["fn"] == 1
+    assert any(e["label"] == "PROPOSES" for e in data["errors"])
+    console = Console(width=120, record=True)
+    console.print(format_report(report))
+    assert "PROPOSES" in console.export_text()
+    summary = error_summary(report, label="proposes")
+    assert summary["PROPOSES"]["missed"] == {"BiBench": 1}
+    assert summary["PROPOSES"]["spurious"] == {"ColBERT": 1, "BM25": 1, "GraphSAGE": 1}
+    assert "PROPOSES" not in error_summary(report)  # the default stays the four entity types
+
+
+def test_evaluate_load_gold_proposed_flag(tmp_path: Path) -> None:
+    path = tmp_path / "gold.jsonl"
+    path.write_text('{"id": "a", "methods": [{"name": "X", "proposed": true}, {"name": "Y"}]}\n'
+                    '{"id": "b", "methods": [{"name": "X", "proposed": "maybe"}]}\n', encoding="utf-8")
+    with pytest.raises(EvalInputError, match=":2: methods.0.proposed"):
+        load_gold(path)
+    path.write_text('{"id": "a", "methods": [{"name": "X", "proposed": true}, {"name": "Y"}]}\n',
+                    encoding="utf-8")
+    (paper,) = load_gold(path)
+    assert [m["proposed"] for m in paper["methods"]] == [True, False]
+
+
+@pytest.mark.parametrize(("name", "papers"), [("dev_gold.jsonl", 108), ("arxiv_dev_gold.jsonl", 160)])
+def test_evaluate_bundled_golds_mark_what_papers_propose(name: str, papers: int) -> None:
+    gold = load_gold(Path(__file__).parents[2] / "kg" / "data" / name)
+    assert len(gold) == papers
+    flagged = [e for g in gold for f in ("methods", "datasets", "metrics", "tasks") for e in g[f] if e["proposed"]]
+    assert len(flagged) > papers  # most papers introduce something, many several things
+    with_flag = sum(any(e["proposed"] for f in ("methods", "datasets") for e in g[f]) for g in gold)
+    assert with_flag > papers // 2
