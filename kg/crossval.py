@@ -15,11 +15,18 @@ from pathlib import Path
 from typing import Any
 
 from extractors.pipeline import build_nlp, extract
-from extractors.training.train import SEED, fit, learn_heads, paper_folds, training_docs
+from extractors.training.train import SEED, Doc_, fit, learn_heads, paper_folds, training_docs
 from kg import evaluate as ev
 
 DEV_SETS = ("seed", "arxiv")
 SET_TITLES = {"seed": "seed dev set (108 papers)", "arxiv": "arXiv dev set (160 papers, Dec 2025)"}
+
+
+def fold_training_docs(dev: dict[str, list[Doc_]], open_docs: list[Doc_], name: str, folds: dict[str, int],
+                       fold: int) -> list[Doc_]:
+    """What the model for `fold` of dev set `name` learns from: every labelled document except
+    that fold's papers."""
+    return [d for group, ds in dev.items() for d in ds if group != name or folds[d.doc_id] != fold] + open_docs
 
 
 def cross_validate(k: int = 5, seed: int = SEED, sets: tuple[str, ...] = DEV_SETS, use_model: bool = True,
@@ -48,9 +55,7 @@ def cross_validate(k: int = 5, seed: int = SEED, sets: tuple[str, ...] = DEV_SET
             for f in range(k):
                 if progress:
                     progress(f"{name}: fold {f + 1}/{k}")
-                train_docs = [d for group, ds in dev.items() for d in ds if group != name or folds[d.doc_id] != f]
-                if use_open:
-                    train_docs += open_docs
+                train_docs = fold_training_docs(dev, open_docs if use_open else [], name, folds, f)
                 model = fit(train_docs, heads=heads, **(fit_args or {}))
                 path = Path(tmp) / f"{name}-{f}.json"
                 model.save(path)

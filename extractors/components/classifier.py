@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
@@ -39,6 +40,7 @@ MODEL_DIR = Path(__file__).resolve().parent.parent / "models"
 DEFAULT_MODEL = MODEL_DIR / "span_classifier.json"
 CLASSES = ("METHOD", "DATASET", "METRIC", "TASK", "NONE")
 REBUILD_HINT = "kg train"
+MODEL_ENV = "KG_SPAN_MODEL"
 
 
 class ModelError(ValueError):
@@ -408,7 +410,7 @@ class SpanClassifier:
         new.sort()
         publish_spans(doc, SPAN_KEY, [r[:5] for r in new])
         new_attrs = doc.spans[SPAN_KEY].attrs
-        extra = {"key": lambda r: normalize_key(r[3]), "source": lambda r: "learned",
+        extra = {"key": lambda r: added_key(r[3]), "source": lambda r: "learned",
                  "confidence": lambda r: 0.6}
         for name, values in attrs.items():
             if isinstance(values, list) and len(values) == nr:
@@ -419,12 +421,19 @@ class SpanClassifier:
         return doc
 
 
+def added_key(text: str) -> str:
+    """Key of a name the classifier added: several words are an English phrase whatever their
+    case ("Bi-Level Routing Attention" is "bi-level routing attention"); one word keeps the
+    coined-name rules of `normalize_key`."""
+    return normalize_key(text.lower(), acronym=False) if " " in text else normalize_key(text)
+
+
 _MODELS: dict[str, SpanModel] = {}
 
 
 def load_model(path: str | Path | None = None) -> SpanModel:
-    """The span model at `path` (default: the shipped one), loaded once per process."""
-    p = str(Path(path) if path else DEFAULT_MODEL)
+    """The span model at `path` (default: $KG_SPAN_MODEL, else the shipped one), loaded once per process."""
+    p = str(Path(path or os.environ.get(MODEL_ENV) or DEFAULT_MODEL))
     model = _MODELS.get(p)
     if model is None:
         model = _MODELS[p] = SpanModel.load(p)
