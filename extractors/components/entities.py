@@ -186,9 +186,13 @@ _SHAPE_LABELS: BoundedMemo[str, str | None] = BoundedMemo(shape_label)
 
 
 def family_label(text: str, lexicon: Lexicon) -> tuple[str, str] | None:
-    """(label, family name) of a variant spelling: "ILSVRC-2012", "ImageNet-64", "Imagenet32x32"."""
+    """(label, family name) of a variant spelling: "ILSVRC-2012", "ImageNet-64", "Imagenet32x32",
+    "PASCAL VOC2012"."""
     parts = [p for p in text.replace(" ", "-").split("-") if p]
     forms = ["-".join(parts[:k]) for k in range(len(parts) - 1, 0, -1)]
+    undated = text.rstrip("0123456789")
+    if " " in undated and len(text) - len(undated) >= 2 and undated[-1:].isalpha():
+        forms.insert(0, undated)  # a year or version glued to the last word: "PASCAL VOC2012"
     alpha = ""
     for ch in text:
         if not ch.isalpha():

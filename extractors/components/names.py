@@ -120,10 +120,31 @@ def _run_word(texts: list[str], start: int, end: int) -> tuple[int, int, str] | 
     return _trim_word(texts, start, end + 1)
 
 
+@lru_cache(maxsize=MEMO_SIZE)
+def _capitals_year(text: str) -> bool:
+    """An all-caps acronym glued to a year or version number: "VOC2012", "WMT14" (cached: pure)."""
+    alpha = text.rstrip("0123456789")
+    return len(alpha) >= 3 and alpha.isalpha() and alpha.isupper() and 2 <= len(text) - len(alpha) <= 4
+
+
 def _extends(text: str, nxt: str, stop_names: frozenset[str]) -> bool:
-    """Whether the word after the name `text` belongs to it: a version, or an acronym after an acronym."""
+    """Whether the word after the name `text` belongs to it: a version, an acronym after an
+    acronym ("MS MARCO"), or an acronym with a year after an acronym ("PASCAL VOC2012")."""
     return is_version(nxt) or (nxt.isupper() and len(nxt) >= 3 and text.isupper() and nxt not in stop_names
-                               and is_coined(nxt) and not any(c.isdigit() for c in nxt))
+                               and is_coined(nxt) and (_capitals_year(nxt) or not any(c.isdigit() for c in nxt)))
+
+
+@lru_cache(maxsize=MEMO_SIZE)
+def not_a_name(text: str, stop_names: frozenset[str]) -> bool:
+    """A stop name, a unit with an exponent ("eV^2", "cm^-3") or a formula left over from LaTeX
+    ("sin^2", "theta_23"): coined-looking, but never a name (cached: pure)."""
+    if text in stop_names:
+        return True
+    base, caret, power = text.partition("^")
+    if caret and (base in stop_names or base.islower() or not any(c.isalpha() for c in power)):
+        return True  # "eV^2", "sin^2", "N^-1", but "A^2MIM"
+    head, sep, _ = text.partition("_")
+    return bool(sep) and head.isalpha() and head.islower()
 
 
 def coined_name_spans(doc: Doc, stop_names: frozenset[str] = frozenset()) -> list[tuple[int, int]]:
@@ -152,7 +173,7 @@ def coined_name_spans(doc: Doc, stop_names: frozenset[str] = frozenset()) -> lis
             if word is None:
                 continue
             s, e, text = word
-        if not is_coined(text) or text in stop_names:
+        if not is_coined(text) or not_a_name(text, stop_names):
             continue
         # the next word extends the name when it starts right after it, past one space
         while e < n and spaced[e - 1]:
