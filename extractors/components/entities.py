@@ -101,6 +101,11 @@ class EntityRules:
         self.compound_modifiers = cues["compound_modifiers"]
         self.naming_words = cues["naming_words"]
         self.languages = cues["languages"]
+        #: words that show a text is about computing (ML, NLP, vision, systems); without any, a
+        #: paper is from another field and its unlisted names are objects, not methods
+        self.ml_cues = cues["ml_cues"]
+        #: capitalised words that make a defined long form an organisation, facility or instrument
+        self.organization_words = cues["organization_words"]
         #: context words that make a single-word list match a dataset
         self.evidence_nouns = cues["dataset_nouns"] - {"data", "set", "sets"}
         #: `_data_words` prefixes: dataset heads of 5 letters or more
@@ -342,9 +347,13 @@ def _select(cands: list[Candidate], n_tokens: int) -> list[Candidate]:
 
 
 def _acronym_candidates(tv: TokenView, abbreviations: tuple, cands: list[Candidate],
-                        rules: EntityRules) -> dict[str, tuple[str, str, str]]:
+                        rules: EntityRules, other_field: bool, dropped: set[str]) -> dict[str, tuple[str, str, str]]:
     """Type both forms of each acronym definition (adding or overriding their candidates) and
-    return normalised form -> (key, label, name) of every defined form."""
+    return normalised form -> (key, label, name) of every defined form.
+
+    Definitions of organisations, facilities and instruments ("Very Large Telescope (VLT)"), and
+    in a paper from another field (`other_field`) definitions that nothing types, are no
+    entities: both forms go to `dropped`."""
     alias_key: dict[str, tuple[str, str, str]] = {}
     if not abbreviations:
         return alias_key
@@ -355,15 +364,26 @@ def _acronym_candidates(tv: TokenView, abbreviations: tuple, cands: list[Candida
         long_text, short_text = span_text(ls, le), span_text(ss, se)
         if short_text in rules.stop_names:
             continue
+        if not rules.organization_words.isdisjoint(tv.words[ls:le]):
+            dropped.update((long_text, short_text))
+            continue
         # the long form says more than a (possibly ambiguous) acronym
         term = lexicon.lookup(long_text)
         head = head_label(tv.words[ls:le], lexicon)
         if term is None and head is None:
             term = lexicon.lookup(short_text)
+            if (term is not None and term.rank == 2 and term.label == "DATASET"
+                    and not dataset_evidence(tv, ss, se, rules)):
+                term = None  # "human-computer interaction (HCI)": a listed acronym, not data here
         if term is not None:
             label, name = term.label, term.canonical
         else:
-            label = head or _SHAPE_LABELS[short_text] or "METHOD"
+            label = head or _SHAPE_LABELS[short_text]
+            if label is None:
+                if other_field:
+                    dropped.update((long_text, short_text))
+                    continue
+                label = "METHOD"
             name = long_text
         # the long form is the key: acronyms are reused for different things across papers
         key = normalize_key(name)
@@ -387,8 +407,15 @@ def resolve(doc: Doc, rules: EntityRules) -> tuple[list[Row], list[str], list[fl
     tv = token_view(doc)
     n, lower = tv.n, tv.lower
     cands = _candidates(doc, tv, rules)
+    other_field = _other_field(cands, lower, rules)
     abbreviations = doc_extension(doc, "kg_abbreviations", ())
-    alias_key = _acronym_candidates(tv, abbreviations, cands, rules) if abbreviations else {}
+    dropped: set[str] = set()
+    alias_key = _acronym_candidates(tv, abbreviations, cands, rules, other_field, dropped) if abbreviations else {}
+    if dropped:
+        # every mention of a dropped form is no entity (kept as a candidate, so no part of it is one)
+        for k, c in enumerate(cands):
+            if c[7] in dropped:
+                cands[k] = c[:3] + ("",) + c[4:]
     title_chars = doc_extension(doc, "kg_title_chars", 0)
     title_tokens = _title_tokens(tv, title_chars)
     words, naming, dataset_heads = tv.words, rules.naming_words, rules.dataset_heads
@@ -403,6 +430,13 @@ def resolve(doc: Doc, rules: EntityRules) -> tuple[list[Row], list[str], list[fl
     mixed = False  # some key has two labels
     for cand in _select(cands, n):
         _, start, end, label, canonical, source, conf, text, i = cand
+        if label == "":
+            continue
+        if other_field and (label is None or (source == "phrase" and label == "METHOD")):
+            # outside computing, coined names are objects (NGC 1566, KRAS, NuSTAR) and "... loss"
+            # is no technique: only a name the text calls data ("the X dataset") stays
+            if label is not None or end >= n or lower[end] not in rules.evidence_nouns:
+                continue
         if label is None:
             label, conf = _untyped_label(tv, start, end, text, rules)
             if label is None:
@@ -446,6 +480,20 @@ def resolve(doc: Doc, rules: EntityRules) -> tuple[list[Row], list[str], list[fl
     if mixed:
         _unify_labels(rows, keys, confs)
     return rows, keys, list(map(_ROUNDED.__getitem__, confs)), sources
+
+
+_TRUSTED_LISTS = frozenset(("list0", "list1"))
+_FIELD_LABELS = frozenset(("METHOD", "DATASET", "TASK"))
+
+
+def _other_field(cands: list[Candidate], lower: list[str], rules: EntityRules) -> bool:
+    """A paper from physics, biology, economics, ...: no computing word and no technique, dataset
+    or task from the hand-checked lists (generic metric words such as "precision", and short
+    acronyms such as "IR" that other fields use too, do not count)."""
+    if not rules.ml_cues.isdisjoint(lower):
+        return False
+    return not any(c[5] in _TRUSTED_LISTS and c[3] in _FIELD_LABELS and (len(c[7]) > 3 or not c[7].isupper())
+                   for c in cands)
 
 
 def _untyped_label(tv: TokenView, start: int, end: int, text: str, rules: EntityRules) -> tuple[str | None, float]:
