@@ -101,11 +101,15 @@ class EntityRules:
         self.compound_modifiers = cues["compound_modifiers"]
         self.naming_words = cues["naming_words"]
         self.languages = cues["languages"]
+        self.compare_cues = cues["compare_cues"]
         #: words that show a text is about computing (ML, NLP, vision, systems); without any, a
         #: paper is from another field and its unlisted names are objects, not methods
         self.ml_cues = cues["ml_cues"]
         #: capitalised words that make a defined long form an organisation, facility or instrument
         self.organization_words = cues["organization_words"]
+        #: nouns that make the coined name next to them a thing studied or used in another
+        #: field: "the KRAS gene", "ACE2 receptor", "the NIRSpec instrument", "galaxy NGC 1566"
+        self.object_nouns = cues["object_nouns"]
         #: context words that make a single-word list match a dataset
         self.evidence_nouns = cues["dataset_nouns"] - {"data", "set", "sets"}
         #: `_data_words` prefixes: dataset heads of 5 letters or more
@@ -168,10 +172,11 @@ def context_label(tv: TokenView, start: int, end: int, rules: EntityRules) -> tu
     prev = lower[start - 1] if start > 0 else ""
     if prev == "of" and start >= 3 and lower[start - 2] == "terms" and lower[start - 3] == "in":
         return "METRIC", 0.7
-    # the cheap test first: a list position, then dataset words in the window
+    # the cheap test first: a list position, then dataset words in the window; not a compared
+    # system ("outperforms X and ...") or a method's name ("our approach, X, ...")
     if (prev in _LIST_BEFORE or nxt in _LIST_AFTER) and not _CORPUS_WORDS.isdisjoint(
         lower[max(0, start - 6) : min(n, end + 4)]
-    ):
+    ) and prev not in rules.compare_cues and not (prev == "," and start >= 2 and lower[start - 2] in rules.method_heads):
         return "DATASET", 0.6
     return None, 0.0
 
@@ -434,10 +439,13 @@ def resolve(doc: Doc, rules: EntityRules) -> tuple[list[Row], list[str], list[fl
             continue
         if other_field and (label is None or (source == "phrase" and label == "METHOD")):
             # outside computing, coined names are objects (NGC 1566, KRAS, NuSTAR) and "... loss"
-            # is no technique: only a name the text calls data ("the X dataset") stays
-            if label is not None or end >= n or lower[end] not in rules.evidence_nouns:
+            # is no technique: only a name the text calls data ("the X dataset", "X-Bench") stays
+            if label is not None or ((end >= n or lower[end] not in rules.evidence_nouns)
+                                     and _SHAPE_LABELS[text] is None):
                 continue
         if label is None:
+            if _names_an_object(tv, start, end, rules):
+                continue
             label, conf = _untyped_label(tv, start, end, text, rules)
             if label is None:
                 label, conf = "METHOD", 0.55
@@ -482,7 +490,25 @@ def resolve(doc: Doc, rules: EntityRules) -> tuple[list[Row], list[str], list[fl
     return rows, keys, list(map(_ROUNDED.__getitem__, confs)), sources
 
 
+_PHRASE_ENDS = frozenset({"and", "or", "of", "in", "on", "at", "with", "from", "to", "by", "for", "is", "was",
+                          "are", "were", "that", "which", "as", "the", "a", "an"})
+
+
+def _names_an_object(tv: TokenView, start: int, end: int, rules: EntityRules) -> bool:
+    """ "the KRAS protein and ...", "the NIRSpec instrument on ...", "galaxy NGC 1566": the name
+    of a thing studied or used in another field, by the noun right before it or the noun that
+    ends the phrase after it (not "the ESM-2 protein language model")."""
+    lower, n = tv.lower, tv.n
+    if start > 0 and lower[start - 1] in rules.object_nouns:
+        return True
+    if end < n and lower[end] in rules.object_nouns:
+        return end + 1 >= n or not tv.words[end + 1].isalpha() or lower[end + 1] in _PHRASE_ENDS
+    return False
+
+
 _TRUSTED_LISTS = frozenset(("list0", "list1"))
+#: a shorter text (a sentence, not a title and abstract) says too little about its field
+_FIELD_MIN_TOKENS = 60
 _FIELD_LABELS = frozenset(("METHOD", "DATASET", "TASK"))
 
 
@@ -490,7 +516,7 @@ def _other_field(cands: list[Candidate], lower: list[str], rules: EntityRules) -
     """A paper from physics, biology, economics, ...: no computing word and no technique, dataset
     or task from the hand-checked lists (generic metric words such as "precision", and short
     acronyms such as "IR" that other fields use too, do not count)."""
-    if not rules.ml_cues.isdisjoint(lower):
+    if len(lower) < _FIELD_MIN_TOKENS or not rules.ml_cues.isdisjoint(lower):
         return False
     return not any(c[5] in _TRUSTED_LISTS and c[3] in _FIELD_LABELS and (len(c[7]) > 3 or not c[7].isupper())
                    for c in cands)

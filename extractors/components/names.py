@@ -144,7 +144,18 @@ def not_a_name(text: str, stop_names: frozenset[str]) -> bool:
     if caret and (base in stop_names or base.islower() or not any(c.isalpha() for c in power)):
         return True  # "eV^2", "sin^2", "N^-1", but "A^2MIM"
     head, sep, _ = text.partition("_")
-    return bool(sep) and head.isalpha() and head.islower()
+    if sep and head.isalpha() and head.islower():
+        return True
+    return _is_mutation(text)
+
+
+_RESIDUES = frozenset("ACDEFGHIKLMNPQRSTVWY")
+
+
+def _is_mutation(text: str) -> bool:
+    """A protein mutation, residue-position-residue: "G12D", "N501Y", "V600E"."""
+    return (4 <= len(text) <= 6 and text[0] in _RESIDUES and text[-1] in _RESIDUES
+            and text[1:-1].isdigit() and len(text) - 2 >= 2)
 
 
 def coined_name_spans(doc: Doc, stop_names: frozenset[str] = frozenset()) -> list[tuple[int, int]]:
