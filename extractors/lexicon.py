@@ -15,6 +15,7 @@ PATTERNS_DIR = Path(__file__).parent / "patterns"
 DEFAULT_TERMS = PATTERNS_DIR / "terms.jsonl"
 DEFAULT_STOP = PATTERNS_DIR / "stop_names.txt"
 DEFAULT_UNITS = PATTERNS_DIR / "units.txt"
+DEFAULT_CATALOGS = PATTERNS_DIR / "catalogs.txt"
 DEFAULT_CUES = PATTERNS_DIR / "cues.json"
 _RANKS = {"core": 0, "nlp-progress": 1}
 
@@ -96,8 +97,10 @@ def load_lexicon(terms_path: str | None = None, stop_path: str | None = None,
                  cues_path: str | None = None) -> Lexicon:
     """Load (and cache per process) the lexicon; paths default to the packaged lists."""
     terms = read_terms(Path(terms_path) if terms_path else DEFAULT_TERMS)
-    # units of measurement ("GeV", "mK", "Mpc") are stop names too: never an entity
-    stop = read_word_list(Path(stop_path) if stop_path else DEFAULT_STOP) | read_word_list(DEFAULT_UNITS)
+    # units of measurement ("GeV", "mK", "Mpc") and catalogue prefixes ("NGC", "WASP-" before a
+    # number) are stop names too: never an entity
+    stop = (read_word_list(Path(stop_path) if stop_path else DEFAULT_STOP) | read_word_list(DEFAULT_UNITS)
+            | read_word_list(DEFAULT_CATALOGS))
     raw = json.loads((Path(cues_path) if cues_path else DEFAULT_CUES).read_text(encoding="utf-8"))
     cues = {k: frozenset(v) for k, v in raw.items() if not k.startswith("_")}
     return Lexicon(terms=terms, stop_names=stop, cues=cues)
@@ -112,7 +115,7 @@ def rules_fingerprint() -> str:
     """Short hash of the rule data (config, name lists, cues, calibration): part of the extractor
     version stored on each paper, so changed rules make an incremental build re-extract."""
     digest = hashlib.sha1()
-    for path in (CONFIG, DEFAULT_TERMS, DEFAULT_STOP, DEFAULT_UNITS, DEFAULT_CUES, DEFAULT_CALIBRATION):
+    for path in (CONFIG, DEFAULT_TERMS, DEFAULT_STOP, DEFAULT_UNITS, DEFAULT_CATALOGS, DEFAULT_CUES, DEFAULT_CALIBRATION):
         if path.exists():
             digest.update(path.read_bytes())
     return digest.hexdigest()[:10]

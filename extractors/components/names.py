@@ -140,16 +140,46 @@ def not_a_name(text: str, stop_names: frozenset[str]) -> bool:
     ("sin^2", "theta_23"): coined-looking, but never a name (cached: pure)."""
     if text in stop_names:
         return True
+    # a catalogue designation: "WASP-39b", "GW150914" (stop names "WASP-", "GW-")
+    k = 0
+    while k < len(text) and text[k].isalpha():
+        k += 1
+    if 0 < k < len(text) and text[:k] + "-" in stop_names and text[k + (text[k] == "-") :][:1].isdigit():
+        return True
     base, caret, power = text.partition("^")
     if caret and (base in stop_names or base.islower() or not any(c.isalpha() for c in power)):
         return True  # "eV^2", "sin^2", "N^-1", but "A^2MIM"
     head, sep, _ = text.partition("_")
     if sep and head.isalpha() and head.islower():
         return True
-    return _is_mutation(text)
+    return _is_mutation(text) or is_formula(text)
 
 
 _RESIDUES = frozenset("ACDEFGHIKLMNPQRSTVWY")
+_ELEMENTS = frozenset("""H He Li Be B C N O F Ne Na Mg Al Si P S Cl Ar K Ca Sc Ti V Cr Mn Fe Co Ni Cu Zn Ga Ge
+As Se Br Kr Rb Sr Y Zr Nb Mo Tc Ru Rh Pd Ag Cd In Sn Sb Te I Xe Cs Ba La Ce Pr Nd Pm Sm Eu Gd Tb Dy Ho Er Tm
+Yb Lu Hf Ta W Re Os Ir Pt Au Hg Tl Pb Bi Po At Rn Fr Ra Ac Th Pa U Np Pu Am Cm Bk Cf Es Fm Md No Lr""".split())
+
+
+def is_formula(text: str) -> bool:
+    """A chemical formula: element symbols, counts and brackets, at least two elements and a count,
+    and a two-letter symbol or a bracket ("Zn(CN)2", "WSe2", "Fe3O4"; not "NF4", "SAM2", "CoCa")."""
+    i, n, elements, count, marked = 0, len(text), 0, False, False
+    while i < n:
+        c = text[i]
+        if c.isdigit():
+            count = True
+            i += 1
+        elif c in "()[]":
+            marked = True
+            i += 1
+        elif text[i : i + 2] in _ELEMENTS and text[i + 1 : i + 2].islower():
+            elements, marked, i = elements + 1, True, i + 2
+        elif c in _ELEMENTS:
+            elements, i = elements + 1, i + 1
+        else:
+            return False
+    return elements >= 2 and count and marked
 
 
 def _is_mutation(text: str) -> bool:

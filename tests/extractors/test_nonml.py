@@ -127,7 +127,9 @@ def test_units_are_stop_names(word):
     "text,expected",
     [("eV^2", True), ("cm^-3", True), ("sin^2", True), ("theta_23", True), ("G12D", True), ("N501Y", True),
      ("A^2MIM", False), ("Qua^2SeDiMo", False), ("ResNet-50", False), ("T5", False), ("I3D", False),
-     ("V100", False), ("GeV", True)],
+     ("V100", False), ("GeV", True), ("Zn(CN)2", True), ("WSe2", True), ("Fe3O4", True), ("NF4", False),
+     ("SAM2", False), ("CoCa", False), ("WASP-39b", True), ("GW150914", True), ("NGC", True), ("IoT-23", False),
+     ("GPT-4", False)],
 )
 def test_not_a_name(text, expected):
     assert not_a_name(text, load_lexicon().stop_names) is expected
