@@ -27,7 +27,8 @@ _TRAILING = _EDGE_PUNCT | {"'s", "’s", "-"}
 # "BERT-based", "ResNet-like": the name is the part before the suffix
 _MODIFIER_SUFFIXES = {"based", "style", "like", "aided", "specific", "driven", "free", "aware", "embedded",
                       "guided", "enhanced", "powered", "level", "wise", "only", "scale", "sized", "type",
-                      "friendly", "generated", "shaped", "oriented", "compatible", "centric", "agnostic"}
+                      "friendly", "generated", "shaped", "oriented", "compatible", "centric", "agnostic",
+                      "intensive"}
 # tokens that separate two names written without spaces: "DeiT-B/ResMLP-B24", "scheme.Code"
 _SEPARATORS = {"/", ".", "--", "~"}
 
