@@ -44,6 +44,9 @@ class Lexicon:
     terms: list[Term]
     stop_names: frozenset[str]
     cues: dict[str, frozenset[str]]
+    #: units of measurement and catalogue prefixes (also in `stop_names`): marks of a paper from
+    #: physics, astronomy, biology, economics
+    units: frozenset[str] = frozenset()
     by_exact: dict[str, Term] = field(default_factory=dict)
     by_lower: dict[str, Term] = field(default_factory=dict)
     by_key: dict[str, Term] = field(default_factory=dict)
@@ -99,11 +102,11 @@ def load_lexicon(terms_path: str | None = None, stop_path: str | None = None,
     terms = read_terms(Path(terms_path) if terms_path else DEFAULT_TERMS)
     # units of measurement ("GeV", "mK", "Mpc") and catalogue prefixes ("NGC", "WASP-" before a
     # number) are stop names too: never an entity
-    stop = (read_word_list(Path(stop_path) if stop_path else DEFAULT_STOP) | read_word_list(DEFAULT_UNITS)
-            | read_word_list(DEFAULT_CATALOGS))
+    units = read_word_list(DEFAULT_UNITS) | read_word_list(DEFAULT_CATALOGS)
+    stop = read_word_list(Path(stop_path) if stop_path else DEFAULT_STOP) | units
     raw = json.loads((Path(cues_path) if cues_path else DEFAULT_CUES).read_text(encoding="utf-8"))
     cues = {k: frozenset(v) for k, v in raw.items() if not k.startswith("_")}
-    return Lexicon(terms=terms, stop_names=stop, cues=cues)
+    return Lexicon(terms=terms, stop_names=stop, cues=cues, units=units)
 
 
 DEFAULT_CALIBRATION = PATTERNS_DIR / "calibration.json"

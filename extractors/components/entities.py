@@ -110,6 +110,7 @@ class EntityRules:
         #: nouns that make the coined name next to them a thing studied or used in another
         #: field: "the KRAS gene", "ACE2 receptor", "the NIRSpec instrument", "galaxy NGC 1566"
         self.object_nouns = cues["object_nouns"]
+        self.units = lexicon.units
         #: context words that make a single-word list match a dataset
         self.evidence_nouns = cues["dataset_nouns"] - {"data", "set", "sets"}
         #: `_data_words` prefixes: dataset heads of 5 letters or more
@@ -412,7 +413,7 @@ def resolve(doc: Doc, rules: EntityRules) -> tuple[list[Row], list[str], list[fl
     tv = token_view(doc)
     n, lower = tv.n, tv.lower
     cands = _candidates(doc, tv, rules)
-    other_field = _other_field(cands, lower, rules)
+    other_field = _other_field(cands, tv, rules)
     abbreviations = doc_extension(doc, "kg_abbreviations", ())
     dropped: set[str] = set()
     alias_key = _acronym_candidates(tv, abbreviations, cands, rules, other_field, dropped) if abbreviations else {}
@@ -512,12 +513,20 @@ _FIELD_MIN_TOKENS = 60
 _FIELD_LABELS = frozenset(("METHOD", "DATASET", "TASK"))
 
 
-def _other_field(cands: list[Candidate], lower: list[str], rules: EntityRules) -> bool:
-    """A paper from physics, biology, economics, ...: no computing word and no technique, dataset
+def _other_field(cands: list[Candidate], tv: TokenView, rules: EntityRules) -> bool:
+    """A paper from physics, biology, economics, ...: no computing word (or one, among units and
+    object nouns: "resistance training ... 5 nM ... the KRAS protein") and no technique, dataset
     or task from the hand-checked lists (generic metric words such as "precision", and short
     acronyms such as "IR" that other fields use too, do not count)."""
-    if len(lower) < _FIELD_MIN_TOKENS or not rules.ml_cues.isdisjoint(lower):
+    lower = tv.lower
+    if len(lower) < _FIELD_MIN_TOKENS:
         return False
+    if not rules.ml_cues.isdisjoint(lower):
+        if len(rules.ml_cues.intersection(lower)) > 1:
+            return False
+        marks = sum(map(rules.units.__contains__, tv.words)) + sum(map(rules.object_nouns.__contains__, lower))
+        if marks < 2:
+            return False
     return not any(c[5] in _TRUSTED_LISTS and c[3] in _FIELD_LABELS and (len(c[7]) > 3 or not c[7].isupper())
                    for c in cands)
 
