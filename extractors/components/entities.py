@@ -370,13 +370,14 @@ def _acronym_candidates(tv: TokenView, abbreviations: tuple, cands: list[Candida
         long_text, short_text = span_text(ls, le), span_text(ss, se)
         if short_text in rules.stop_names:
             continue
-        if not rules.organization_words.isdisjoint(tv.words[ls:le]):
-            dropped.update((long_text, short_text))
-            continue
         # the long form says more than a (possibly ambiguous) acronym
-        term = lexicon.lookup(long_text)
-        head = head_label(tv.words[ls:le], lexicon)
-        if term is None and head is None:
+        term = head = label = None
+        if not rules.organization_words.isdisjoint(tv.words[ls:le]):
+            label = ""  # "Very Large Telescope (VLT)": no entity
+        else:
+            term = lexicon.lookup(long_text)
+            head = head_label(tv.words[ls:le], lexicon)
+        if term is None and head is None and label != "":
             term = lexicon.lookup(short_text)
             if (term is not None and term.rank == 2 and term.label == "DATASET"
                     and not dataset_evidence(tv, ss, se, rules)):
@@ -384,17 +385,17 @@ def _acronym_candidates(tv: TokenView, abbreviations: tuple, cands: list[Candida
         if term is not None:
             label, name = term.label, term.canonical
         else:
-            label = head or _SHAPE_LABELS[short_text]
-            if label is None:
-                if other_field:
-                    dropped.update((long_text, short_text))
-                    continue
-                label = "METHOD"
+            if label != "":
+                # nothing types it: a method in an ML paper, no entity in another field's
+                label = head or _SHAPE_LABELS[short_text] or ("" if other_field else "METHOD")
             name = long_text
-        # the long form is the key: acronyms are reused for different things across papers
-        key = normalize_key(name)
-        alias_key[normalize_key(long_text)] = (key, label, name)
-        alias_key[normalize_key(short_text, acronym=True)] = (key, label, name)
+        if label == "":
+            dropped.update((long_text, short_text))
+        else:
+            # the long form is the key: acronyms are reused for different things across papers
+            key = normalize_key(name)
+            alias_key[normalize_key(long_text)] = (key, label, name)
+            alias_key[normalize_key(short_text, acronym=True)] = (key, label, name)
         tie = _tie_rank("acronym", label)
         for (start, end), text in (((ls, le), long_text), ((ss, se), short_text)):
             i = by_range.get((start, end))
