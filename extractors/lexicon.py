@@ -118,7 +118,8 @@ def rules_fingerprint() -> str:
     """Short hash of the rule data (config, name lists, cues, calibration): part of the extractor
     version stored on each paper, so changed rules make an incremental build re-extract."""
     digest = hashlib.sha1()
-    for path in (CONFIG, DEFAULT_TERMS, DEFAULT_STOP, DEFAULT_UNITS, DEFAULT_CATALOGS, DEFAULT_CUES, DEFAULT_CALIBRATION):
+    for path in (CONFIG, DEFAULT_TERMS, DEFAULT_STOP, DEFAULT_UNITS, DEFAULT_CATALOGS, DEFAULT_CUES,
+                 DEFAULT_CALIBRATION):
         if path.exists():
             digest.update(path.read_bytes())
     return digest.hexdigest()[:10]

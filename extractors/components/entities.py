@@ -177,7 +177,9 @@ def context_label(tv: TokenView, start: int, end: int, rules: EntityRules) -> tu
     # system ("outperforms X and ...") or a method's name ("our approach, X, ...")
     if (prev in _LIST_BEFORE or nxt in _LIST_AFTER) and not _CORPUS_WORDS.isdisjoint(
         lower[max(0, start - 6) : min(n, end + 4)]
-    ) and prev not in rules.compare_cues and not (prev == "," and start >= 2 and lower[start - 2] in rules.method_heads):
+    ) and prev not in rules.compare_cues and not (
+        prev == "," and start >= 2 and lower[start - 2] in rules.method_heads
+    ):
         return "DATASET", 0.6
     return None, 0.0
 
