@@ -14,6 +14,8 @@ from extractors.normalize import normalize_key
 PATTERNS_DIR = Path(__file__).parent / "patterns"
 DEFAULT_TERMS = PATTERNS_DIR / "terms.jsonl"
 DEFAULT_STOP = PATTERNS_DIR / "stop_names.txt"
+DEFAULT_UNITS = PATTERNS_DIR / "units.txt"
+DEFAULT_CATALOGS = PATTERNS_DIR / "catalogs.txt"
 DEFAULT_CUES = PATTERNS_DIR / "cues.json"
 _RANKS = {"core": 0, "nlp-progress": 1}
 
@@ -42,6 +44,9 @@ class Lexicon:
     terms: list[Term]
     stop_names: frozenset[str]
     cues: dict[str, frozenset[str]]
+    #: units of measurement and catalogue prefixes (also in `stop_names`): marks of a paper from
+    #: physics, astronomy, biology, economics
+    units: frozenset[str] = frozenset()
     by_exact: dict[str, Term] = field(default_factory=dict)
     by_lower: dict[str, Term] = field(default_factory=dict)
     by_key: dict[str, Term] = field(default_factory=dict)
@@ -70,6 +75,13 @@ class Lexicon:
         return self.by_key.get(normalize_key(text, acronym=False))
 
 
+def read_word_list(path: Path) -> frozenset[str]:
+    """One entry per line; blank lines and `#` comments skipped."""
+    return frozenset(
+        s.strip() for s in path.read_text(encoding="utf-8").splitlines() if s.strip() and not s.startswith("#")
+    )
+
+
 def read_terms(path: Path) -> list[Term]:
     """Read a terms JSONL file ({"label","pattern","id","exact","source"} per line)."""
     terms = []
@@ -88,14 +100,13 @@ def load_lexicon(terms_path: str | None = None, stop_path: str | None = None,
                  cues_path: str | None = None) -> Lexicon:
     """Load (and cache per process) the lexicon; paths default to the packaged lists."""
     terms = read_terms(Path(terms_path) if terms_path else DEFAULT_TERMS)
-    stop_file = Path(stop_path) if stop_path else DEFAULT_STOP
-    stop = frozenset(
-        s.strip() for s in stop_file.read_text(encoding="utf-8").splitlines()
-        if s.strip() and not s.startswith("#")
-    )
+    # units of measurement ("GeV", "mK", "Mpc") and catalogue prefixes ("NGC", "WASP-" before a
+    # number) are stop names too: never an entity
+    units = read_word_list(DEFAULT_UNITS) | read_word_list(DEFAULT_CATALOGS)
+    stop = read_word_list(Path(stop_path) if stop_path else DEFAULT_STOP) | units
     raw = json.loads((Path(cues_path) if cues_path else DEFAULT_CUES).read_text(encoding="utf-8"))
     cues = {k: frozenset(v) for k, v in raw.items() if not k.startswith("_")}
-    return Lexicon(terms=terms, stop_names=stop, cues=cues)
+    return Lexicon(terms=terms, stop_names=stop, cues=cues, units=units)
 
 
 DEFAULT_CALIBRATION = PATTERNS_DIR / "calibration.json"
@@ -109,7 +120,8 @@ def rules_fingerprint() -> str:
     model): part of the extractor version stored on each paper, so changed rules or a retrained
     model make an incremental build re-extract."""
     digest = hashlib.sha1()
-    for path in (CONFIG, DEFAULT_TERMS, DEFAULT_STOP, DEFAULT_CUES, DEFAULT_CALIBRATION, SPAN_MODEL):
+    for path in (CONFIG, DEFAULT_TERMS, DEFAULT_STOP, DEFAULT_UNITS, DEFAULT_CATALOGS, DEFAULT_CUES,
+                 DEFAULT_CALIBRATION, SPAN_MODEL):
         if path.exists():
             digest.update(path.read_bytes())
     return digest.hexdigest()[:10]

@@ -101,6 +101,16 @@ class EntityRules:
         self.compound_modifiers = cues["compound_modifiers"]
         self.naming_words = cues["naming_words"]
         self.languages = cues["languages"]
+        self.compare_cues = cues["compare_cues"]
+        #: words that show a text is about computing (ML, NLP, vision, systems); without any, a
+        #: paper is from another field and its unlisted names are objects, not methods
+        self.ml_cues = cues["ml_cues"]
+        #: capitalised words that make a defined long form an organisation, facility or instrument
+        self.organization_words = cues["organization_words"]
+        #: nouns that make the coined name next to them a thing studied or used in another
+        #: field: "the KRAS gene", "ACE2 receptor", "the NIRSpec instrument", "galaxy NGC 1566"
+        self.object_nouns = cues["object_nouns"]
+        self.units = lexicon.units
         #: context words that make a single-word list match a dataset
         self.evidence_nouns = cues["dataset_nouns"] - {"data", "set", "sets"}
         #: `_data_words` prefixes: dataset heads of 5 letters or more
@@ -163,9 +173,12 @@ def context_label(tv: TokenView, start: int, end: int, rules: EntityRules) -> tu
     prev = lower[start - 1] if start > 0 else ""
     if prev == "of" and start >= 3 and lower[start - 2] == "terms" and lower[start - 3] == "in":
         return "METRIC", 0.7
-    # the cheap test first: a list position, then dataset words in the window
+    # the cheap test first: a list position, then dataset words in the window; not a compared
+    # system ("outperforms X and ...") or a method's name ("our approach, X, ...")
     if (prev in _LIST_BEFORE or nxt in _LIST_AFTER) and not _CORPUS_WORDS.isdisjoint(
         lower[max(0, start - 6) : min(n, end + 4)]
+    ) and prev not in rules.compare_cues and not (
+        prev == "," and start >= 2 and lower[start - 2] in rules.method_heads
     ):
         return "DATASET", 0.6
     return None, 0.0
@@ -186,9 +199,13 @@ _SHAPE_LABELS: BoundedMemo[str, str | None] = BoundedMemo(shape_label)
 
 
 def family_label(text: str, lexicon: Lexicon) -> tuple[str, str] | None:
-    """(label, family name) of a variant spelling: "ILSVRC-2012", "ImageNet-64", "Imagenet32x32"."""
+    """(label, family name) of a variant spelling: "ILSVRC-2012", "ImageNet-64", "Imagenet32x32",
+    "PASCAL VOC2012"."""
     parts = [p for p in text.replace(" ", "-").split("-") if p]
     forms = ["-".join(parts[:k]) for k in range(len(parts) - 1, 0, -1)]
+    undated = text.rstrip("0123456789")
+    if " " in undated and len(text) - len(undated) >= 2 and undated[-1:].isalpha():
+        forms.insert(0, undated)  # a year or version glued to the last word: "PASCAL VOC2012"
     alpha = ""
     for ch in text:
         if not ch.isalpha():
@@ -338,9 +355,13 @@ def _select(cands: list[Candidate], n_tokens: int) -> list[Candidate]:
 
 
 def _acronym_candidates(tv: TokenView, abbreviations: tuple, cands: list[Candidate],
-                        rules: EntityRules) -> dict[str, tuple[str, str, str]]:
+                        rules: EntityRules, other_field: bool, dropped: set[str]) -> dict[str, tuple[str, str, str]]:
     """Type both forms of each acronym definition (adding or overriding their candidates) and
-    return normalised form -> (key, label, name) of every defined form."""
+    return normalised form -> (key, label, name) of every defined form.
+
+    Definitions of organisations, facilities and instruments ("Very Large Telescope (VLT)"), and
+    in a paper from another field (`other_field`) definitions that nothing types, are no
+    entities: both forms go to `dropped`."""
     alias_key: dict[str, tuple[str, str, str]] = {}
     if not abbreviations:
         return alias_key
@@ -352,19 +373,31 @@ def _acronym_candidates(tv: TokenView, abbreviations: tuple, cands: list[Candida
         if short_text in rules.stop_names:
             continue
         # the long form says more than a (possibly ambiguous) acronym
-        term = lexicon.lookup(long_text)
-        head = head_label(tv.words[ls:le], lexicon)
-        if term is None and head is None:
+        term = head = label = None
+        if not rules.organization_words.isdisjoint(tv.words[ls:le]):
+            label = ""  # "Very Large Telescope (VLT)": no entity
+        else:
+            term = lexicon.lookup(long_text)
+            head = head_label(tv.words[ls:le], lexicon)
+        if term is None and head is None and label != "":
             term = lexicon.lookup(short_text)
+            if (term is not None and term.rank == 2 and term.label == "DATASET"
+                    and not dataset_evidence(tv, ss, se, rules)):
+                term = None  # "human-computer interaction (HCI)": a listed acronym, not data here
         if term is not None:
             label, name = term.label, term.canonical
         else:
-            label = head or _SHAPE_LABELS[short_text] or "METHOD"
+            if label != "":
+                # nothing types it: a method in an ML paper, no entity in another field's
+                label = head or _SHAPE_LABELS[short_text] or ("" if other_field else "METHOD")
             name = long_text
-        # the long form is the key: acronyms are reused for different things across papers
-        key = normalize_key(name)
-        alias_key[normalize_key(long_text)] = (key, label, name)
-        alias_key[normalize_key(short_text, acronym=True)] = (key, label, name)
+        if label == "":
+            dropped.update((long_text, short_text))
+        else:
+            # the long form is the key: acronyms are reused for different things across papers
+            key = normalize_key(name)
+            alias_key[normalize_key(long_text)] = (key, label, name)
+            alias_key[normalize_key(short_text, acronym=True)] = (key, label, name)
         tie = _tie_rank("acronym", label)
         for (start, end), text in (((ls, le), long_text), ((ss, se), short_text)):
             i = by_range.get((start, end))
@@ -383,8 +416,15 @@ def resolve(doc: Doc, rules: EntityRules) -> tuple[list[Row], list[str], list[fl
     tv = token_view(doc)
     n, lower = tv.n, tv.lower
     cands = _candidates(doc, tv, rules)
+    other_field = _other_field(cands, tv, rules)
     abbreviations = doc_extension(doc, "kg_abbreviations", ())
-    alias_key = _acronym_candidates(tv, abbreviations, cands, rules) if abbreviations else {}
+    dropped: set[str] = set()
+    alias_key = _acronym_candidates(tv, abbreviations, cands, rules, other_field, dropped) if abbreviations else {}
+    if dropped:
+        # every mention of a dropped form is no entity (kept as a candidate, so no part of it is one)
+        for k, c in enumerate(cands):
+            if c[7] in dropped:
+                cands[k] = c[:3] + ("",) + c[4:]
     title_chars = doc_extension(doc, "kg_title_chars", 0)
     title_tokens = _title_tokens(tv, title_chars)
     words, naming, dataset_heads = tv.words, rules.naming_words, rules.dataset_heads
@@ -399,7 +439,17 @@ def resolve(doc: Doc, rules: EntityRules) -> tuple[list[Row], list[str], list[fl
     mixed = False  # some key has two labels
     for cand in _select(cands, n):
         _, start, end, label, canonical, source, conf, text, i = cand
+        if label == "":
+            continue
+        if other_field and (label is None or (source == "phrase" and label == "METHOD")):
+            # outside computing, coined names are objects (NGC 1566, KRAS, NuSTAR) and "... loss"
+            # is no technique: only a name the text calls data ("the X dataset", "X-Bench") stays
+            if label is not None or ((end >= n or lower[end] not in rules.evidence_nouns)
+                                     and _SHAPE_LABELS[text] is None):
+                continue
         if label is None:
+            if _names_an_object(tv, start, end, rules):
+                continue
             label, conf = _untyped_label(tv, start, end, text, rules)
             if label is None:
                 label, conf = "METHOD", 0.55
@@ -442,6 +492,46 @@ def resolve(doc: Doc, rules: EntityRules) -> tuple[list[Row], list[str], list[fl
     if mixed:
         _unify_labels(rows, keys, confs)
     return rows, keys, list(map(_ROUNDED.__getitem__, confs)), sources
+
+
+_PHRASE_ENDS = frozenset({"and", "or", "of", "in", "on", "at", "with", "from", "to", "by", "for", "is", "was",
+                          "are", "were", "that", "which", "as", "the", "a", "an"})
+
+
+def _names_an_object(tv: TokenView, start: int, end: int, rules: EntityRules) -> bool:
+    """ "the KRAS protein and ...", "the NIRSpec instrument on ...", "galaxy NGC 1566": the name
+    of a thing studied or used in another field, by the noun right before it or the noun that
+    ends the phrase after it (not "the ESM-2 protein language model")."""
+    lower, n = tv.lower, tv.n
+    if start > 0 and lower[start - 1] in rules.object_nouns:
+        return True
+    if end < n and lower[end] in rules.object_nouns:
+        return end + 1 >= n or not tv.words[end + 1].isalpha() or lower[end + 1] in _PHRASE_ENDS
+    return False
+
+
+_TRUSTED_LISTS = frozenset(("list0", "list1"))
+#: a shorter text (a sentence, not a title and abstract) says too little about its field
+_FIELD_MIN_TOKENS = 60
+_FIELD_LABELS = frozenset(("METHOD", "DATASET", "TASK"))
+
+
+def _other_field(cands: list[Candidate], tv: TokenView, rules: EntityRules) -> bool:
+    """A paper from physics, biology, economics, ...: no computing word (or one, among units and
+    object nouns: "resistance training ... 5 nM ... the KRAS protein") and no technique, dataset
+    or task from the hand-checked lists (generic metric words such as "precision", and short
+    acronyms such as "IR" that other fields use too, do not count)."""
+    lower = tv.lower
+    if len(lower) < _FIELD_MIN_TOKENS:
+        return False
+    if not rules.ml_cues.isdisjoint(lower):
+        if len(rules.ml_cues.intersection(lower)) > 1:
+            return False
+        marks = sum(map(rules.units.__contains__, tv.words)) + sum(map(rules.object_nouns.__contains__, lower))
+        if marks < 2:
+            return False
+    return not any(c[5] in _TRUSTED_LISTS and c[3] in _FIELD_LABELS and (len(c[7]) > 3 or not c[7].isupper())
+                   for c in cands)
 
 
 def _untyped_label(tv: TokenView, start: int, end: int, text: str, rules: EntityRules) -> tuple[str | None, float]:

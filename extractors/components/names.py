@@ -27,7 +27,8 @@ _TRAILING = _EDGE_PUNCT | {"'s", "’s", "-"}
 # "BERT-based", "ResNet-like": the name is the part before the suffix
 _MODIFIER_SUFFIXES = {"based", "style", "like", "aided", "specific", "driven", "free", "aware", "embedded",
                       "guided", "enhanced", "powered", "level", "wise", "only", "scale", "sized", "type",
-                      "friendly", "generated", "shaped", "oriented", "compatible", "centric", "agnostic"}
+                      "friendly", "generated", "shaped", "oriented", "compatible", "centric", "agnostic",
+                      "intensive"}
 # tokens that separate two names written without spaces: "DeiT-B/ResMLP-B24", "scheme.Code"
 _SEPARATORS = {"/", ".", "--", "~"}
 
@@ -120,10 +121,72 @@ def _run_word(texts: list[str], start: int, end: int) -> tuple[int, int, str] | 
     return _trim_word(texts, start, end + 1)
 
 
+@lru_cache(maxsize=MEMO_SIZE)
+def _capitals_year(text: str) -> bool:
+    """An all-caps acronym glued to a year or version number: "VOC2012", "WMT14" (cached: pure)."""
+    alpha = text.rstrip("0123456789")
+    return len(alpha) >= 3 and alpha.isalpha() and alpha.isupper() and 2 <= len(text) - len(alpha) <= 4
+
+
 def _extends(text: str, nxt: str, stop_names: frozenset[str]) -> bool:
-    """Whether the word after the name `text` belongs to it: a version, or an acronym after an acronym."""
+    """Whether the word after the name `text` belongs to it: a version, an acronym after an
+    acronym ("MS MARCO"), or an acronym with a year after an acronym ("PASCAL VOC2012")."""
     return is_version(nxt) or (nxt.isupper() and len(nxt) >= 3 and text.isupper() and nxt not in stop_names
-                               and is_coined(nxt) and not any(c.isdigit() for c in nxt))
+                               and is_coined(nxt) and (_capitals_year(nxt) or not any(c.isdigit() for c in nxt)))
+
+
+@lru_cache(maxsize=MEMO_SIZE)
+def not_a_name(text: str, stop_names: frozenset[str]) -> bool:
+    """A stop name, a unit with an exponent ("eV^2", "cm^-3") or a formula left over from LaTeX
+    ("sin^2", "theta_23"): coined-looking, but never a name (cached: pure)."""
+    if text in stop_names:
+        return True
+    # a catalogue designation: "WASP-39b", "GW150914" (stop names "WASP-", "GW-")
+    k = 0
+    while k < len(text) and text[k].isalpha():
+        k += 1
+    if 0 < k < len(text) and text[:k] + "-" in stop_names and text[k + (text[k] == "-") :][:1].isdigit():
+        return True
+    base, caret, power = text.partition("^")
+    if caret and (base in stop_names or base.islower() or not any(c.isalpha() for c in power)):
+        return True  # "eV^2", "sin^2", "N^-1", but "A^2MIM"
+    head, sep, _ = text.partition("_")
+    if sep and head.isalpha() and head.islower():
+        return True
+    return _is_mutation(text) or is_formula(text)
+
+
+_RESIDUES = frozenset("ACDEFGHIKLMNPQRSTVWY")
+_ELEMENTS = frozenset("""H He Li Be B C N O F Ne Na Mg Al Si P S Cl Ar K Ca Sc Ti V Cr Mn Fe Co Ni Cu Zn Ga Ge
+As Se Br Kr Rb Sr Y Zr Nb Mo Tc Ru Rh Pd Ag Cd In Sn Sb Te I Xe Cs Ba La Ce Pr Nd Pm Sm Eu Gd Tb Dy Ho Er Tm
+Yb Lu Hf Ta W Re Os Ir Pt Au Hg Tl Pb Bi Po At Rn Fr Ra Ac Th Pa U Np Pu Am Cm Bk Cf Es Fm Md No Lr""".split())
+
+
+def is_formula(text: str) -> bool:
+    """A chemical formula: element symbols, counts and brackets, at least two elements and a count,
+    and a two-letter symbol or a bracket ("Zn(CN)2", "WSe2", "Fe3O4"; not "NF4", "SAM2", "CoCa")."""
+    i, n, elements, count, marked = 0, len(text), 0, False, False
+    while i < n:
+        c = text[i]
+        if c.isdigit():
+            count = True
+            i += 1
+        elif c in "()[]":
+            marked = True
+            i += 1
+        elif text[i : i + 2] in _ELEMENTS and text[i + 1 : i + 2].islower():
+            elements, marked, i = elements + 1, True, i + 2
+        elif c in _ELEMENTS:
+            elements, i = elements + 1, i + 1
+        else:
+            return False
+    return elements >= 2 and count and marked
+
+
+def _is_mutation(text: str) -> bool:
+    """A protein mutation, residue-position-residue: "G12D", "N501Y", "V600E"."""
+    return (4 <= len(text) <= 6 and text[0] in _RESIDUES and text[-1] in _RESIDUES
+            and text[1:-1].isdigit() and len(text) - 2 >= 2)
 
 
 def coined_name_spans(doc: Doc, stop_names: frozenset[str] = frozenset()) -> list[tuple[int, int]]:
@@ -152,7 +215,7 @@ def coined_name_spans(doc: Doc, stop_names: frozenset[str] = frozenset()) -> lis
             if word is None:
                 continue
             s, e, text = word
-        if not is_coined(text) or text in stop_names:
+        if not is_coined(text) or not_a_name(text, stop_names):
             continue
         # the next word extends the name when it starts right after it, past one space
         while e < n and spaced[e - 1]:

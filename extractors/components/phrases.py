@@ -46,12 +46,27 @@ def _modifier_start(tv: TokenView, is_stop: Mapping[str, bool], i: int, blocked:
     return start
 
 
+#: endings of verb forms ("optimizes", "unifies", "analyze"): never a noun modifier
+_VERB_ENDINGS = ("izes", "ifies", "yzes", "ize", "ify", "yze")
+_NOUNS_LIKE_VERBS = frozenset({"size", "sizes", "prize", "prizes"})
+
+
+def is_verb_form(word: str, blocked: frozenset[str]) -> bool:
+    """A verb by its ending ("optimizes", "unify") or an inflection of a blocked word
+    ("facilitates" for "facilitate"); `word` is lower case."""
+    if word.endswith(_VERB_ENDINGS) and word not in _NOUNS_LIKE_VERBS:
+        return True
+    return word.endswith("s") and (word[:-1] in blocked or (word.endswith("es") and word[:-2] in blocked))
+
+
 @lru_cache(maxsize=MEMO_SIZE)
 def _modifier_spelling(text: str, single: bool, blocked: frozenset[str]) -> bool:
     """Whether a word's spelling allows it as a modifier (one part of it when `single` is False):
-    a plain lower-case word (or short acronym), no adverb, no lone gerund, not blocked. Cached: pure."""
-    if (not text.isalpha() or len(text) < 2 or text.lower() in blocked
-            or text.endswith("ly") or (text.endswith("ing") and single)):
+    a plain lower-case word (or short acronym), no adverb, no lone gerund, no verb form, not
+    blocked. Cached: pure."""
+    low = text.lower()
+    if (not text.isalpha() or len(text) < 2 or low in blocked
+            or text.endswith("ly") or (text.endswith("ing") and single) or is_verb_form(low, blocked)):
         return False
     return text.islower() or (text.isupper() and len(text) <= 4)
 

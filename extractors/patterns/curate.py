@@ -28,9 +28,9 @@ GENERIC = {
     "DATASET": {"satellite", "tensorflow", "ssl", "reddit", "wikipedia", "twitter", "yelp", "iris",
                 "synthetic graph", "supervised", "knowledge-based", "social media", "scholar",
                 "advising", "overall", "average", "dialogue", "google dataset", "as", "msr", "ud", "pnt",
-                "subj", "cr", "pos", "trec", "mosi", "race", "coco (common objects in context)"},
+                "subj", "cr", "pos", "trec", "mosi", "race", "coco (common objects in context)", "ap"},
     "METRIC": {"score", "overall", "average", "return", "validity", "exact", "sensitivity",
-               "specificity", "error", "pos", "cr", "acc", "is", "cd", "em", "ap"},
+               "specificity", "error", "pos", "cr", "acc", "is", "cd", "em", "ap", "epoch", "epochs"},
     "TASK": {"classification", "segmentation", "detection", "retrieval", "misinformation",
              "decision making", "parsing", "dialogue", "multimodal", "common sense", "supervised",
              "graph construction", "computed tomography (ct)", "knowledge graphs", "word embeddings",
@@ -57,12 +57,22 @@ def has_inner_caps_or_digit(s: str) -> bool:
     return any(any(c.isupper() for c in w[1:]) or (w.isupper() and len(w) > 1) for w in words)
 
 
+def _cue_words() -> frozenset[str]:
+    """The context words of cues.json that say what a name is ("dataset", "leaderboard", "score",
+    "task"): never a name themselves."""
+    cues = json.loads((HERE / "cues.json").read_text(encoding="utf-8"))
+    return frozenset(w for k in ("dataset_nouns", "dataset_heads", "metric_nouns", "task_nouns") for w in cues[k])
+
+
+CUE_WORDS = _cue_words()
+
+
 def usable(form: str, label: str) -> bool:
-    """Filter a candidate surface form: drop junk, generic words and everyday English."""
+    """Filter a candidate surface form: drop junk, generic words, cue words and everyday English."""
     f = form.strip()
     if len(f) < 2 or len(f) > 60 or len(f.split()) > 6:
         return False
-    if f.lower() in GENERIC[label] or not re.search(r"[A-Za-z]", f):
+    if f.lower() in GENERIC[label] or f.lower() in CUE_WORDS or not re.search(r"[A-Za-z]", f):
         return False
     if re.search(r"[%:;,?!]|\.\.\.", f) and label != "DATASET":
         return False
