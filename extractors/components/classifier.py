@@ -22,10 +22,11 @@ import os
 import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
-from itertools import compress
+from itertools import compress, repeat
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -103,28 +104,42 @@ _CONTEXT_CUES = frozenset({
 })
 
 
-def span_features(tv: TokenView, start: int, end: int, label: str, source: str, mentions: int,
-                  in_title: bool, text_feats: list[str]) -> list[str]:
-    """All features of one candidate mention: its name's, plus the words around it."""
+def context_features(tv: TokenView, start: int, end: int, label: str, mentions: int, in_title: bool) -> list[str]:
+    """Features of where a candidate stands: the words around it, its mention count, the title."""
     lower, n = tv.lower, tv.n
     p1 = lower[start - 1] if start > 0 else "<s>"
     p2 = lower[start - 2] if start > 1 else "<s>"
     n1 = lower[end] if end < n else "</s>"
     n2 = lower[end + 1] if end + 1 < n else "</s>"
-    feats = text_feats + [
-        f"p1={p1}", f"p2={p2}", f"n1={n1}", f"n2={n2}", f"p2p1={p2} {p1}", f"n1n2={n1} {n2}",
-        f"rl|p1={label}|{p1}", f"rl|n1={label}|{n1}",
-        f"m={min(mentions, 3)}", f"rl|m={label}|{min(mentions, 3)}",
+    m = min(mentions, 3)
+    feats = [
+        "p1=" + p1, "p2=" + p2, "n1=" + n1, "n2=" + n2, f"p2p1={p2} {p1}", f"n1n2={n1} {n2}",
+        f"rl|p1={label}|{p1}", f"rl|n1={label}|{n1}", f"m={m}", f"rl|m={label}|{m}",
     ]
-    feats.extend(f"ctx={w}" for w in _CONTEXT_CUES.intersection(lower[max(0, start - 4) : end + 4]))
+    cues = _CONTEXT_CUES.intersection(lower[max(0, start - 4) : end + 4])
+    if cues:  # sorted: the same order in every process (string hashes are salted per process)
+        feats.extend(["ctx=" + w for w in sorted(cues)])
     if in_title:
         feats.append("title")
         feats.append(f"rl|title={label}")
         if n1 == ":":
             feats.append(f"rl|title_colon={label}")
-    elif p1 in (".", "<s>"):
+    elif p1 == "." or p1 == "<s>":
         feats.append("sent_start")
     return feats
+
+
+def span_features(tv: TokenView, start: int, end: int, label: str, source: str, mentions: int,
+                  in_title: bool, text_feats: list[str]) -> list[str]:
+    """All features of one candidate mention: its name's (distinct), plus the words around it."""
+    return text_feats + context_features(tv, start, end, label, mentions, in_title)
+
+
+def softmax(scores: list[float]) -> list[float]:
+    top = max(scores)
+    exps = [math.exp(s - top) for s in scores]
+    total = sum(exps)
+    return [e / total for e in exps]
 
 
 class SpanModel:
@@ -140,21 +155,28 @@ class SpanModel:
         self.bias = list(bias)
         self.weights = weights
         self.meta = dict(meta or {})
+        self._matrix: tuple[dict[str, int], np.ndarray] | None = None
+
+    def scores(self, feats: Iterable[str]) -> list[float]:
+        """Per class, the sum of the weights of `feats` (distinct binary features; no bias): one
+        dict look-up per feature, the columns summed in C."""
+        vecs = [w for w in map(self.weights.get, feats) if w is not None]
+        return list(map(sum, zip(*vecs))) if vecs else [0.0] * len(self.classes)
+
+    @property
+    def matrix(self) -> tuple[dict[str, int], np.ndarray]:
+        """(feature -> row, weights as a float64 matrix with a last all-zero row for unknown
+        features), built on first use: a Doc's candidates are scored with one gather and one
+        `np.add.reduceat`."""
+        if self._matrix is None:
+            names = list(self.weights)
+            rows = [self.weights[f] for f in names] + [[0.0] * len(self.classes)]
+            self._matrix = ({f: i for i, f in enumerate(names)}, np.asarray(rows, dtype=np.float64))
+        return self._matrix
 
     def proba(self, feats: Iterable[str]) -> list[float]:
         """Class probabilities of one feature set (binary features, value 1)."""
-        scores = list(self.bias)
-        get = self.weights.get
-        k = len(scores)
-        for f in feats:
-            w = get(f)
-            if w is not None:
-                for i in range(k):
-                    scores[i] += w[i]
-        top = max(scores)
-        exps = [math.exp(s - top) for s in scores]
-        total = sum(exps)
-        return [e / total for e in exps]
+        return softmax([b + s for b, s in zip(self.bias, self.scores(list(dict.fromkeys(feats))))])
 
     def to_json(self) -> dict[str, Any]:
         return {"format": "kg-span-classifier/1", "classes": list(self.classes), "bias": self.bias,
@@ -193,8 +215,10 @@ class SpanModel:
 Mention = tuple[int, int, str, str, str, int, bool]
 """(start, end, rule label, text, source, mentions of its key, in title) of one candidate."""
 
+#: a generated candidate whose name's own score puts every type this far below NONE is not scored
+SCREEN_MARGIN = 3.0
 GEN_LABEL = "GEN"  # the "rule label" of a generated candidate (no rule typed it)
-MAX_MODIFIERS = 4
+MAX_MODIFIERS = 2
 _WORDISH = re.compile(r"^(?:[A-Za-z][A-Za-z'\u00c0-\u024f]*|\d[A-Za-z]|[A-Za-z]+\d+)$")
 
 
@@ -290,9 +314,10 @@ class SpanFeaturizer:
         self.lexicon = lexicon
         self.generator = generator
         self._text: BoundedMemo[tuple[str, str, str], list[str]] = BoundedMemo(
-            lambda k: _text_features(k[0], k[1], k[2], lexicon))
+            lambda k: list(dict.fromkeys(_text_features(k[0], k[1], k[2], lexicon))))
 
-    def __call__(self, doc: Doc) -> tuple[list[Mention], list[list[str]]]:
+    def candidates(self, doc: Doc) -> tuple[TokenView, list[Mention]]:
+        """The Doc's TokenView and its candidates: the `kg` spans, then the generated ones."""
         tv = token_view(doc)
         title_chars = doc_extension(doc, "kg_title_chars", 0)
         title_tokens = bisect_left(tv.idx, title_chars) if title_chars > 0 else 0
@@ -305,6 +330,11 @@ class SpanFeaturizer:
                 k = t.lower()
                 counts[k] = counts.get(k, 0) + 1
             mentions += [(s, e, GEN_LABEL, t, "gen", counts[t.lower()], s < title_tokens) for s, e, t in gen]
+        return tv, mentions
+
+    def __call__(self, doc: Doc) -> tuple[list[Mention], list[list[str]]]:
+        """The candidates with all their features (for training)."""
+        tv, mentions = self.candidates(doc)
         text_feats = self._text
         return mentions, [span_features(tv, s, e, label, src, m, title, text_feats[text, label, src])
                           for s, e, label, text, src, m, title in mentions]
@@ -320,6 +350,7 @@ class SpanClassifier:
         generator = Generator(model.heads, lexicon.cues.get("phrase_blocked_modifiers", frozenset()),
                               STOP_WORDS.__contains__, model.singles) if model.heads else None
         self.featurize = SpanFeaturizer(lexicon, generator)
+        self._text_scores: BoundedMemo[tuple[str, str, str], list[float]] = BoundedMemo(self._text_score)
         self.drop_threshold = drop_threshold
         self.relabel_threshold = relabel_threshold
         self.add_threshold = add_threshold
@@ -378,11 +409,45 @@ class SpanClassifier:
             out.append((s, e, label, -negp))
         return out, replaced
 
+    def _text_score(self, key: tuple[str, str, str]) -> tuple[list[float], bool]:
+        """(bias plus the weights of a name's own features, whether that alone rules out a
+        generated candidate: every type `SCREEN_MARGIN` below NONE). Memoised: names recur."""
+        base = [b + s for b, s in zip(self.model.bias, self.model.scores(self.featurize._text[key]))]
+        none = self.none
+        return base, max(base[:none] + base[none + 1:]) - base[none] < -SCREEN_MARGIN
+
+    def probabilities(self, doc: Doc) -> tuple[list[Mention], list[list[float]]]:
+        """The candidates worth scoring and their class probabilities (`model.proba` of their
+        features, computed for the whole Doc at once)."""
+        tv, mentions = self.featurize.candidates(doc)
+        if not mentions:
+            return [], []
+        text_scores = self._text_scores
+        kept: list[Mention] = []
+        bases: list[list[float]] = []
+        flat: list[str] = []
+        offsets: list[int] = []
+        for mention in mentions:
+            s, e, label, text, src, m, title = mention
+            base, screened = text_scores[text, label, src]
+            if screened and src == "gen":
+                continue  # its name alone rules it out by a wide margin: no context can save it
+            kept.append(mention)
+            bases.append(base)
+            offsets.append(len(flat))
+            flat += context_features(tv, s, e, label, m, title)
+        index, matrix = self.model.matrix
+        rows = np.fromiter(map(index.get, flat, repeat(len(matrix) - 1)), dtype=np.intp, count=len(flat))
+        scores = np.add.reduceat(matrix[rows], offsets, axis=0) + np.asarray(bases)
+        scores -= scores.max(axis=1, keepdims=True)
+        np.exp(scores, out=scores)
+        scores /= scores.sum(axis=1, keepdims=True)
+        return kept, scores.tolist()
+
     def __call__(self, doc: Doc) -> Doc:
-        mentions, feats = self.featurize(doc)
+        mentions, probs = self.probabilities(doc)
         if not mentions:
             return doc
-        probs = [self.model.proba(f) for f in feats]
         rows = span_rows(doc, SPAN_KEY)
         nr = len(rows)
         attrs = dict(doc.spans[SPAN_KEY].attrs) if nr else {}
