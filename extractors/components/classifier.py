@@ -59,6 +59,7 @@ def _shape(word: str) -> str:
 
 
 _SHAPES: BoundedMemo[str, str] = BoundedMemo(_shape)
+_DIGIT = re.compile(r"\d").search
 
 
 def _text_features(text: str, label: str, source: str, lexicon: Lexicon) -> list[str]:
@@ -78,13 +79,14 @@ def _text_features(text: str, label: str, source: str, lexicon: Lexicon) -> list
         feats.append("allcaps")
     if text.islower():
         feats.append("lower")
-    if any(c.isdigit() for c in text):
+    if _DIGIT(text):
         feats.append("digit")
-    if any(c.isupper() for c in text[1:]):
+    if text[1:] != text[1:].lower():
         feats.append("innercap")
     if len(text) <= 3:
         feats.append(f"short|{label}")
-    term = lexicon.lookup(text)
+    # a generated candidate is one no list matched (the rules would have it): no look-up
+    term = lexicon.lookup(text) if source != "gen" else None
     if term is not None:
         feats.append(f"lex={term.label}")
         feats.append(f"lexsrc={term.source}")
@@ -289,20 +291,20 @@ class Generator:
                     break
                 start, k = s, s - 1
                 out.append((start, i + 1))
-        # runs of capitalised words
-        i = 0
+        # runs of capitalised words ("Sparse Concept Anchoring"): only title-case tokens are looked at
         ok = self._word
-        while i < n:
-            w = words[i]
-            if w[:1].isupper() and ok[w]:
-                j = i + 1
-                while j < n and spaced[j - 1] and words[j][:1].isupper() and ok[words[j]]:
-                    j += 1
-                if j - i >= 2 and j - i <= 6:
-                    out.append((i, j))
-                i = j
-            else:
-                i += 1
+        run_start = prev = -2
+        for i in compress(range(n), map(str.istitle, words)):
+            if not ok[words[i]]:
+                continue
+            if i == prev + 1 and spaced[prev]:
+                prev = i
+                continue
+            if 2 <= prev + 1 - run_start <= 6:
+                out.append((run_start, prev + 1))
+            run_start = prev = i
+        if 2 <= prev + 1 - run_start <= 6:
+            out.append((run_start, prev + 1))
         return out
 
 
