@@ -342,6 +342,46 @@ class SpanFeaturizer:
                           for s, e, label, text, src, m, title in mentions]
 
 
+class ContextRows:
+    """`context_features` as rows of the model's weight matrix, without building the strings:
+    the words around a candidate recur, so each (label, word before, word before that) and (label,
+    word after, word after that) maps to its rows once (memoised)."""
+
+    def __init__(self, model: SpanModel) -> None:
+        index, matrix = model.matrix
+        unk = len(matrix) - 1
+        row = self.row = lambda f: index.get(f, unk)
+        self._left: BoundedMemo[tuple[str, str, str], list[int]] = BoundedMemo(
+            lambda k: [row("p1=" + k[2]), row("p2=" + k[1]), row(f"p2p1={k[1]} {k[2]}"), row(f"rl|p1={k[0]}|{k[2]}")])
+        self._right: BoundedMemo[tuple[str, str, str], list[int]] = BoundedMemo(
+            lambda k: [row("n1=" + k[1]), row("n2=" + k[2]), row(f"n1n2={k[1]} {k[2]}"), row(f"rl|n1={k[0]}|{k[1]}")])
+        self._m = {(lab, m): [row(f"m={m}"), row(f"rl|m={lab}|{m}")] for lab in (*CLASSES[:-1], GEN_LABEL)
+                   for m in range(4)}
+        self._cue = {w: row("ctx=" + w) for w in _CONTEXT_CUES}
+        self._title = {lab: [row("title"), row(f"rl|title={lab}")] for lab in (*CLASSES[:-1], GEN_LABEL)}
+        self._colon = {lab: row(f"rl|title_colon={lab}") for lab in (*CLASSES[:-1], GEN_LABEL)}
+        self._sent_start = row("sent_start")
+
+    def rows(self, tv: TokenView, start: int, end: int, label: str, mentions: int, in_title: bool) -> list[int]:
+        """The rows of `context_features(tv, start, end, label, mentions, in_title)`, in any order."""
+        lower, n = tv.lower, tv.n
+        p1 = lower[start - 1] if start > 0 else "<s>"
+        n1 = lower[end] if end < n else "</s>"
+        out = (self._left[label, lower[start - 2] if start > 1 else "<s>", p1]
+               + self._right[label, n1, lower[end + 1] if end + 1 < n else "</s>"]
+               + self._m[label, min(mentions, 3)])
+        cues = _CONTEXT_CUES.intersection(lower[max(0, start - 4) : end + 4])
+        if cues:
+            out += map(self._cue.__getitem__, cues)
+        if in_title:
+            out += self._title[label]
+            if n1 == ":":
+                out.append(self._colon[label])
+        elif p1 == "." or p1 == "<s>":
+            out.append(self._sent_start)
+        return out
+
+
 class SpanClassifier:
     """Drops or retypes the rules' entities by the model's verdict (per entity key), and adds the
     generated candidates the model is sure of."""
@@ -353,6 +393,7 @@ class SpanClassifier:
                               STOP_WORDS.__contains__, model.singles) if model.heads else None
         self.featurize = SpanFeaturizer(lexicon, generator)
         self._text_scores: BoundedMemo[tuple[str, str, str], list[float]] = BoundedMemo(self._text_score)
+        self._context = ContextRows(model)
         self.drop_threshold = drop_threshold
         self.relabel_threshold = relabel_threshold
         self.add_threshold = add_threshold
@@ -424,10 +465,10 @@ class SpanClassifier:
         tv, mentions = self.featurize.candidates(doc)
         if not mentions:
             return [], []
-        text_scores = self._text_scores
+        text_scores, context_rows = self._text_scores, self._context.rows
         kept: list[Mention] = []
         bases: list[list[float]] = []
-        flat: list[str] = []
+        flat: list[int] = []
         offsets: list[int] = []
         for mention in mentions:
             s, e, label, text, src, m, title = mention
@@ -437,10 +478,9 @@ class SpanClassifier:
             kept.append(mention)
             bases.append(base)
             offsets.append(len(flat))
-            flat += context_features(tv, s, e, label, m, title)
-        index, matrix = self.model.matrix
-        rows = np.fromiter(map(index.get, flat, repeat(len(matrix) - 1)), dtype=np.intp, count=len(flat))
-        scores = np.add.reduceat(matrix[rows], offsets, axis=0) + np.asarray(bases)
+            flat += context_rows(tv, s, e, label, m, title)
+        _, matrix = self.model.matrix
+        scores = np.add.reduceat(matrix[np.array(flat, dtype=np.intp)], offsets, axis=0) + np.asarray(bases)
         scores -= scores.max(axis=1, keepdims=True)
         np.exp(scores, out=scores)
         scores /= scores.sum(axis=1, keepdims=True)

@@ -99,3 +99,26 @@ def test_missing_or_corrupt_model_names_the_file_and_the_fix(tmp_path, content, 
     assert str(path) in message and reason in message and "kg train" in message and "\n" not in message
     with pytest.raises(ModelError):
         build_nlp(model_path=str(path))
+
+
+def test_context_rows_are_the_rows_of_the_context_features(full_nlp):
+    """The fast path (rows from memoised word tuples) scores exactly the features training saw."""
+    from extractors.components.classifier import context_features
+    from extractors.components.view import token_view
+    from extractors.pipeline import make_doc
+
+    clf = full_nlp.get_pipe("kg_classifier")
+    index, matrix = clf.model.matrix
+    paper = Paper(id="t", title="FooNet: fast retrieval", abstract="We evaluate FooNet on the MS MARCO dataset. "
+                  "It beats BM25 in terms of MRR@10, such as on TREC.")
+    doc = full_nlp.make_doc("")  # placeholder, replaced below
+    doc = make_doc(full_nlp, paper)
+    for name, proc in full_nlp.pipeline:
+        if name == "kg_classifier":
+            break
+        doc = proc(doc)
+    tv, mentions = clf.featurize.candidates(doc)
+    assert mentions
+    for s, e, label, _text, _src, m, title in mentions:
+        want = sorted(index.get(f, len(matrix) - 1) for f in context_features(tv, s, e, label, m, title))
+        assert sorted(clf._context.rows(tv, s, e, label, m, title)) == want
