@@ -479,6 +479,8 @@ class SpanClassifier:
             bases.append(base)
             offsets.append(len(flat))
             flat += context_rows(tv, s, e, label, m, title)
+        if not kept:
+            return [], []
         _, matrix = self.model.matrix
         scores = np.add.reduceat(matrix[np.array(flat, dtype=np.intp)], offsets, axis=0) + np.asarray(bases)
         scores -= scores.max(axis=1, keepdims=True)
