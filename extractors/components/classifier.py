@@ -382,12 +382,16 @@ class ContextRows:
         return out
 
 
+#: types the rules get right from name lists and number context; dropping one needs more certainty
+_LIST_LABELS = frozenset(("DATASET", "METRIC"))
+
+
 class SpanClassifier:
     """Drops or retypes the rules' entities by the model's verdict (per entity key), and adds the
     generated candidates the model is sure of."""
 
     def __init__(self, model: SpanModel, lexicon: Lexicon, drop_threshold: float, relabel_threshold: float,
-                 add_threshold: float) -> None:
+                 add_threshold: float, list_drop_threshold: float = 0.8) -> None:
         self.model = model
         generator = Generator(model.heads, lexicon.cues.get("phrase_blocked_modifiers", frozenset()),
                               STOP_WORDS.__contains__, model.singles) if model.heads else None
@@ -395,6 +399,7 @@ class SpanClassifier:
         self._text_scores: BoundedMemo[tuple[str, str, str], list[float]] = BoundedMemo(self._text_score)
         self._context = ContextRows(model)
         self.drop_threshold = drop_threshold
+        self.list_drop_threshold = list_drop_threshold
         self.relabel_threshold = relabel_threshold
         self.add_threshold = add_threshold
         self.none = model.classes.index("NONE")
@@ -414,10 +419,12 @@ class SpanClassifier:
                 counts[k] += 1
         verdict: dict[str, str | None] = {}
         classes, none = self.model.classes, self.none
+        rule_label = {k: row[2] for row, k in zip(rows, keys)}
         for k, acc in by_key.items():
             c = counts[k]
             mean = [v / c for v in acc]
-            if mean[none] >= self.drop_threshold:
+            drop_at = self.list_drop_threshold if rule_label[k] in _LIST_LABELS else self.drop_threshold
+            if mean[none] >= drop_at:
                 verdict[k] = None
                 continue
             best = max((i for i in range(len(classes)) if i != none), key=mean.__getitem__)
@@ -551,8 +558,9 @@ def load_model(path: str | Path | None = None) -> SpanModel:
 
 @Language.factory("kg_classifier", assigns=["doc.spans"],
                   default_config={"model_path": None, "terms_path": None, "drop_threshold": 0.5,
-                                  "relabel_threshold": 0.6, "add_threshold": 0.5})
+                                  "list_drop_threshold": 0.8, "relabel_threshold": 0.6, "add_threshold": 0.5})
 def make_span_classifier(nlp: Language, name: str, model_path: str | None, terms_path: str | None,
-                         drop_threshold: float, relabel_threshold: float, add_threshold: float) -> SpanClassifier:
+                         drop_threshold: float, list_drop_threshold: float, relabel_threshold: float,
+                         add_threshold: float) -> SpanClassifier:
     return SpanClassifier(load_model(model_path), load_lexicon(terms_path), drop_threshold, relabel_threshold,
-                          add_threshold)
+                          add_threshold, list_drop_threshold)
