@@ -1,17 +1,21 @@
-"""`kg_classifier`: a learned check on the rules' entities (keep, drop or retype each one).
+"""`kg_classifier`: a learned check on the rules' entities (keep, drop, retype or add).
 
 The rules (`kg_entities`) propose typed spans; on papers nobody tuned them to they keep verb
-phrases, units, institutions and generic words, and guess types from thin context. This component
-scores every entity of `doc.spans["kg"]` with a multinomial logistic regression over lexical,
-shape, context and rule features (`span_features`) and, per entity key (all mentions of one thing
-decide together):
+phrases, units, institutions and generic words, guess types from thin context and miss unlisted
+multiword names. This component scores every entity of `doc.spans["kg"]`, plus candidates of its
+own (`Generator`), with a multinomial logistic regression over lexical, shape, context and rule
+features (`span_features`). Per entity key (all mentions of one thing decide together) it:
 
-- drops it when the model is sure it is no entity (P(NONE) >= `drop_threshold`);
-- retypes it when the model is sure of another type (P(label) >= `relabel_threshold`).
+- drops it when the model is sure it is no entity (P(NONE) >= `drop_threshold`, or
+  `list_drop_threshold` for a DATASET or METRIC the rules typed);
+- retypes it when the model is sure of another type (P(label) >= `relabel_threshold`);
+
+and it adds the generated candidates whose best type reaches `add_threshold`.
 
 The model is trained by `kg train` (extractors/training) from the repo's annotated data and ships
-as plain JSON weights (`extractors/models/span_classifier.json`): scoring is a few dict look-ups
-per feature in pure Python (no numpy call per span), and loading needs no pickle.
+as plain JSON weights (`extractors/models/span_classifier.json`, no pickle). A name's own score is
+memoised, the context's comes from memoised matrix rows, and a Doc's candidates are summed with
+one numpy gather.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import os
 import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
-from itertools import compress, repeat
+from itertools import compress
 from pathlib import Path
 from typing import Any
 
@@ -131,8 +135,8 @@ def context_features(tv: TokenView, start: int, end: int, label: str, mentions: 
     return feats
 
 
-def span_features(tv: TokenView, start: int, end: int, label: str, source: str, mentions: int,
-                  in_title: bool, text_feats: list[str]) -> list[str]:
+def span_features(tv: TokenView, start: int, end: int, label: str, mentions: int, in_title: bool,
+                  text_feats: list[str]) -> list[str]:
     """All features of one candidate mention: its name's (distinct), plus the words around it."""
     return text_feats + context_features(tv, start, end, label, mentions, in_title)
 
@@ -241,8 +245,9 @@ def rule_mentions(doc: Doc, tv: TokenView, title_tokens: int) -> list[Mention]:
 
 class Generator:
     """Candidate names the rules did not propose: a head word learned from annotated names
-    ("... estimation", "... rate") with up to four modifier words before it, one candidate per
-    left boundary; and runs of two or more capitalised words ("Sparse Concept Anchoring")."""
+    ("... estimation", "... rate") with up to `MAX_MODIFIERS` modifier words before it, one
+    candidate per left boundary; a one-word name seen annotated on its own ("perplexity"); and runs
+    of two to six capitalised words ("Sparse Concept Anchoring")."""
 
     def __init__(self, heads: Iterable[str], blocked: frozenset[str], is_stop: Callable[[str], bool],
                  singles: Iterable[str] = ()) -> None:
@@ -338,7 +343,7 @@ class SpanFeaturizer:
         """The candidates with all their features (for training)."""
         tv, mentions = self.candidates(doc)
         text_feats = self._text
-        return mentions, [span_features(tv, s, e, label, src, m, title, text_feats[text, label, src])
+        return mentions, [span_features(tv, s, e, label, m, title, text_feats[text, label, src])
                           for s, e, label, text, src, m, title in mentions]
 
 
@@ -350,16 +355,19 @@ class ContextRows:
     def __init__(self, model: SpanModel) -> None:
         index, matrix = model.matrix
         unk = len(matrix) - 1
-        row = self.row = lambda f: index.get(f, unk)
+        labels = (*CLASSES[:-1], GEN_LABEL)
+
+        def row(feature: str) -> int:
+            return index.get(feature, unk)
+
         self._left: BoundedMemo[tuple[str, str, str], list[int]] = BoundedMemo(
             lambda k: [row("p1=" + k[2]), row("p2=" + k[1]), row(f"p2p1={k[1]} {k[2]}"), row(f"rl|p1={k[0]}|{k[2]}")])
         self._right: BoundedMemo[tuple[str, str, str], list[int]] = BoundedMemo(
             lambda k: [row("n1=" + k[1]), row("n2=" + k[2]), row(f"n1n2={k[1]} {k[2]}"), row(f"rl|n1={k[0]}|{k[1]}")])
-        self._m = {(lab, m): [row(f"m={m}"), row(f"rl|m={lab}|{m}")] for lab in (*CLASSES[:-1], GEN_LABEL)
-                   for m in range(4)}
+        self._m = {(lab, m): [row(f"m={m}"), row(f"rl|m={lab}|{m}")] for lab in labels for m in range(4)}
         self._cue = {w: row("ctx=" + w) for w in _CONTEXT_CUES}
-        self._title = {lab: [row("title"), row(f"rl|title={lab}")] for lab in (*CLASSES[:-1], GEN_LABEL)}
-        self._colon = {lab: row(f"rl|title_colon={lab}") for lab in (*CLASSES[:-1], GEN_LABEL)}
+        self._title = {lab: [row("title"), row(f"rl|title={lab}")] for lab in labels}
+        self._colon = {lab: row(f"rl|title_colon={lab}") for lab in labels}
         self._sent_start = row("sent_start")
 
     def rows(self, tv: TokenView, start: int, end: int, label: str, mentions: int, in_title: bool) -> list[int]:
@@ -371,8 +379,8 @@ class ContextRows:
                + self._right[label, n1, lower[end + 1] if end + 1 < n else "</s>"]
                + self._m[label, min(mentions, 3)])
         cues = _CONTEXT_CUES.intersection(lower[max(0, start - 4) : end + 4])
-        if cues:
-            out += map(self._cue.__getitem__, cues)
+        if cues:  # sorted like `context_features`: the float sum is then the same in every process
+            out += map(self._cue.__getitem__, sorted(cues))
         if in_title:
             out += self._title[label]
             if n1 == ":":
@@ -462,7 +470,9 @@ class SpanClassifier:
     def _text_score(self, key: tuple[str, str, str]) -> tuple[list[float], bool]:
         """(bias plus the weights of a name's own features, whether that alone rules out a
         generated candidate: every type `SCREEN_MARGIN` below NONE). Memoised: names recur."""
-        base = [b + s for b, s in zip(self.model.bias, self.model.scores(self.featurize._text[key]))]
+        text, label, source = key
+        feats = dict.fromkeys(_text_features(text, label, source, self.featurize.lexicon))
+        base = [b + s for b, s in zip(self.model.bias, self.model.scores(feats))]
         none = self.none
         return base, max(base[:none] + base[none + 1:]) - base[none] < -SCREEN_MARGIN
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import random
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -178,14 +179,7 @@ def despace_hyphens(text: str, spans: list[dict[str, Any]]) -> tuple[str, list[d
     removed.sort()
 
     def shift(offset: int) -> int:
-        lo, hi = 0, len(removed)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if removed[mid] < offset:
-                lo = mid + 1
-            else:
-                hi = mid
-        return offset - lo
+        return offset - bisect_left(removed, offset)
 
     new_text = _SPACED_HYPHEN.sub("-", text)
     new_spans = [dict(s, start=shift(s["start"]), end=shift(s["end"]), text=new_text[shift(s["start"]):shift(s["end"])])
@@ -256,16 +250,15 @@ def featurize_open(nlp: Any, exclude_titles: set[str], heads: tuple[Sequence[str
                 title, _, abstract = text.partition("\n") if rec["source"] == "SciREX" else ("", "", text)
                 if title and title_join_key(title) in exclude_titles:
                     continue
-                # offsets into make_doc's text: title + ". " + abstract
-                sep = "" if not title else " " if title[-1] in ".?!" else ". "
-                shift = len(title) + len(sep) - (len(title) + 1) if title else 0
-                adj = [dict(s, start=s["start"] + (shift if s["start"] > len(title) else 0),
-                            end=s["end"] + (shift if s["start"] > len(title) else 0)) for s in spans]
                 paper = Paper(id=rec["id"], title=title, abstract=abstract)
-                records.append((paper, adj, rec["source"] != "TDMSci"))
+                records.append((paper, spans, rec["source"] != "TDMSci"))
     docs = nlp.pipe([make_doc(nlp, p) for p, _, _ in records])
     out = []
     for (paper, spans, has_methods), doc in zip(records, docs):
+        if paper.title:  # offsets into make_doc's text: the abstract moves from after "title\n" to its start
+            shift = doc.user_data["kg_abstract_start"] - (len(paper.title) + 1)
+            spans = [dict(a, start=a["start"] + shift, end=a["end"] + shift) if a["start"] > len(paper.title) else a
+                     for a in spans]
         d = Doc_(paper.id, "open")
         mentions, feats = featurize(doc)
         for f, lab in zip(feats, label_by_spans(doc, mentions, spans, has_methods)):
