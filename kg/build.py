@@ -51,6 +51,15 @@ class RunReport:
     unchanged: int = 0
     changed: int = 0
     removed: int = 0
+    #: incremental builds from an input not read completely: papers missing from it, kept
+    kept: int = 0
+
+    def kept_message(self) -> str | None:
+        """The one line explaining `kept` (None when no paper was kept that way)."""
+        if not self.kept:
+            return None
+        return (f"kept {self.kept} paper(s) that are not in the input: it was not read completely "
+                f"({self.summary.incompleteness()}); rerun with --prune to remove them anyway")
 
     @property
     def exit_code(self) -> int:
@@ -168,7 +177,7 @@ def build_graph(
     inputs: Iterable[str | Path], backend: GraphBackend, fmt: str | None = None, nlp: Language | None = None,
     on_issue: Callable[[ReadIssue], None] | None = None, progress: Callable[[int], None] | None = None,
     overrides: Overrides | None = None, min_confidence: float = 0.0, incremental: bool = False,
-    filters: PaperFilter | None = None, engine: Engine | None = None,
+    filters: PaperFilter | None = None, engine: Engine | None = None, prune: bool = False,
 ) -> RunReport:
     """Extract every paper, resolve entities across papers, and upsert into `backend`.
 
@@ -176,7 +185,10 @@ def build_graph(
     inputs are the new snapshot: papers whose content hash and extractor version are unchanged are
     not extracted again; changed papers lose their old relationships before they are reloaded;
     papers missing from the new snapshot are removed with every relationship whose evidence is gone
-    (`GraphBackend.remove_papers`).
+    (`GraphBackend.remove_papers`). They are removed only when the input was read completely
+    (`ReadSummary.complete`: no failed or truncated file, no skipped record, no limit reached),
+    or with `prune`; otherwise they are kept and counted in `RunReport.kept`, since a paper in an
+    unreadable part of the input would look exactly like one that left it.
 
     Two passes: extraction streams to a temporary spill file while the `AliasIndex` learns which
     forms name which entity across the whole run; then the spill is read back, keys are resolved
@@ -224,8 +236,11 @@ def build_graph(
     if incremental:
         gone = sorted(set(known) - seen)
         if gone and report.summary.read:  # an unreadable snapshot must not wipe the graph
-            report.stats = report.stats + backend.remove_papers(gone)
-            report.removed = len(gone)
+            if report.summary.complete or prune:
+                report.stats = report.stats + backend.remove_papers(gone)
+                report.removed = len(gone)
+            else:
+                report.kept = len(gone)
         report.changed = len(changed)
     report.aliases = index
     return report

@@ -181,6 +181,8 @@ def _summary_table(report: RunReport, counts: Any | None) -> Table:
         table.add_row("papers unchanged (not re-extracted)", str(report.unchanged))
         table.add_row("papers changed (re-extracted)", str(report.changed))
         table.add_row("papers removed (gone from input)", str(report.removed))
+        if report.kept:
+            table.add_row("papers kept (input not read completely)", str(report.kept))
     if report.aliases is not None:
         table.add_row("entities merged across papers", str(report.merged_keys))
         table.add_row("ambiguous spellings kept apart", str(len(report.aliases.ambiguous())))
@@ -248,7 +250,8 @@ def _open_store(backend: BackendName, graph: Path, uri: str | None, user: str | 
 @app.command()
 def build(
     inputs: Annotated[Optional[list[Path]], typer.Argument(help="Paper files (txt, jsonl, json, csv, tsv; .gz ok). "
-                                                           "Default: the bundled sample corpus.")] = None,
+                                                           "Default: the bundled sample corpus.",
+                                                           readable=False)] = None,  # an unreadable one is reported, the others read
     out_path: Annotated[Path, typer.Option("--out", "-o", help="Graph file to write (.graphml or .json).")] = DEFAULT_GRAPH,
     fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="Input format for all files: txt, jsonl, json, csv, tsv, arxiv, openalex (default: by extension).")] = None,
     backend: Backend = BackendName.networkx,
@@ -256,7 +259,10 @@ def build(
     append: Annotated[bool, typer.Option(help="Add to an existing graph file instead of starting fresh.")] = False,
     incremental: Annotated[bool, typer.Option(help="Update the graph file from a new snapshot of the same input: "
                                               "only new or changed papers are extracted, papers no longer in "
-                                              "the input are removed with the relationships only they supported.")] = False,
+                                              "the input are removed with the relationships only they supported "
+                                              "(only when the whole input was read without a failure).")] = False,
+    prune: Annotated[bool, typer.Option(help="With --incremental: remove papers missing from the input even when "
+                                        "the input was not read completely.")] = False,
     overrides: Annotated[Optional[Path], typer.Option(help="TOML file forcing or forbidding entity merges "
                                                       "(default: ./kg-overrides.toml when it exists).")] = None,
     min_confidence: MinConfidence = 0.0,
@@ -293,6 +299,8 @@ def build(
         raise fail(str(exc)) from None
 
     neo4j = backend is BackendName.neo4j
+    if prune and not incremental:
+        raise fail("--prune is for --incremental")
     if clear and not neo4j:
         raise fail("--clear is for --backend neo4j (a networkx build starts fresh unless --append/--incremental)")
     if neo4j:
@@ -311,7 +319,7 @@ def build(
         try:
             report = _run_with_progress("building", build_graph, inputs=_inputs(inputs), backend=store, fmt=fmt,
                                         nlp=nlp, overrides=rules, min_confidence=min_confidence,
-                                        incremental=incremental, filters=filters, engine=runner)
+                                        incremental=incremental, filters=filters, engine=runner, prune=prune)
             counts = store.counts()
             if report.summary.read and not neo4j:
                 store.save(out_path)
@@ -319,6 +327,8 @@ def build(
             raise fail(str(exc), EXIT_FAILED) from None
     out.print(_summary_table(report, counts))
     out.print(str(report.summary), highlight=False)
+    if kept := report.kept_message():
+        err.print(f"[yellow]warning:[/] {kept}", highlight=False)
     if not report.summary.read:
         err.print("[bold red]error:[/] no papers could be read; nothing was written")
     elif neo4j:
@@ -331,7 +341,8 @@ def build(
 
 @app.command("extract")
 def extract_cmd(
-    inputs: Annotated[Optional[list[Path]], typer.Argument(help="Paper files (default: the bundled sample).")] = None,
+    inputs: Annotated[Optional[list[Path]], typer.Argument(help="Paper files (default: the bundled sample).",
+                                                           readable=False)] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="Extraction JSONL to write ('-' for stdout).")] = Path("extractions.jsonl"),
     fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="Input format for all files.")] = None,
     model: Annotated[Optional[str], typer.Option(help="An installed spaCy model to build on.")] = None,

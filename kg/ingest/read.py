@@ -46,6 +46,8 @@ READERS: dict[str, Reader] = {
     **SELECTING_READERS,
 }
 
+IS_A_DIRECTORY = "cannot open file (Is a directory)"
+
 #: file extension (without a trailing .gz) -> format name
 EXTENSIONS: dict[str, str] = {
     ".txt": "txt",
@@ -73,6 +75,13 @@ def detect_format(path: Path | str) -> str:
             f"(supported: {', '.join(EXTENSIONS)}, optionally .gz; or pass a format: {', '.join(READERS)})"
         )
     return fmt
+
+
+def _job_format(path: Path, fmt: str | None) -> str | None:
+    """The reader for one input: `fmt`, else by extension; None for a directory (reported, not read)."""
+    if path.is_dir():
+        return None  # whatever its name: one file-level issue, the other inputs go on
+    return fmt if fmt is not None else detect_format(path)
 
 
 def _check_format(fmt: str) -> str:
@@ -119,11 +128,12 @@ def read_papers(
     Memory is constant in file size; only the set of ids already read grows (one string per
     paper, to drop duplicates across the whole run).
     """
-    jobs = [(Path(path), _check_format(fmt) if fmt is not None else detect_format(path)) for path in paths]
+    fmt = _check_format(fmt) if fmt is not None else None
+    jobs = [(Path(path), _job_format(Path(path), fmt)) for path in paths]
     filters = filters if filters is not None else PaperFilter()
     if filters.by_category:
         for path, job_fmt in jobs:
-            if job_fmt not in SELECTING_READERS:
+            if job_fmt is not None and job_fmt not in SELECTING_READERS:
                 raise IngestError(
                     f"{path}: a category filter needs an input format with categories "
                     f"({', '.join(SELECTING_READERS)}); {job_fmt!r} has none"
@@ -132,6 +142,7 @@ def read_papers(
 
     def record(issue: ReadIssue) -> None:
         summary.add_issue(issue)
+        summary.note_lost(issue)
         if on_issue is not None:
             on_issue(issue)
 
@@ -151,7 +162,7 @@ def _counting_keep(filters: PaperFilter, summary: ReadSummary) -> KeepPredicate:
 
 
 def _read_all(
-    jobs: list[tuple[Path, str]], summary: ReadSummary, record: IssueCallback, filters: PaperFilter
+    jobs: list[tuple[Path, str | None]], summary: ReadSummary, record: IssueCallback, filters: PaperFilter
 ) -> Iterator[Paper]:
     """The streaming part of `read_papers` (a separate generator so usage errors raise at once).
 
@@ -165,8 +176,12 @@ def _read_all(
     count = 0
     for path, fmt in jobs:
         if limit is not None and count >= limit:
+            summary.stopped_early = True
             return
         summary.files += 1
+        if fmt is None:
+            record(ReadIssue(file=str(path), reason=IS_A_DIRECTORY))
+            continue
         if fmt in SELECTING_READERS:
             papers = SELECTING_READERS[fmt](path, record, seen=seen, keep=keep)
             check_year = False
@@ -183,6 +198,7 @@ def _read_all(
                 count += 1
                 yield paper
                 if limit is not None and count >= limit:
+                    summary.stopped_early = True
                     return  # before asking the reader for more: nothing past the limit is read
         finally:
             close = getattr(papers, "close", None)  # a generator reader: closes its file at once

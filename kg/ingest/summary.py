@@ -38,6 +38,10 @@ class ReadSummary:
     `skipped` counts skipped records, `warnings` records kept despite a problem; a file that
     could not be read (an issue with no line) is listed in `failed_files` instead. `filtered`
     counts records left out by a category or year filter (`kg.ingest.filters`): not issues.
+    `lost` counts the records the readers skipped whose paper may be unknown (every skip but a
+    duplicate id) and `stopped_early` says a limit ended the read: with either, or a failed
+    file, the input was not read completely (`complete`), so an incremental build cannot tell
+    a paper that left the input from one it never saw.
     """
 
     files: int = 0
@@ -48,6 +52,8 @@ class ReadSummary:
     issues: list[ReadIssue] = field(default_factory=list)
     failed_files: list[str] = field(default_factory=list)
     filtered: int = 0
+    lost: int = 0
+    stopped_early: bool = False
 
     def add_issue(self, issue: ReadIssue) -> None:
         """Count one issue under its category and keep it if fewer than MAX_ISSUES are kept."""
@@ -61,6 +67,27 @@ class ReadSummary:
         self.reasons[reason_category(issue.reason)] += 1
         if len(self.issues) < MAX_ISSUES:
             self.issues.append(issue)
+
+    def note_lost(self, issue: ReadIssue) -> None:
+        """Count a reader's skipped record in `lost` unless it is a duplicate (its id was read)."""
+        if issue.skipped and issue.line is not None and reason_category(issue.reason) != DUPLICATE_ID:
+            self.lost += 1
+
+    @property
+    def complete(self) -> bool:
+        """True when every input file was read to its end and no record was lost on the way."""
+        return not (self.failed_files or self.lost or self.stopped_early)
+
+    def incompleteness(self) -> str:
+        """Why the input was not read completely, e.g. "1 file failed, 3 records skipped" ("" if it was)."""
+        parts = []
+        if self.failed_files:
+            parts.append(f"{len(self.failed_files)} file(s) failed")
+        if self.lost:
+            parts.append(f"{self.lost} record(s) skipped")
+        if self.stopped_early:
+            parts.append("stopped at the limit")
+        return ", ".join(parts)
 
     def __str__(self) -> str:
         """One line for a log or a CLI footer."""
