@@ -24,7 +24,14 @@ IssueCallback = Callable[[ReadIssue], None]
 
 GZIP_MAGIC = b"\x1f\x8b"
 UTF8_BOM = b"\xef\xbb\xbf"
+#: decoding errors: a UTF-16 surrogate encoded as UTF-8 (as Java and JavaScript tools write a lone
+#: one) is let through, for `clean.clean_text` to pair or replace; any other bad byte still fails
+DECODE_ERRORS = "surrogatepass"
 _BUFFER_SIZE = 1 << 20
+
+EMPTY_FILE = "empty file"
+#: the reason for a file of blank lines only (a parser raises `fail_file(WHITESPACE_ONLY)`)
+WHITESPACE_ONLY = "empty file (only whitespace)"
 
 
 class IngestError(ValueError):
@@ -108,7 +115,7 @@ def file_reader(
             return
         try:
             if not stream.peek(1):  # type: ignore[attr-defined]
-                on_issue(ReadIssue(file=name, reason="empty file"))
+                on_issue(ReadIssue(file=name, reason=EMPTY_FILE))
                 return
             yield from parse(stream, name, on_issue, set() if seen is None else seen)
         except _FileFailure as exc:
@@ -130,7 +137,7 @@ def _describe(exc: BaseException) -> str:
 
 def invalid_utf8_reason(raw: bytes, exc: UnicodeDecodeError) -> str:
     """"invalid UTF-8 (byte 0xff at column N)" with N the 1-based character column."""
-    column = len(raw[: exc.start].decode("utf-8")) + 1  # the prefix before the error is valid
+    column = len(raw[: exc.start].decode("utf-8", DECODE_ERRORS)) + 1  # the prefix before the error is valid
     return f"invalid UTF-8 (byte 0x{raw[exc.start]:02x} at column {column})"
 
 
@@ -162,7 +169,7 @@ def iter_lines(stream: BinaryIO, name: str, on_issue: IssueCallback,
         if lineno == 1 and raw.startswith(UTF8_BOM):
             raw = raw[3:]
         try:
-            text = raw.decode("utf-8")
+            text = raw.decode("utf-8", DECODE_ERRORS)
         except UnicodeDecodeError as exc:
             on_issue(ReadIssue(file=name, line=lineno, reason=invalid_utf8_reason(raw, exc)))
             yield lineno, None

@@ -1,6 +1,8 @@
 """Text cleaning for input records: the only place ingest normalises text or uses regexes.
 
-Whitespace is normalised because a newline or tab inside a text switches off spaCy's tokenizer
+Every text a reader keeps goes through `clean_text` (via `records.make_paper`): control characters
+and noncharacters no output format can hold are dropped, lone surrogates become U+FFFD, Unicode is
+composed (NFC) and whitespace is collapsed. Whitespace is normalised because a newline or tab inside a text switches off spaCy's tokenizer
 cache (9x slower downstream); the other helpers turn loosely formatted fields (dates, author
 strings, DOIs, web-dump titles) into the typed values a `Paper` holds, resolve the LaTeX of arXiv
 titles and abstracts (`clean_latex`) and the inline HTML of OpenAlex titles (`clean_html`).
@@ -39,6 +41,48 @@ def normalise_whitespace(text: str) -> str:
     return " ".join(text.split())
 
 
+#: characters a text never keeps: C0/C1 controls that are not whitespace (\x1c-\x1f and \x85 are
+#: whitespace to `str.split` and become spaces), DEL, and the 66 Unicode noncharacters
+_UNWANTED_RE = re.compile(
+    "[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ufdd0-\ufdef"
+    + "".join(chr(plane << 16 | low) for plane in range(17) for low in (0xFFFE, 0xFFFF))
+    + "]"
+)
+#: a UTF-16 surrogate pair left as two code points (e.g. written "\\ud83d\\ude00" by some tools)
+_SURROGATE_PAIR_RE = re.compile("[\ud800-\udbff][\udc00-\udfff]")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
+
+
+def _join_pair(match: re.Match[str]) -> str:
+    high, low = match.group()
+    return chr(0x10000 + ((ord(high) - 0xD800) << 10) + (ord(low) - 0xDC00))
+
+
+def clean_text(text: str) -> str:
+    """The text every reader keeps: no control characters, no noncharacters, no lone surrogates, NFC.
+
+    One NUL, ``\\x1b`` or U+FFFF in a title would otherwise make every GraphML file built from
+    it unreadable, and a lone surrogate cannot be written as UTF-8 at all. Controls that are
+    whitespace (tab, newline, ...) become spaces, the others are dropped; a surrogate pair is
+    joined into its character and a lone surrogate becomes U+FFFD. Printable text (nearly all of
+    it) only pays for `str.isprintable` and, when not ASCII, an NFC quick check.
+
+    >>> clean_text("SQuAD\\x1b[31m\\x00 v2\\uffff\\tscore\\ud800")
+    'SQuAD[31m v2 score\ufffd'
+    >>> clean_text("Poincare\\u0301")
+    'Poincaré'
+    """
+    if not text.isprintable():
+        text = _UNWANTED_RE.sub("", text)
+        if _SURROGATE_RE.search(text):
+            text = _SURROGATE_RE.sub(REPLACEMENT, _SURROGATE_PAIR_RE.sub(_join_pair, text))
+    text = normalise_whitespace(text)
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return text
+
+
 def strip_subscribe_prefix(title: str) -> str:
     """Remove a glued web-page "Subscribe" prefix ("SubscribeDistilling ..." -> "Distilling ...")."""
     if title.startswith("Subscribe"):  # cheap test first: the regex runs almost never
@@ -48,7 +92,7 @@ def strip_subscribe_prefix(title: str) -> str:
 
 def title_key(title: str) -> str:
     """The normalised form of a title that its hash id is computed from (case and spacing free)."""
-    return normalise_whitespace(title).casefold()
+    return clean_text(title).casefold()
 
 
 def parse_year(value: object) -> int | None:
@@ -84,7 +128,7 @@ def split_authors(value: object) -> tuple[str, ...] | None:
             names.append(item)
     else:
         return None
-    return tuple(clean for name in names if (clean := normalise_whitespace(name)))
+    return tuple(clean for name in names if (clean := clean_text(name)))
 
 
 def normalise_doi(doi: str) -> str:

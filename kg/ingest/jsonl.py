@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from kg.ingest.base import IssueCallback, fail_file, file_reader
+from kg.ingest.base import WHITESPACE_ONLY, IssueCallback, fail_file, file_reader
 from kg.ingest.records import make_paper
 from kg.ingest.snapshot import NOT_AN_OBJECT, iter_json_objects
 from schema.paper import Paper, ReadIssue
@@ -114,7 +114,7 @@ def _parse_json(stream: BinaryIO, name: str, on_issue: IssueCallback, seen: set[
     text = _ChunkedText(stream)
     pos = text.skip_space(0)
     if pos >= len(text.buf):
-        raise fail_file("empty file")
+        raise fail_file(WHITESPACE_ONLY)
     if text.buf[pos] == "{":
         value, start, end = text.decode_value(pos, 1)
         if text.skip_space(end) < len(text.buf):

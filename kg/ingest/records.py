@@ -1,7 +1,8 @@
 """From a loose record (JSON object, CSV row, title/abstract pair) to a validated `Paper`.
 
-Every format funnels through `make_paper`, so ids, duplicates, required fields and the
-optional-field warnings behave the same whatever the input format.
+Every format funnels through `make_paper`, so ids, duplicates, required fields, the
+optional-field warnings and text cleaning (`clean.clean_text`: no control characters,
+noncharacters or lone surrogates, NFC) behave the same whatever the input format.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from collections.abc import Mapping
 from kg.ingest.base import IssueCallback
 from kg.ingest.clean import (
     normalise_arxiv_id,
+    clean_text,
     normalise_doi,
-    normalise_whitespace,
     parse_year,
     preview,
     split_authors,
@@ -43,9 +44,9 @@ def hash_id(title: str) -> str:
 
 
 def _scalar_text(value: object) -> str | None:
-    """A str/int/float field as text (None for missing, empty, or non-scalar values)."""
+    """A str/int/float field as cleaned text (None for missing, empty, or non-scalar values)."""
     if isinstance(value, str):
-        text = value.strip()
+        text = clean_text(value)
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
         text = str(value)
     else:
@@ -94,7 +95,7 @@ def make_paper(
         on_issue(ReadIssue(file=file, line=line, reason=prefix + reason, skipped=skipped))
 
     raw_title = pick(record, "title")
-    title = normalise_whitespace(raw_title) if isinstance(raw_title, str) else ""
+    title = clean_text(raw_title) if isinstance(raw_title, str) else ""
     if not title:
         report("missing title")
         return None
@@ -102,7 +103,7 @@ def make_paper(
     if raw_abstract is None:
         report("missing abstract")
         return None
-    abstract = normalise_whitespace(raw_abstract) if isinstance(raw_abstract, str) else ""
+    abstract = clean_text(raw_abstract) if isinstance(raw_abstract, str) else ""
     if not abstract:
         report("empty abstract")
         return None
@@ -136,6 +137,5 @@ def make_paper(
 
 
 def _optional_text(value: object) -> str | None:
-    """A whitespace-normalised optional text field (None when missing or empty)."""
-    text = _scalar_text(value)
-    return normalise_whitespace(text) if text is not None else None
+    """A cleaned optional text field (None when missing or empty)."""
+    return _scalar_text(value)

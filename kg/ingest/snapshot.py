@@ -19,7 +19,7 @@ import zlib
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-from kg.ingest.base import IssueCallback, fail_file, iter_lines
+from kg.ingest.base import WHITESPACE_ONLY, IssueCallback, fail_file, iter_lines
 from schema.paper import ReadIssue
 
 #: longest line read (a real arXiv or OpenAlex record is a few kB, the largest a few MB)
@@ -47,14 +47,20 @@ def parse_object_line(text: str, name: str, lineno: int, on_issue: IssueCallback
 def iter_json_objects(stream: BinaryIO, name: str, on_issue: IssueCallback) -> Iterator[tuple[int, dict[str, Any]]]:
     """(1-based line number, object) for each JSON object line of a stream; bad lines reported.
 
-    Blank lines are ignored. A read failure of the stream itself (truncated or corrupt gzip, an
-    I/O error) ends the file through `fail_file`, with the number of lines read in the reason.
+    Blank lines are ignored (a file of nothing else fails: `WHITESPACE_ONLY`). A read failure of
+    the stream itself (truncated or corrupt gzip, an I/O error) ends the file through `fail_file`,
+    with the number of lines read in the reason.
     """
     lineno = 0
+    content = False
     try:
         for lineno, text in iter_lines(stream, name, on_issue, MAX_LINE_BYTES):
-            if text is None or text.isspace() or not text:  # unreadable (reported) or blank
+            if text is None:  # unreadable (reported)
+                content = True
                 continue
+            if text.isspace() or not text:
+                continue
+            content = True
             record = parse_object_line(text, name, lineno, on_issue)
             if record is not None:
                 yield lineno, record
@@ -65,3 +71,5 @@ def iter_json_objects(stream: BinaryIO, name: str, on_issue: IssueCallback) -> I
     except OSError as exc:  # gzip.BadGzipFile (bad CRC, garbage between members) or an I/O error
         what = "corrupt gzip" if isinstance(exc, gzip.BadGzipFile) else "cannot read file"
         raise fail_file(f"{what}: unreadable after line {lineno} ({exc.strerror or exc})") from None
+    if not content:
+        raise fail_file(WHITESPACE_ONLY)

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from kg.ingest.base import IssueCallback, file_reader, iter_lines
-from kg.ingest.clean import normalise_whitespace, preview, strip_subscribe_prefix
+from kg.ingest.base import WHITESPACE_ONLY, IssueCallback, fail_file, file_reader, iter_lines
+from kg.ingest.clean import clean_text, preview, strip_subscribe_prefix
 from kg.ingest.records import make_paper
 from schema.paper import Paper, ReadIssue
 
@@ -49,12 +49,14 @@ def _parse_txt(stream: BinaryIO, name: str, on_issue: IssueCallback, seen: set[s
 
     pending: tuple[int, str] | None = None  # (line number, text) of a title awaiting its abstract
     after_unreadable = False  # the last non-blank line was invalid UTF-8 (already reported)
+    content = False
     for lineno, raw in iter_lines(stream, name, on_issue):
+        content = content or raw is None or not raw.isspace()
         if raw is None:  # one record, one issue: an unreadable line takes its partner with it
             after_unreadable = pending is None
             pending = None
             continue
-        text = normalise_whitespace(raw.strip())
+        text = clean_text(raw)
         if not text:
             continue
         if after_unreadable:
@@ -82,6 +84,8 @@ def _parse_txt(stream: BinaryIO, name: str, on_issue: IssueCallback, seen: set[s
             reject(lineno, text)
     if pending is not None:
         reject(*pending)
+    if not content:
+        raise fail_file(WHITESPACE_ONLY)
 
 
 read_txt = file_reader(_parse_txt)

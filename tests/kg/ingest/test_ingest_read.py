@@ -140,6 +140,53 @@ def test_read_empty_file_fails_for_every_format(tmp_path: Path, read_all, fmt: s
     assert summary.reasons == {"empty file": 2}
 
 
+@pytest.mark.parametrize("fmt", [*FORMATS, "arxiv", "openalex"])
+def test_read_whitespace_only_file_fails_with_a_reason(tmp_path: Path, read_all, fmt: str) -> None:
+    blank = tmp_path / "blank.jsonl"
+    blank.write_bytes(b"  \n\n\t \r\n")
+    papers, summary = read_all([blank], fmt=fmt)
+    assert papers == [] and summary.failed_files == [str(blank)]
+    assert [str(i) for i in summary.issues] == [f"{blank}: empty file (only whitespace)"]
+
+
+def test_read_directory_without_an_extension_is_a_file_issue_not_a_stop(tmp_path: Path, fixtures_dir: Path,
+                                                                        read_all) -> None:
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    for fmt in (None, "jsonl"):
+        papers, summary = read_all([folder, fixtures_dir / "papers.jsonl"], fmt=fmt)
+        assert len(papers) == 3
+        assert summary.failed_files == [str(folder)] and not summary.complete
+        assert [str(i) for i in summary.issues] == [f"{folder}: cannot open file (Is a directory)"]
+
+
+def test_read_bad_inputs_on_the_cli_are_one_line_each_and_the_run_goes_on(tmp_path: Path, fixtures_dir: Path) -> None:
+    from typer.testing import CliRunner
+
+    from kg.cli import app
+
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    blank = tmp_path / "blank.txt"
+    blank.write_text(" \n\n")
+    locked = tmp_path / "locked.jsonl"
+    locked.write_bytes((fixtures_dir / "papers.jsonl").read_bytes().replace(b'"fixture-1"', b'"locked-1"'))
+    locked.chmod(0)
+    out = tmp_path / "x.jsonl"
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(
+        app, ["extract", str(folder), str(fixtures_dir / "papers.jsonl"), str(blank), str(locked), "-o", str(out)])
+    assert result.exit_code == 3, result.output  # partial success: files were skipped
+    assert f"{folder}: cannot open file (Is a directory)" in result.output
+    assert f"{blank}: empty file (only whitespace)" in result.output
+    readable = os.access(locked, os.R_OK)  # root reads it anyway
+    if not readable:
+        assert f"{locked}: cannot open file (Permission denied)" in result.output
+    n_failed = 2 if readable else 3
+    assert f"read {4 if readable else 3} papers from 4 file(s)" in result.output
+    assert f"{n_failed} file(s) failed" in result.output
+    assert len(out.read_text().splitlines()) == (4 if readable else 3)
+
+
 def test_read_duplicate_ids_keep_the_first_across_files(tmp_path: Path, fixtures_dir: Path, read_all) -> None:
     jsonl = fixtures_dir / "papers.jsonl"
     again = tmp_path / "again.jsonl"

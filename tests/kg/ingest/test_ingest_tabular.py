@@ -91,3 +91,77 @@ def test_tabular_header_only_reads_nothing(tmp_path: Path) -> None:
     path = tmp_path / "papers.csv"
     path.write_text("title,abstract\n")
     assert _read(read_csv, path) == ([], [])
+
+
+def _abstract(n: int) -> str:
+    return f"Paper {n} trains a model. It beats BM25 on five datasets."
+
+
+def test_tabular_unclosed_quote_costs_one_line_and_the_rows_after_it_are_kept(tmp_path: Path) -> None:
+    path = tmp_path / "papers.csv"
+    path.write_text(
+        "id,title,abstract\n"
+        f"1,Good one,{_abstract(1)}\n"
+        f'2,"Broken title,{_abstract(2)}\n'  # the quote is never closed
+        f"3,Good three,{_abstract(3)}\n"
+        f"4,Good four,{_abstract(4)}\n"
+    )
+    papers, issues = _read(read_csv, path)
+    assert [(p.id, p.title, p.abstract) for p in papers] == [
+        (str(n), f"Good {word}", _abstract(n)) for n, word in ((1, "one"), (3, "three"), (4, "four"))
+    ]
+    assert [(i.line, i.reason.split(" (")[0]) for i in issues] == [(3, "unclosed quote")]
+    assert str(issues[0]).startswith(f"{path}:3: unclosed quote")
+
+
+@pytest.mark.parametrize("delimiter", [",", "\t"])
+def test_tabular_broken_quotes_never_merge_records(tmp_path: Path, delimiter: str) -> None:
+    d = delimiter
+    path = tmp_path / ("papers.csv" if d == "," else "papers.tsv")
+    path.write_text(
+        f"id{d}title{d}abstract\n"
+        f"1{d}Good one{d}{_abstract(1)}\n"
+        f'2{d}"Broken title{d}{_abstract(2)}\n'  # opened here, "closed" by the quote in row 4
+        f"3{d}Good three{d}{_abstract(3)}\n"
+        f'4{d}Good four{d}"Abstract{d} four."\n'
+        f'5{d}"Quoted" title{d}{_abstract(5)}\n'  # text after a closing quote
+        f"6{d}Title{d} with a delimiter{d}{_abstract(6)}\n"  # one field too many
+        f'7{d}Title with 5" screen{d}{_abstract(7)}\n'  # a quote inside an unquoted field is text
+        f"8{d}Good eight{d}{_abstract(8)}\n"
+    )
+    papers, issues = _read(read_csv if d == "," else read_tsv, path)
+    assert [p.id for p in papers] == ["1", "3", "4", "7", "8"]
+    assert papers[2].abstract == ("Abstract, four." if d == "," else "Abstract four.")  # a tab is whitespace
+    assert papers[3].title == 'Title with 5" screen'
+    assert all("\n" not in p.title and p.title.startswith(("Good", "Title")) for p in papers)
+    assert [(i.line, i.reason) for i in issues] == [
+        (3, "malformed quoting (text after a closing quote)"),
+        (6, "malformed quoting (text after a closing quote)"),
+        (7, "too many fields (4 of 3)"),
+    ]
+
+
+def test_tabular_broken_quote_is_reported_by_the_cli_with_a_partial_exit_code(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from kg.cli import app
+
+    path = tmp_path / "papers.csv"
+    path.write_text(
+        "title,abstract\n"
+        f'"Broken title,{_abstract(1)}\n'
+        f"Good two,{_abstract(2)}\n"
+        f'Good three,"{_abstract(3)}"\n'
+    )
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(app, ["extract", str(path), "--output", str(tmp_path / "x.jsonl")])
+    assert result.exit_code == 3, result.output
+    assert f"{path}:2: malformed quoting" in result.output
+    lines = (tmp_path / "x.jsonl").read_text().splitlines()
+    assert len(lines) == 2
+
+
+def test_tabular_whitespace_only_file_fails_with_a_reason(tmp_path: Path) -> None:
+    path = tmp_path / "papers.csv"
+    path.write_text("  \n\n\t\n")
+    papers, issues = _read(read_csv, path)
+    assert papers == [] and [str(i) for i in issues] == [f"{path}: empty file (only whitespace)"]
