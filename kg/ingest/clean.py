@@ -73,11 +73,14 @@ def clean_text(text: str) -> str:
     >>> clean_text("Poincare\\u0301")
     'Poincaré'
     """
-    if not text.isprintable():
+    if text.isprintable():  # `normalise_whitespace` without testing printability again
+        if "  " in text or text[:1] == " " or text[-1:] == " ":
+            text = " ".join(text.split())
+    else:
         text = _UNWANTED_RE.sub("", text)
         if _SURROGATE_RE.search(text):
             text = _SURROGATE_RE.sub(REPLACEMENT, _SURROGATE_PAIR_RE.sub(_join_pair, text))
-    text = normalise_whitespace(text)
+        text = " ".join(text.split())
     if not text.isascii() and not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     return text
