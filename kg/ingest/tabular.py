@@ -112,8 +112,7 @@ def _quoting_reason(exc: csv.Error) -> str:
     """A one-line reason for a record the strict csv parser rejects."""
     message = str(exc)
     if message == "unexpected end of data" or "runs over" in message:
-        detail = "to the end of the file" if message == "unexpected end of data" else message
-        return f"unclosed quote ({detail}; the lines after it are read again as records)"
+        return f"unclosed quote ({'it runs to the end of the file' if message == 'unexpected end of data' else message})"
     if "expected after" in message:
         return "malformed quoting (text after a closing quote)"
     if "field limit" in message:
@@ -151,7 +150,7 @@ def _parse_table(
         except csv.Error as exc:
             content = True
             if header is None:
-                raise fail_file(f"malformed header at line {feed.first_line} ({exc})") from None
+                raise fail_file(f"header at line {feed.first_line}: {_quoting_reason(exc)}") from None
             report(_quoting_reason(exc))
             feed.restart_after_first_line()
             continue

@@ -165,3 +165,15 @@ def test_tabular_whitespace_only_file_fails_with_a_reason(tmp_path: Path) -> Non
     path.write_text("  \n\n\t\n")
     papers, issues = _read(read_csv, path)
     assert papers == [] and [str(i) for i in issues] == [f"{path}: empty file (only whitespace)"]
+
+
+def test_tabular_unclosed_quote_is_given_up_after_max_record_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kg.ingest import tabular
+
+    monkeypatch.setattr(tabular, "MAX_RECORD_LINES", 3)
+    path = tmp_path / "papers.csv"
+    path.write_text("title,abstract\n" + f'"Broken,{_abstract(0)}\n'
+                    + "".join(f"Good {n},{_abstract(n)}\n" for n in range(1, 8)))
+    papers, issues = _read(read_csv, path)
+    assert [p.title for p in papers] == [f"Good {n}" for n in range(1, 8)]
+    assert [str(i) for i in issues] == [f"{path}:2: unclosed quote (a quoted field runs over 3 lines)"]
