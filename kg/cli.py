@@ -328,7 +328,7 @@ def build(
     out.print(_summary_table(report, counts))
     out.print(str(report.summary), highlight=False)
     if kept := report.kept_message():
-        err.print(f"[yellow]warning:[/] {kept}", highlight=False)
+        err.print(f"[yellow]warning:[/] {kept}", highlight=False, soft_wrap=True)
     if not report.summary.read:
         err.print("[bold red]error:[/] no papers could be read; nothing was written")
     elif neo4j:
