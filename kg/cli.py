@@ -251,7 +251,7 @@ def _open_store(backend: BackendName, graph: Path, uri: str | None, user: str | 
 def build(
     inputs: Annotated[Optional[list[Path]], typer.Argument(help="Paper files (txt, jsonl, json, csv, tsv; .gz ok). "
                                                            "Default: the bundled sample corpus.",
-                                                           readable=False)] = None,  # an unreadable one is reported, the others read
+                                                           readable=False)] = None,  # unreadable: reported, others read
     out_path: Annotated[Path, typer.Option("--out", "-o", help="Graph file to write (.graphml or .json).")] = DEFAULT_GRAPH,
     fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="Input format for all files: txt, jsonl, json, csv, tsv, arxiv, openalex (default: by extension).")] = None,
     backend: Backend = BackendName.networkx,

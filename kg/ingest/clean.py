@@ -2,10 +2,11 @@
 
 Every text a reader keeps goes through `clean_text` (via `records.make_paper`): control characters
 and noncharacters no output format can hold are dropped, lone surrogates become U+FFFD, Unicode is
-composed (NFC) and whitespace is collapsed. Whitespace is normalised because a newline or tab inside a text switches off spaCy's tokenizer
-cache (9x slower downstream); the other helpers turn loosely formatted fields (dates, author
-strings, DOIs, web-dump titles) into the typed values a `Paper` holds, resolve the LaTeX of arXiv
-titles and abstracts (`clean_latex`) and the inline HTML of OpenAlex titles (`clean_html`).
+composed (NFC) and whitespace is collapsed. Whitespace is normalised because a newline or tab
+inside a text switches off spaCy's tokenizer cache (9x slower downstream); the other helpers turn
+loosely formatted fields (dates, author strings, DOIs, web-dump titles) into the typed values a
+`Paper` holds, resolve the LaTeX of arXiv titles and abstracts (`clean_latex`) and the inline
+HTML of OpenAlex titles (`clean_html`).
 """
 
 from __future__ import annotations

@@ -167,7 +167,8 @@ def test_tabular_whitespace_only_file_fails_with_a_reason(tmp_path: Path) -> Non
     assert papers == [] and [str(i) for i in issues] == [f"{path}: empty file (only whitespace)"]
 
 
-def test_tabular_unclosed_quote_is_given_up_after_max_record_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_tabular_unclosed_quote_is_given_up_after_max_record_lines(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     from kg.ingest import tabular
 
     monkeypatch.setattr(tabular, "MAX_RECORD_LINES", 3)
