@@ -161,3 +161,11 @@ def test_extraction_title_prefix_benchmark_is_a_dataset(nlp, title, abstract):
     ex = run(nlp, title, abstract)
     name = title.split(":")[0]
     assert entity(ex, "DATASET", name) is not None and entity(ex, "METHOD", name) is None
+
+
+def test_extraction_title_case_task_and_lower_case_mention_are_one_entity(nlp):
+    ex = run(nlp, "Graph Networks for Fault Detection in Power Grids",
+             "We study fault detection in power grids with graph networks.")
+    tasks = [e for e in ex.entities if e.label == "TASK" and e.key == "fault detection"]
+    assert len(tasks) == 1, [(e.label, e.name, e.key) for e in ex.entities]
+    assert len(tasks[0].mentions) == 2
