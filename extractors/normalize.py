@@ -108,6 +108,14 @@ def normalize_key(text: str, acronym: bool | None = None) -> str:
     return " ".join(words)
 
 
+_PIECES = re.compile(r"[\s\-\u2010\u2011]+")
+
+
 def _looks_coined(s: str) -> bool:
-    """Coined names (BERT, ColBERT, ResNet) are not singularised like English words."""
-    return any(c.isupper() for c in s[1:]) or any(c.isdigit() for c in s)
+    """Coined names (BERT, ColBERT, ResNet) are not singularised like English words. A phrase in
+    title case ("Fault Detection", "Text-to-Image") is English: every word of two letters or more,
+    lower case or capitalised, so it keys like its lower-case spelling."""
+    if not (any(c.isupper() for c in s[1:]) or any(c.isdigit() for c in s)):
+        return False
+    pieces = _PIECES.split(s)
+    return len(pieces) < 2 or not all(len(w) >= 2 and w.isalpha() and (w.islower() or w.istitle()) for w in pieces)

@@ -152,6 +152,37 @@ def _entities(doc: Doc, view: TokenView, sent_starts: list[int], title_end: int,
     return entities, span_entity
 
 
+def _merge_task_variants(entities: dict[Key, dict[str, Any]]) -> None:
+    """A task named as another task of the paper with modifiers before it ("real-time semantic
+    segmentation", "open-vocabulary object detection") is that task: one entity, the longer form
+    an alias (GOLD_GUIDELINE's convention). Not when the paper introduces it, nor when two tasks
+    refine the same one ("binary change detection", "semantic change detection"): those are kinds."""
+    tasks = {ek[1]: ek for ek in entities if ek[0] == "TASK"}
+    if len(tasks) < 2:
+        return
+    base_of: dict[str, str] = {}
+    children: dict[str, int] = {}
+    for key in tasks:
+        words = key.split()
+        base = next((b for b in (" ".join(words[i:]) for i in range(1, len(words))) if b in tasks), None)
+        if base is not None:
+            base_of[key] = base
+            children[base] = children.get(base, 0) + 1
+    for key in sorted(base_of, key=len, reverse=True):
+        ent, into = entities[tasks[key]], entities[tasks[base_of[key]]]
+        if ent["role"] == "proposed" or children[base_of[key]] > 1:
+            continue
+        into["mentions"] = sorted(into["mentions"] + ent["mentions"], key=lambda m: (m["field"] != "title", m["start"]))
+        for form in (ent["name"], *ent["aliases"]):
+            if form != into["name"] and form not in into["aliases"]:
+                into["aliases"].append(form)
+        if ent["confidence"] > into["confidence"]:
+            into["confidence"] = ent["confidence"]
+        if ROLE_PRIORITY[ent["role"]] > ROLE_PRIORITY[into["role"]]:
+            into["role"] = ent["role"]
+        del entities[tasks[key]]
+
+
 def _results(found: tuple[tuple, ...], view: TokenView, span_entity: dict[int, dict[str, Any]],
              sent_starts: list[int], title_end: int, abstract_start: int) -> list[dict[str, Any]]:
     """`Doc._.kg_results` as the fields of `ResultRecord`, for numbers whose metric has an entity."""
@@ -204,6 +235,7 @@ def doc_to_extraction(doc: Doc, paper_id: str, title: str, efficiency: frozenset
     sents = SentenceIndex(doc)
     sentences = _sentences(view, sents.bounds, title_end, abstract_start)
     entities, span_entity = _entities(doc, view, sents.starts, title_end, abstract_start)
+    _merge_task_variants(entities)
     results = _results(doc_extension(doc, "kg_results"), view, span_entity, sents.starts, title_end, abstract_start)
     if efficiency:
         measured = {r["metric"] for r in results}

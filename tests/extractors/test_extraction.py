@@ -161,3 +161,25 @@ def test_extraction_title_prefix_benchmark_is_a_dataset(nlp, title, abstract):
     ex = run(nlp, title, abstract)
     name = title.split(":")[0]
     assert entity(ex, "DATASET", name) is not None and entity(ex, "METHOD", name) is None
+
+
+def test_extraction_title_case_task_and_lower_case_mention_are_one_entity(nlp):
+    ex = run(nlp, "Graph Networks for Fault Detection in Power Grids",
+             "We study fault detection in power grids with graph networks.")
+    tasks = [e for e in ex.entities if e.label == "TASK" and e.key == "fault detection"]
+    assert len(tasks) == 1, [(e.label, e.name, e.key) for e in ex.entities]
+    assert len(tasks[0].mentions) == 2
+
+
+def test_extraction_task_with_modifiers_is_an_alias_of_the_task(nlp):
+    ex = run(nlp, "Fast Networks for Real-Time Semantic Segmentation",
+             "Semantic segmentation assigns a class to every pixel. We study real-time semantic segmentation.")
+    tasks = [e for e in ex.entities if e.label == "TASK"]
+    assert [e.key for e in tasks] == ["semantic segmentation"], [(e.name, e.key) for e in tasks]
+    assert "Real-Time Semantic Segmentation" in tasks[0].aliases
+    assert [m.field for m in tasks[0].mentions] == ["title", "abstract", "abstract"]
+    # two kinds of one task stay apart
+    ex = run(nlp, "Change detection from satellites",
+             "We address binary change detection and semantic change detection, two kinds of change detection.")
+    keys = {e.key for e in ex.entities if e.label == "TASK"}
+    assert {"binary change detection", "semantic change detection", "change detection"} <= keys, keys

@@ -6,7 +6,10 @@ from extractors.normalize import normalize_key, singularize
 @pytest.mark.parametrize(
     "a,b",
     [("MS-MARCO", "MS MARCO"), ("cross-encoders", "cross-encoder"), ("CIFAR10", "CIFAR-10"),
-     ("Transformers", "transformer"), ("GANs", "GAN"), ("the ImageNet", "ImageNet")],
+     ("Transformers", "transformer"), ("GANs", "GAN"), ("the ImageNet", "ImageNet"),
+     # a title-case phrase keys like its lower-case spelling (one entity, not two, per paper)
+     ("Fault Detection", "fault detection"), ("Text-to-Image", "text-to-image"),
+     ("Random Functions", "random function"), ("U-Net", "UNet"), ("KV Cache", "KV cache")],
 )
 def test_normalize_same_key_for_spelling_variants(a, b):
     assert normalize_key(a) == normalize_key(b)
