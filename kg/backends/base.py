@@ -27,6 +27,10 @@ class QueryError(BackendError, ValueError):
     """A query that cannot run: bad syntax, a missing parameter or an unsupported construct."""
 
 
+class QueryStopped(QueryError):
+    """A query stopped by its time limit or by running out of memory (`kg query --timeout`)."""
+
+
 class GraphFileError(BackendError, OSError):
     """A graph file that is missing, unreadable or corrupt; the message names the path."""
 

@@ -25,7 +25,8 @@ import neo4j
 from neo4j import exceptions as nex
 
 from kg.backends import neo4j_statements as q
-from kg.backends.base import BackendError, Counts, QueryError, QueryResult, WriteStats, merge_node_props, merge_rel_props
+from kg.backends.base import BackendError, Counts, QueryError, QueryResult, QueryStopped, WriteStats, merge_node_props, merge_rel_props
+from kg.cypher_params import check_read_only
 from schema.graph import KEY_PROPERTY, GraphBatch, NodeLabel, RelType, node_id
 
 DEFAULT_URI = "bolt://localhost:7687"
@@ -333,14 +334,24 @@ class Neo4jBackend:
 
     # -- reading --------------------------------------------------------------------------------
 
-    def query(self, cypher: str, params: Mapping[str, Any] | None = None, write: bool = False) -> QueryResult:
+    def query(self, cypher: str, params: Mapping[str, Any] | None = None, write: bool = False,
+              timeout: float | None = None) -> QueryResult:
         """Run Cypher with parameters in a read transaction (a write transaction with `write=True`).
+
+        Read mode also refuses, by the query text, what a read transaction lets through: LOAD CSV,
+        administration commands and procedures (`kg.cypher_params.check_read_only`). `timeout`
+        (seconds) is the transaction timeout: the server stops the query when it is reached.
 
         Raises
         ------
         QueryError
-            The server refused the query (syntax, missing parameter, a write in read mode).
+            The server refused the query (syntax, missing parameter, a write in read mode), or it
+            hit the timeout or the server's memory limit.
         """
+        if not write:
+            check_read_only(cypher)
+
+        @neo4j.unit_of_work(timeout=timeout if timeout else None)
         def work(tx: neo4j.ManagedTransaction) -> QueryResult:
             result = tx.run(cypher, dict(params or {}))
             columns = list(result.keys())
@@ -353,9 +364,17 @@ class Neo4jBackend:
             if code == "Neo.ClientError.Statement.AccessMode" or "in read access mode" in _message(exc):
                 raise QueryError("this query writes to the graph and queries are read-only by default; "
                                  "add --write to run it") from exc
+            if code.startswith("Neo.ClientError.Transaction.TransactionTimedOut"):
+                raise QueryStopped(f"query stopped: it ran longer than the {timeout:g} s timeout; narrow it "
+                                 "(LIMIT, a bounded path length such as *1..3) or raise --timeout") from exc
             if code.startswith("Neo.ClientError.Statement") or code.startswith("Neo.ClientError.Procedure"):
                 first = _message(exc).split(' "')[0]
                 raise QueryError(f"Neo4j refused the query: {first}") from exc
+            raise self._explain(exc) from exc
+        except nex.TransientError as exc:
+            if "OutOfMemory" in (exc.code or ""):
+                raise QueryStopped("query stopped: Neo4j ran out of memory for it (db.memory.transaction.max "
+                                 "or the heap); narrow it (LIMIT, fewer MATCH combinations)") from exc
             raise self._explain(exc) from exc
         except (nex.Neo4jError, nex.DriverError, OSError) as exc:
             raise self._explain(exc) from exc
