@@ -18,19 +18,22 @@ from spacy.language import Language
 
 from extractors import build_nlp, extract
 from extractors.calibration import drop_below
-from kg.backends.base import GraphBackend, WriteStats
+from kg.backends.base import EntitySummary, GraphBackend, WriteStats
 from kg.builder import build_batch, content_hash, extractor_version
 from kg.ingest import ReadSummary, read_papers
 from extractors.learned import LearnedNameMatcher
 from kg.ingest.filters import PaperFilter
 from kg.resolve import AliasIndex, Overrides, Resolver
 from schema import Extraction, Paper, ReadIssue
+from schema.graph import ENTITY_NODE_LABEL, NodeLabel
 
 DATA_DIR = Path(__file__).parent / "data"
 SAMPLE_CORPUS = DATA_DIR / "papers_sample.txt"
 DEV_GOLD = DATA_DIR / "dev_gold.jsonl"
 DEFAULT_GRAPH = Path("graph.graphml")
 CHUNK = 256
+#: node label -> entity span label (what `kg.resolve` keys by)
+SPAN_LABEL: dict[NodeLabel, str] = {node: span for span, node in ENTITY_NODE_LABEL.items()}
 
 #: exit codes shared by the CLI commands
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
@@ -207,14 +210,20 @@ def build_graph(
     if incremental:
         papers = _new_or_changed(papers, known, seen, changed, report, progress)
     index = AliasIndex()
+    run_ids: set[str] = set()
     with tempfile.TemporaryFile("w+", encoding="utf-8") as spill:
         for paper, extraction in engine.pairs(papers, nlp, progress, min_confidence, report, on_issue):
             index.add(extraction)
+            run_ids.add(paper.id)
             spill.write(json.dumps([paper.model_dump(mode="json"), extraction.model_dump(mode="json")]) + "\n")
         spill.seek(0)
         if changed:
             report.stats = report.stats + backend.remove_papers(changed)
+        existing = [] if incremental else backend.entity_summary(run_ids)
+        for node in existing:
+            index.seed(SPAN_LABEL[node.label], node.key, node.forms, node.papers, node.name)
         resolver = Resolver(index, overrides)
+        report.stats = report.stats + _fold_existing(backend, resolver, existing, report)
         forms = index.learned_forms()
         learned = LearnedNameMatcher(nlp, forms, {lk: index.display_name(*lk) or lk[1] for lk in forms})
         pending: list[tuple[Paper, Extraction, dict]] = []
@@ -244,6 +253,19 @@ def build_graph(
         report.changed = len(changed)
     report.aliases = index
     return report
+
+
+def _fold_existing(backend: GraphBackend, resolver: Resolver, existing: Iterable[EntitySummary],
+                   report: RunReport) -> WriteStats:
+    """Merge entity nodes already in the graph whose key now resolves elsewhere (this run brought
+    the definition that links them), so a paper never links to two nodes of one entity."""
+    stats = WriteStats()
+    for node in existing:
+        target, _ = resolver.key_for(SPAN_LABEL[node.label], node.key)
+        if target != node.key:
+            stats = stats + backend.merge_entity(node.label, node.key, target)
+            report.merged_keys += 1
+    return stats
 
 
 def _new_or_changed(papers: Iterable[Paper], known: dict[str, tuple], seen: set[str], changed: list[str],

@@ -23,6 +23,7 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColum
 from rich.table import Table
 
 from kg import __version__
+from kg.bounded import DEFAULT_TIMEOUT, run_bounded
 from kg.build import (DEFAULT_GRAPH, DEV_GOLD, EXIT_FAILED, EXIT_USAGE, SAMPLE_CORPUS,
                       RunReport, build_graph, extract_files)
 
@@ -440,6 +441,10 @@ def query(
     write: Annotated[bool, typer.Option("--write", help="Neo4j: allow a query that changes the graph "
                                         "(queries run read-only otherwise).")] = False,
     fmt: Annotated[QueryFormat, typer.Option("--format", "-f")] = QueryFormat.table,
+    timeout: Annotated[float, typer.Option("--timeout", min=0, help="Stop the query after this many seconds "
+                                           "(0: no limit).")] = DEFAULT_TIMEOUT,
+    memory_limit: Annotated[Optional[int], typer.Option("--memory-limit", min=1, metavar="MB", help="networkx: stop "
+                            "a query that needs more memory than this (default: 80% of the memory available).")] = None,
     graph: Annotated[Path, typer.Option("--graph", "-g", help="Saved graph file.")] = DEFAULT_GRAPH,
     backend: Backend = BackendName.networkx,
     uri: Neo4jUri = None,
@@ -449,6 +454,7 @@ def query(
 ) -> None:
     """Run a Cypher query (read-only) or a canned one (--named) against the graph file or Neo4j."""
     from kg.backends import BackendError, QueryError
+    from kg.backends.base import QueryStopped
 
     if list_named:
         _list_named()
@@ -460,14 +466,17 @@ def query(
     params = dict(parse_param(p) for p in param or [])
     store = _open_store(backend, graph, uri, user, password, database)
     try:
-        if named is not None:
-            from kg.named_queries import run_named
+        from kg.named_queries import run_named
 
-            result = run_named(store, named, params)
-        elif backend is BackendName.neo4j:
-            result = store.query(cypher, params, write=write)
-        else:
-            result = store.query(cypher, params)
+        if backend is BackendName.neo4j:  # the server stops it (transaction timeout)
+            result = (run_named(store, named, params, timeout=timeout) if named is not None
+                      else store.query(cypher, params, write=write, timeout=timeout))
+        else:  # in a child process that can be stopped (kg.bounded)
+            memory = memory_limit * 2**20 if memory_limit else None
+            result = (run_bounded(run_named, store, named, params, timeout=timeout, memory=memory)
+                      if named is not None else run_bounded(store.query, cypher, params, timeout=timeout, memory=memory))
+    except QueryStopped as exc:
+        raise fail(str(exc), EXIT_FAILED) from None
     except QueryError as exc:
         raise fail(str(exc)) from None
     except BackendError as exc:

@@ -26,6 +26,7 @@ __all__ = [
     "Prepared",
     "QueryError",
     "Segment",
+    "check_read_only",
     "check_supported",
     "cypher_literal",
     "line_col",
@@ -271,6 +272,7 @@ def _refuse(cypher: str, pos: int, message: str) -> QueryError:
 
 def check_supported(cypher: str) -> None:
     """Raise a `QueryError` naming the first construct the embedded engine cannot run."""
+    check_read_only(cypher)
     code = _masked(cypher)
     for m in _CLAUSE.finditer(code):
         word = " ".join(m.group(1).upper().split())
@@ -316,3 +318,56 @@ def prepare_for_grand_cypher(cypher: str, params: Mapping[str, Any] | None = Non
     """Check, render parameters and adapt portable Cypher to grand-cypher 1.2's grammar."""
     check_supported(cypher)
     return _render(cypher, params, engine=True)
+
+
+# --- what a read-only query may not do, on any backend ---------------------------------------
+# A read transaction stops writes, but not reading server files (LOAD CSV), administration
+# commands (users, roles, databases, settings, transactions) or procedures such as
+# dbms.listConfig(): those are refused by their text unless the user asks for --write.
+_LOAD_CSV = re.compile(r"(?<![\w.$])LOAD\s+CSV(?!\w)", re.I)
+#: a statement (the query, a `{ ... }` subquery or a UNION part) that starts with one of these
+#: words is an administration command
+_ADMIN_WORDS = ("SHOW", "GRANT", "DENY", "REVOKE", "TERMINATE", "ALTER", "DROP", "RENAME", "START", "STOP",
+                "ENABLE", "DEALLOCATE", "REALLOCATE", "DRYRUN")
+_STATEMENT_START = re.compile(
+    r"(?:^|[{;]|(?<![\w.$])UNION(?:\s+ALL)?(?!\w))\s*"
+    r"(?:(?:EXPLAIN|PROFILE)\s+)?(?:CYPHER(?:\s+\w+\s*=\s*\w+)*\s+)?(?:USE\s+[\w.]+\s+)?"
+    r"(?P<word>[A-Za-z]+)(?P<rest>\s+(?:OR\s+REPLACE\s+)?(?:COMPOSITE\s+)?[A-Za-z]+)?",
+    re.I,
+)
+_ADMIN_CREATE = re.compile(r"\s+(?:OR\s+REPLACE\s+)?(?:COMPOSITE\s+)?(USER|ROLE|DATABASE|ALIAS|SERVER)$", re.I)
+_ADMIN_ANYWHERE = re.compile(r"(?<![\w.$])(SHOW|TERMINATE)\s+(?:\w+\s+)?(TRANSACTIONS?|SETTINGS?|USERS?|ROLES?"
+                             r"|DATABASES?|PRIVILEGES?|PROCEDURES?|FUNCTIONS?|ALIASES)(?!\w)", re.I)
+_PROCEDURE = re.compile(r"(?<![\w.$])CALL\s+(?!\{|\()((?:`[^`]*`|\w+)(?:\s*\.\s*(?:`[^`]*`|\w+))*)", re.I)
+#: procedures a read-only query may call: schema introspection and index look-ups
+_READ_PROCEDURES = ("db.labels", "db.relationshiptypes", "db.propertykeys", "db.schema.", "db.index.fulltext.query",
+                    "db.index.vector.query", "db.ping")
+
+
+def check_read_only(cypher: str) -> None:
+    """Raise a `QueryError` naming the first thing a read-only query may not do.
+
+    Refused: LOAD CSV (reads files and URLs from the server), administration commands
+    (SHOW USERS, SHOW SETTINGS, CREATE USER, DROP DATABASE, GRANT, TERMINATE TRANSACTIONS, ...)
+    and every procedure outside a short list of read-only look-ups (`CALL dbms.listConfig()`,
+    `CALL apoc.load.json(...)`). Writes are the read transaction's business (Neo4j refuses
+    them there; the embedded engine refuses them in `check_supported`).
+    """
+    code = _masked(cypher)
+    hint = "queries are read-only (Neo4j: add --write to run it)"
+    if m := _LOAD_CSV.search(code):
+        raise _refuse(cypher, m.start(), f"LOAD CSV is not allowed: {hint}")
+    for m in _STATEMENT_START.finditer(code):
+        word, rest = m.group("word").upper(), m.group("rest") or ""
+        if word in _ADMIN_WORDS or (word == "CREATE" and _ADMIN_CREATE.match(rest)):
+            command = " ".join(f"{word}{rest}".upper().split())
+            raise _refuse(cypher, m.start("word"), f"{command} is an administration command: {hint}")
+    if m := _ADMIN_ANYWHERE.search(code):
+        command = " ".join(m.group(0).upper().split())
+        raise _refuse(cypher, m.start(), f"{command} is an administration command: {hint}")
+    for m in _PROCEDURE.finditer(code):
+        written = cypher[m.start(1):m.end(1)]  # the masked text blanks `quoted` names
+        name = re.sub(r"[`\s]", "", written).lower()
+        if not any(name == p or (p.endswith(".") and name.startswith(p)) or
+                   (p.endswith("query") and name.startswith(p)) for p in _READ_PROCEDURES):
+            raise _refuse(cypher, m.start(), f"procedure {written} is not allowed: {hint}")

@@ -383,9 +383,11 @@ def _coerce(q: NamedQuery, p: Param, value: Any) -> Any:
     return count
 
 
-def run_named(backend: GraphBackend, name: str, params: Mapping[str, Any] | None = None) -> QueryResult:
+def run_named(backend: GraphBackend, name: str, params: Mapping[str, Any] | None = None,
+              timeout: float | None = None) -> QueryResult:
     """Run a named query: check and coerce the parameters, resolve entity names to keys, then use
-    the Python path on the networkx backend and the Cypher on any other.
+    the Python path on the networkx backend and the Cypher on any other (with the server-side
+    `timeout` in seconds, when given).
 
     Raises
     ------
@@ -420,4 +422,6 @@ def run_named(backend: GraphBackend, name: str, params: Mapping[str, Any] | None
         values[p.name] = value
     if isinstance(backend, NetworkxBackend):
         return q.networkx(backend.to_networkx(), values)
+    if timeout:
+        return backend.query(q.cypher, {**values, **q.constants}, timeout=timeout)  # type: ignore[call-arg]
     return backend.query(q.cypher, {**values, **q.constants})

@@ -31,6 +31,8 @@ from extractors.normalize import normalize_key
 from schema import Entity, Extraction, Relation, ResultRecord
 
 LABELS = ("METHOD", "DATASET", "METRIC", "TASK")
+#: stands for "a node already in the graph" where `AliasIndex.definitions` lists paper ids
+GRAPH_SOURCE = "(graph)"
 DEFAULT_OVERRIDES = Path("kg-overrides.toml")
 
 
@@ -128,6 +130,27 @@ class AliasIndex:
                 papers = self.definitions[(ent.label, form)].setdefault(ent.key, [])
                 if extraction.id not in papers:
                     papers.append(extraction.id)
+
+    def seed(self, label: str, key: str, forms: Iterable[str], papers: int, name: str | None = None) -> None:
+        """Learn from an entity node an earlier run left in the graph, as if its papers were in this run.
+
+        The node stands for `papers` papers (those not in this run, which `add` counts itself) under
+        its key, and every other spelling on it (aliases, merged keys) defines it, as the papers that
+        merged them did. So a later run resolves a paper's entity to the key one run over all the
+        inputs would give, and `kg.build` folds existing nodes a new definition links together.
+        """
+        self._canonical = None
+        if papers:
+            self.key_papers[(label, key)] += papers
+            if name:
+                self.names[(label, key)][name] += papers
+        linked = {normalize_key(f) for f in forms} - {key, ""}
+        if linked:
+            self.long_forms[(label, key)].update(f for f in forms if " " in f.strip())
+        for form in linked:
+            sources = self.definitions[(label, form)].setdefault(key, [])
+            if GRAPH_SOURCE not in sources:
+                sources.append(GRAPH_SOURCE)
 
     def _clusters(self) -> dict[tuple[str, str], str]:
         parent: dict[tuple[str, str], tuple[str, str]] = {}

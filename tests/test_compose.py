@@ -31,6 +31,22 @@ def test_compose_neo4j_image_ports_volume(neo4j_service: dict[str, Any]) -> None
     assert neo4j_service["restart"] == "unless-stopped"
 
 
+def test_compose_confines_file_imports(neo4j_service: dict[str, Any]) -> None:
+    """LOAD CSV reads only under the import folder, and file:/// URLs are off unless .env turns them on."""
+    env = neo4j_service["environment"]
+    assert env["NEO4J_server_directories_import"] == "/var/lib/neo4j/import"
+    assert env["NEO4J_dbms_security_allow__csv__import__from__file__urls"] == "${NEO4J_ALLOW_FILE_URLS:-false}"
+    if shutil.which("sh") is None:
+        pytest.skip("needs a POSIX sh")
+    value = env["NEO4J_dbms_security_allow__csv__import__from__file__urls"]
+    # compose interpolates ${VAR:-default} as sh does: off by default, on only when configured
+    unset = subprocess.run(["sh", "-c", f'printf %s "{value}"'], env={}, capture_output=True, text=True, check=True)
+    assert unset.stdout == "false"
+    allowed = subprocess.run(["sh", "-c", f'printf %s "{value}"'], env={"NEO4J_ALLOW_FILE_URLS": "true"},
+                             capture_output=True, text=True, check=True)
+    assert allowed.stdout == "true"
+
+
 def test_compose_healthcheck_runs_cypher_shell_with_env_credentials(
     neo4j_service: dict[str, Any], tmp_path: Path
 ) -> None:

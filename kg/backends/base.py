@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, Self, runtime_checkable
 
-from schema.graph import GraphBatch
+from schema.graph import KEY_PROPERTY, GraphBatch, NodeLabel, NodeRecord, RelRecord, RelType
 
 if TYPE_CHECKING:  # networkx is only needed for the type of `to_networkx`
     import networkx as nx
@@ -25,6 +25,10 @@ class BackendError(Exception):
 
 class QueryError(BackendError, ValueError):
     """A query that cannot run: bad syntax, a missing parameter or an unsupported construct."""
+
+
+class QueryStopped(QueryError):
+    """A query stopped by its time limit or by running out of memory (`kg query --timeout`)."""
 
 
 class GraphFileError(BackendError, OSError):
@@ -80,6 +84,46 @@ class Counts:
         return sum(self.rels.values())
 
 
+@dataclass(frozen=True)
+class EntitySummary:
+    """What an entity node already in the graph tells cross-paper resolution (`AliasIndex.seed`)."""
+
+    label: NodeLabel
+    key: str
+    name: str | None
+    #: every spelling on the node: name, aliases and the keys merged into it
+    forms: tuple[str, ...]
+    #: papers linked to it, leaving out the papers of the current run
+    papers: int
+
+
+def entity_forms_of(props: Mapping[str, Any]) -> tuple[str, ...]:
+    """The spellings an entity node's properties hold (name, aliases, merged keys)."""
+    forms = [props.get("name"), *(props.get("aliases") or ()), *(props.get("merged_keys") or ())]
+    return tuple(sorted({f for f in forms if isinstance(f, str) and f}))
+
+
+def rekeyed_batch(label: NodeLabel, old: str, new: str, props: Mapping[str, Any],
+                  rels: Iterable[tuple[RelType, bool, NodeLabel, str, Mapping[str, Any]]]) -> GraphBatch:
+    """Node `old` and its relationships, moved to key `new` (`merge_entity` upserts this batch and
+    deletes `old`, so the normal merge rules combine the two nodes).
+
+    `rels` are (type, whether `old` is the start, the other end's label and key, properties);
+    a relationship between the two nodes themselves is dropped (it would point at itself).
+    """
+    node_props = {k: v for k, v in props.items() if k != KEY_PROPERTY[label] and v is not None}
+    node_props["merged_keys"] = sorted({*(node_props.get("merged_keys") or ()), old} - {new})
+    moved: list[RelRecord] = []
+    for type_, outgoing, other_label, other_key, rel_props in rels:
+        if other_label == label and other_key in (old, new):
+            continue
+        ends = [(label, new), (other_label, other_key)]
+        (sl, sk), (el, ek) = ends if outgoing else ends[::-1]
+        moved.append(RelRecord(type=type_, start_label=sl, start_key=sk, end_label=el, end_key=ek,
+                               props=dict(rel_props)))
+    return GraphBatch(nodes=[NodeRecord(label=label, key=new, props=node_props)], rels=moved)
+
+
 @runtime_checkable
 class GraphBackend(Protocol):
     """What the CLI, export and tests rely on; nothing else about a backend is public."""
@@ -94,6 +138,15 @@ class GraphBackend(Protocol):
 
     def remove_papers(self, paper_ids: Iterable[str]) -> WriteStats:
         """Remove papers and everything only they gave evidence for (incremental rebuilds)."""
+        ...
+
+    def entity_summary(self, exclude_papers: Iterable[str] = ()) -> list[EntitySummary]:
+        """Every entity node with its spellings and paper count (`exclude_papers` not counted)."""
+        ...
+
+    def merge_entity(self, label: NodeLabel, old: str, new: str) -> WriteStats:
+        """Fold entity node `old` into `new` (created if missing): its relationships and properties
+        merge with the usual rules, `old` joins `merged_keys`, and node `old` is deleted."""
         ...
 
     def query(self, cypher: str, params: Mapping[str, Any] | None = None) -> QueryResult:

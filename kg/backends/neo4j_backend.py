@@ -15,6 +15,8 @@ database, server gone mid-load) becomes a `Neo4jUnavailable` whose message names
 from __future__ import annotations
 
 import os
+import random
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
@@ -25,8 +27,10 @@ import neo4j
 from neo4j import exceptions as nex
 
 from kg.backends import neo4j_statements as q
-from kg.backends.base import BackendError, Counts, QueryError, QueryResult, WriteStats, merge_node_props, merge_rel_props
-from schema.graph import KEY_PROPERTY, GraphBatch, NodeLabel, RelType, node_id
+from kg.backends.base import (BackendError, Counts, EntitySummary, QueryError, QueryResult, QueryStopped, WriteStats,
+                              entity_forms_of, merge_node_props, merge_rel_props, rekeyed_batch)
+from kg.cypher_params import check_read_only
+from schema.graph import ENTITY_NODE_LABEL, KEY_PROPERTY, GraphBatch, NodeLabel, RelType, node_id
 
 DEFAULT_URI = "bolt://localhost:7687"
 DEFAULT_USER = "neo4j"
@@ -35,6 +39,14 @@ DEFAULT_BATCH_ROWS = 20_000
 
 T = TypeVar("T")
 _SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+
+
+#: how often a transaction that lost a race with a concurrent load is run again
+RACE_RETRIES = 20
+
+
+class _Raced(Exception):
+    """A concurrent load created a relationship this transaction meant to create: run it again."""
 
 
 class Neo4jUnavailable(BackendError):
@@ -166,7 +178,24 @@ class Neo4jBackend:
             return (session.execute_write if write else session.execute_read)(work, *args)
 
     def _write(self, work: Callable[..., T], *args: Any) -> T:
-        return self._call(lambda: self._tx(work, *args))
+        """Run `work` in a write transaction, again when it lost a race with a concurrent load.
+
+        Two loads of overlapping papers may create the same key at the same moment: the second
+        one's CREATE fails the uniqueness constraint (ConstraintValidationFailed), or its MERGE
+        finds a relationship the other just created (`_Raced`). Its transaction is rolled back
+        and run again from the start; it then reads the other load's nodes and merges into them,
+        as a sequential load would (deadlocks between the two are retried by the driver).
+        """
+        for attempt in range(RACE_RETRIES + 1):
+            try:
+                return self._tx(work, *args)
+            except (nex.ConstraintError, _Raced) as exc:
+                if attempt == RACE_RETRIES:
+                    raise self._explain(exc) from exc
+                time.sleep(random.uniform(0, 0.05 * 2 ** min(attempt, 5)))
+            except (nex.Neo4jError, nex.DriverError, OSError) as exc:
+                raise self._explain(exc) from exc
+        raise AssertionError("unreachable")
 
     # -- schema and loading -------------------------------------------------------------------
 
@@ -203,15 +232,11 @@ class Neo4jBackend:
         for group, rows in by_type.items():
             steps.extend(("rels", group, chunk) for chunk in self._chunks(list(rows.items())))
         stats = WriteStats()
-        created: dict[NodeLabel, set[str]] = defaultdict(set)
         pending: list[tuple[str, tuple, list]] = []
         size = 0
         for step in [*steps, None]:
             if pending and (step is None or size + len(step[2]) > self.batch_rows):
-                done, fresh = self._write(self._apply, pending, created)
-                stats += done
-                for label, keys in fresh.items():  # the transaction committed: these nodes exist now
-                    created[label].update(keys)
+                stats += self._write(self._apply, pending)
                 self._loaded_any = True
                 pending, size = [], 0
             if step is not None:
@@ -220,12 +245,12 @@ class Neo4jBackend:
         return stats
 
     @classmethod
-    def _apply(cls, tx: neo4j.ManagedTransaction, steps: list[tuple[str, tuple, list]],
-               created_before: Mapping[NodeLabel, set[str]]) -> tuple[WriteStats, dict[NodeLabel, set[str]]]:
-        """Run upsert steps in one transaction; returns the stats and the nodes it created.
+    def _apply(cls, tx: neo4j.ManagedTransaction, steps: list[tuple[str, tuple, list]]) -> WriteStats:
+        """Run upsert steps in one transaction; returns what they changed.
 
-        A retried transaction starts again from `created_before`, so nothing it did before the
-        retry is assumed to exist.
+        Only nodes created by this very transaction count as new starts of relationships (written
+        with CREATE): a node an earlier transaction created may have gained relationships from a
+        concurrent load since. A retried transaction starts again with nothing created.
         """
         stats = WriteStats()
         fresh: dict[NodeLabel, set[str]] = defaultdict(set)
@@ -234,15 +259,14 @@ class Neo4jBackend:
                 stats += cls._upsert_nodes(tx, group[0], rows, fresh[group[0]])
             else:
                 type_, start, end = group
-                new_starts = created_before.get(start, set()) | fresh[start]
-                stats += cls._upsert_rels(tx, type_, start, end, rows, new_starts)
-        return stats, fresh
+                stats += cls._upsert_rels(tx, type_, start, end, rows, fresh[start])
+        return stats
 
     @staticmethod
     def _upsert_nodes(tx: neo4j.ManagedTransaction, label: NodeLabel, items: list[tuple[str, dict]],
                       created: set[str]) -> WriteStats:
         kp = KEY_PROPERTY[label]
-        existing = {r["k"]: r["props"] for r in tx.run(q.read_nodes(label), keys=[k for k, _ in items])}
+        existing = {r["k"]: r["props"] for r in tx.run(q.read_nodes(label), keys=sorted(k for k, _ in items))}
         new, changed = [], []
         for key, props in items:
             before = existing.get(key)
@@ -283,9 +307,13 @@ class Neo4jBackend:
                     rows.append({"s": s, "e": e, "props": merged})
                     updated += 1
             if rows:
-                written = tx.run(q.write_rels(type_, start, end, create=False), rows=rows).single()["written"]
-                created += written - updated  # updated relationships always have both ends
-                skipped += candidates - (written - updated)
+                result = tx.run(q.write_rels(type_, start, end, create=False), rows=rows)
+                written = result.single()["written"]
+                made = result.consume().counters.relationships_created
+                if made != written - updated:  # updated relationships always have both ends
+                    raise _Raced(f"a concurrent load created {type_.value} relationships first")
+                created += made
+                skipped += candidates - made
         return WriteStats(rels_created=created, rels_updated=updated, rels_skipped=skipped)
 
     # -- incremental rebuilds -----------------------------------------------------------------
@@ -324,6 +352,40 @@ class Neo4jBackend:
         nodes += tx.run(q.DELETE_ORPHANS, touched=sorted(touched)).single()["nodes"]
         return WriteStats(nodes_removed=nodes, rels_removed=rels)
 
+    # -- cross-run entity resolution -----------------------------------------------------------
+
+    def entity_summary(self, exclude_papers: Iterable[str] = ()) -> list[EntitySummary]:
+        """Every entity node with its spellings and the number of papers (not excluded) linked to it."""
+        exclude = sorted(set(exclude_papers))
+        out = []
+        for label in ENTITY_NODE_LABEL.values():
+            records = self._call(lambda label=label: self._driver.execute_query(
+                q.entity_summary(label), exclude=exclude, database_=self.database,
+                routing_=neo4j.RoutingControl.READ).records)
+            for r in records:
+                props = {"name": r["name"], "aliases": r["aliases"], "merged_keys": r["merged"]}
+                out.append(EntitySummary(label, r["key"], r["name"], entity_forms_of(props), r["papers"]))
+        return out
+
+    def merge_entity(self, label: NodeLabel, old: str, new: str) -> WriteStats:
+        """Fold entity node `old` into `new` (see `GraphBackend.merge_entity`): the moved node and
+        relationships are upserted first, then `old` is deleted, so a run stopped in between leaves
+        both and the next run folds them again."""
+        if old == new:
+            return WriteStats()
+        found = self._call(lambda: self._driver.execute_query(
+            q.entity_with_rels(label), key=old, database_=self.database).records)
+        if not found:
+            return WriteStats()
+        rels = [(RelType(t), out, NodeLabel(ol), ok, props) for t, out, ol, ok, props in found[0]["rels"]]
+        stats = self.upsert(rekeyed_batch(label, old, new, found[0]["props"], rels))
+
+        def delete(tx: neo4j.ManagedTransaction) -> WriteStats:
+            gone = tx.run(q.delete_entity(label), key=old).single()
+            return WriteStats(nodes_removed=gone["nodes"], rels_removed=gone["rels"] or 0)
+
+        return stats + self._write(delete)
+
     def clear(self) -> None:
         """Delete every node and relationship (constraints stay), in batches of 10,000."""
         def run() -> None:
@@ -333,14 +395,24 @@ class Neo4jBackend:
 
     # -- reading --------------------------------------------------------------------------------
 
-    def query(self, cypher: str, params: Mapping[str, Any] | None = None, write: bool = False) -> QueryResult:
+    def query(self, cypher: str, params: Mapping[str, Any] | None = None, write: bool = False,
+              timeout: float | None = None) -> QueryResult:
         """Run Cypher with parameters in a read transaction (a write transaction with `write=True`).
+
+        Read mode also refuses, by the query text, what a read transaction lets through: LOAD CSV,
+        administration commands and procedures (`kg.cypher_params.check_read_only`). `timeout`
+        (seconds) is the transaction timeout: the server stops the query when it is reached.
 
         Raises
         ------
         QueryError
-            The server refused the query (syntax, missing parameter, a write in read mode).
+            The server refused the query (syntax, missing parameter, a write in read mode), or it
+            hit the timeout or the server's memory limit.
         """
+        if not write:
+            check_read_only(cypher)
+
+        @neo4j.unit_of_work(timeout=timeout if timeout else None)
         def work(tx: neo4j.ManagedTransaction) -> QueryResult:
             result = tx.run(cypher, dict(params or {}))
             columns = list(result.keys())
@@ -353,9 +425,17 @@ class Neo4jBackend:
             if code == "Neo.ClientError.Statement.AccessMode" or "in read access mode" in _message(exc):
                 raise QueryError("this query writes to the graph and queries are read-only by default; "
                                  "add --write to run it") from exc
+            if code.startswith("Neo.ClientError.Transaction.TransactionTimedOut"):
+                raise QueryStopped(f"query stopped: it ran longer than the {timeout:g} s timeout; narrow it "
+                                 "(LIMIT, a bounded path length such as *1..3) or raise --timeout") from exc
             if code.startswith("Neo.ClientError.Statement") or code.startswith("Neo.ClientError.Procedure"):
                 first = _message(exc).split(' "')[0]
                 raise QueryError(f"Neo4j refused the query: {first}") from exc
+            raise self._explain(exc) from exc
+        except nex.TransientError as exc:
+            if "OutOfMemory" in (exc.code or ""):
+                raise QueryStopped("query stopped: Neo4j ran out of memory for it (db.memory.transaction.max "
+                                 "or the heap); narrow it (LIMIT, fewer MATCH combinations)") from exc
             raise self._explain(exc) from exc
         except (nex.Neo4jError, nex.DriverError, OSError) as exc:
             raise self._explain(exc) from exc

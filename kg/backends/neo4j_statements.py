@@ -23,9 +23,17 @@ def constraint(label: NodeLabel) -> str:
     return f"CREATE CONSTRAINT {name} IF NOT EXISTS FOR (n:{label.value}) REQUIRE n.{_kp(label)} IS UNIQUE"
 
 
+#: a property set and removed again by the read statements: a no-op whose point is the write lock it
+#: takes, held to the end of the transaction, so a concurrent load merging the same node or
+#: relationship waits and then reads what this one wrote (no lost update)
+LOCK = "SET {v}.kg_lock = true REMOVE {v}.kg_lock "
+
+
 def read_nodes(label: NodeLabel) -> str:
-    """Existing properties of the nodes with these keys (merged in Python, then written back)."""
-    return f"UNWIND $keys AS k MATCH (n:{label.value} {{{_kp(label)}: k}}) RETURN k, properties(n) AS props"
+    """Existing properties of the nodes with these keys (merged in Python, then written back),
+    locked until the transaction ends ($keys sorted, so concurrent loads lock in one order)."""
+    return (f"UNWIND $keys AS k MATCH (n:{label.value} {{{_kp(label)}: k}}) "
+            f"{LOCK.format(v='n')}RETURN k, properties(n) AS props")
 
 
 def write_nodes(label: NodeLabel, create: bool) -> str:
@@ -45,17 +53,19 @@ def _ends(start: NodeLabel, end: NodeLabel) -> str:
 
 
 def read_rels(type_: RelType, start: NodeLabel, end: NodeLabel) -> str:
-    """Existing properties of relationships ($rows: [{s, e}])."""
+    """Existing properties of relationships ($rows: [{s, e}]), locked until the transaction ends."""
     return (f"UNWIND $rows AS row MATCH (a:{start.value} {{{_kp(start)}: row.s}})"
             f"-[r:{type_.value}]->(b:{end.value} {{{_kp(end)}: row.e}}) "
-            "RETURN row.s AS s, row.e AS e, properties(r) AS props")
+            f"{LOCK.format(v='r')}RETURN row.s AS s, row.e AS e, properties(r) AS props")
 
 
 def write_rels(type_: RelType, start: NodeLabel, end: NodeLabel, create: bool) -> str:
     """Write relationships ($rows: [{s, e, props}]); returns how many found both ends.
 
-    `create` is for rows whose start node this load has just created, so the relationship cannot
-    exist yet and CREATE spares MERGE's look at the (possibly huge) end node's relationships.
+    `create` is for rows whose start node this transaction has just created, so the relationship
+    cannot exist yet and CREATE spares MERGE's look at the (possibly huge) end node's relationships.
+    Without it, MERGE: the caller compares the relationships it created with those it expected to
+    create, to notice one a concurrent load created first.
     """
     verb = "CREATE" if create else "MERGE"
     return (f"UNWIND $rows AS row {_ends(start, end)}"
@@ -79,6 +89,24 @@ def dump_rels(type_: RelType) -> str:
     return (f"MATCH (a)-[r:{type_.value}]->(b) "
             "RETURN labels(a)[0] AS sl, coalesce(a.key, a.id) AS sk, "
             "labels(b)[0] AS el, coalesce(b.key, b.id) AS ek, properties(r) AS props")
+
+
+def entity_summary(label: NodeLabel) -> str:
+    """Entity nodes with their spellings and the number of papers outside $exclude linked to them."""
+    return (f"MATCH (e:{label.value}) RETURN e.key AS key, e.name AS name, e.aliases AS aliases, "
+            "e.merged_keys AS merged, COUNT { MATCH (p:Paper)-->(e) WHERE NOT p.id IN $exclude } AS papers")
+
+
+def entity_with_rels(label: NodeLabel) -> str:
+    """One entity node's properties and relationships: [type, outgoing, other label, other key, props]."""
+    other = "labels(x)[0], coalesce(x.key, x.id), properties(r)"
+    return (f"MATCH (o:{label.value} {{key: $key}}) RETURN properties(o) AS props, "
+            f"[(o)-[r]->(x) | [type(r), true, {other}]] + [(o)<-[r]-(x) | [type(r), false, {other}]] AS rels")
+
+
+def delete_entity(label: NodeLabel) -> str:
+    return (f"MATCH (o:{label.value} {{key: $key}}) WITH o, COUNT {{ (o)--() }} AS degree "
+            "DETACH DELETE o RETURN count(o) AS nodes, sum(degree) AS rels")
 
 
 PAPER_VERSIONS = "MATCH (p:Paper) RETURN p.id AS id, p.content_hash AS hash, p.extractor AS extractor"

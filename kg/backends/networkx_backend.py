@@ -21,18 +21,22 @@ import networkx as nx
 
 from kg.backends.base import (
     Counts,
+    EntitySummary,
     GraphFileError,
     QueryResult,
     WriteStats,
+    entity_forms_of,
     merge_node_props,
     merge_rel_props,
+    rekeyed_batch,
 )
 from kg.export import format_of, read_graph, write_graph
 from kg.query import run_cypher
-from schema.graph import KEY_PROPERTY, GraphBatch, NodeLabel, RelType, node_id
+from schema.graph import ENTITY_NODE_LABEL, KEY_PROPERTY, GraphBatch, NodeLabel, RelType, node_id
 
 #: attributes the backend manages itself (not properties of the schema)
 _NODE_INTERNAL = ("label", "__labels__")
+_ENTITY_LABELS = frozenset(label.value for label in ENTITY_NODE_LABEL.values())
 _EDGE_INTERNAL = ("type", "__labels__")
 
 
@@ -224,6 +228,40 @@ class NetworkxBackend:
             removed_nodes += 1
         self._dirty = True
         return WriteStats(nodes_removed=removed_nodes, rels_removed=removed_rels)
+
+    def entity_summary(self, exclude_papers: Iterable[str] = ()) -> list[EntitySummary]:
+        """Every entity node with its spellings and the number of papers (not excluded) linked to it."""
+        G = self._graph
+        skip = {node_id(NodeLabel.PAPER, pid) for pid in exclude_papers}
+        out = []
+        for n, d in G.nodes(data=True):
+            label = d.get("label")
+            if label not in _ENTITY_LABELS or "key" not in d:
+                continue
+            papers = {u for u in G.predecessors(n)
+                      if u not in skip and G.nodes[u].get("label") == NodeLabel.PAPER.value}
+            out.append(EntitySummary(NodeLabel(label), str(d["key"]), d.get("name"), entity_forms_of(d), len(papers)))
+        return out
+
+    def merge_entity(self, label: NodeLabel, old: str, new: str) -> WriteStats:
+        """Fold entity node `old` into `new` (see `GraphBackend.merge_entity`)."""
+        G = self._graph
+        nid = node_id(label, old)
+        if old == new or nid not in G:
+            return WriteStats()
+
+        def end(n: Any) -> tuple[NodeLabel, str]:
+            other = NodeLabel(G.nodes[n]["label"])
+            return other, str(G.nodes[n][KEY_PROPERTY[other]])
+
+        rels = [(RelType(k), False, *end(u), _props(d, _EDGE_INTERNAL)) for u, _, k, d in G.in_edges(nid, keys=True, data=True)]
+        rels += [(RelType(k), True, *end(v), _props(d, _EDGE_INTERNAL)) for _, v, k, d in G.out_edges(nid, keys=True, data=True)]
+        batch = rekeyed_batch(label, old, new, _props(G.nodes[nid], _NODE_INTERNAL), rels)
+        stats = self.upsert(batch)
+        removed = G.degree(nid)
+        G.remove_node(nid)
+        self._dirty = True
+        return stats + WriteStats(nodes_removed=1, rels_removed=removed)
 
     def query(self, cypher: str, params: Mapping[str, Any] | None = None) -> QueryResult:
         """Run a read-only Cypher query through grand-cypher (see `kg.query.run_cypher`)."""

@@ -82,7 +82,9 @@ def test_second_file_adds_only_the_new_and_merges_by_key(neo4j_backend, tmp_path
     assert graph_snapshot(neo4j_backend.to_networkx()) == graph_snapshot(both.to_networkx())
     shared = set(graph_a) & set(graph_b)
     assert len(shared) > 5, "the two halves share some methods/datasets"
-    assert neo4j_backend.counts().total_nodes == after_a.total_nodes + graph_b.number_of_nodes() - len(shared)
+    # b's entities merge into a's nodes by key, and b may resolve more of them into a's (cross-run resolution)
+    assert neo4j_backend.counts().total_nodes <= after_a.total_nodes + graph_b.number_of_nodes() - len(shared)
+    assert neo4j_backend.counts().total_nodes == both.to_networkx().number_of_nodes()
 
 
 def built(path: Path, nlp):

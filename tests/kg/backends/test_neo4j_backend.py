@@ -23,7 +23,8 @@ def test_get_backend_neo4j_connects_and_creates_constraints(neo4j_settings):
     with get_backend("neo4j", **neo4j_settings) as backend:
         assert isinstance(backend, Neo4jBackend)
         rows = backend.query("SHOW CONSTRAINTS YIELD labelsOrTypes, properties, type "
-                             "RETURN labelsOrTypes[0] AS label, properties[0] AS prop, type ORDER BY label")
+                             "RETURN labelsOrTypes[0] AS label, properties[0] AS prop, type ORDER BY label",
+                             write=True)  # SHOW is an administration command: refused read-only
     assert rows.rows == [["Dataset", "key", "UNIQUENESS"], ["Method", "key", "UNIQUENESS"],
                          ["Metric", "key", "UNIQUENESS"], ["Paper", "id", "UNIQUENESS"],
                          ["Result", "id", "UNIQUENESS"], ["Task", "key", "UNIQUENESS"]]
