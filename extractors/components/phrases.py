@@ -3,8 +3,11 @@
 
 Without a tagger we cannot chunk noun phrases, so a phrase is one or two modifier words in front
 of a head word from `cues.json` (`phrase_method_heads` / `phrase_task_heads`); modifiers are plain
-lower-case (or hyphenated) words that are not stop words, adverbs or generic adjectives. Spans go to
-`doc.spans["kg_phrases"]` labelled METHOD or TASK.
+lower-case (or hyphenated) words that are not stop words, adverbs or generic adjectives. A metric
+head (`phrase_metric_heads`: "accuracy") takes exactly one lower-case modifier that is not a
+judgement ("higher", "competitive": `phrase_metric_blocked_modifiers`): papers name the measure
+they report as "classification accuracy", "zero-shot accuracy", "prediction accuracy". Spans go to
+`doc.spans["kg_phrases"]` labelled METHOD, TASK or METRIC.
 
 Speed: the heads are found with one C-level `map` over the Doc's `TokenView`, and only the few
 words in front of a head are looked at, with a cached spelling test.
@@ -83,25 +86,44 @@ def _stop_flags(vocab: Vocab) -> BoundedMemo[str, bool]:
 
 
 @lru_cache(maxsize=64)
-def _all_heads(method_heads: frozenset[str], task_heads: frozenset[str]) -> frozenset[str]:
-    """Both head lists in one set, so one C-level `map` over the lower-cased tokens finds the heads."""
-    return method_heads | task_heads
+def _all_heads(*heads: frozenset[str]) -> frozenset[str]:
+    """The head lists in one set, so one C-level `map` over the lower-cased tokens finds the heads."""
+    return frozenset().union(*heads)
+
+
+def _metric_phrase(tv: TokenView, is_stop: Mapping[str, bool], i: int, cues: Mapping[str, frozenset[str]]) -> int | None:
+    """Start of "<modifier> accuracy" ending at head token i, or None. The modifier is one
+    lower-case word; a task head that ends a task phrase ("semantic segmentation accuracy") is
+    left to the task."""
+    blocked, lower = cues["phrase_blocked_modifiers"], tv.lower
+    s = _modifier_start(tv, is_stop, i - 1, blocked) if i else None
+    if s is None or not tv.words[s].islower() or not cues["phrase_metric_blocked_modifiers"].isdisjoint(lower[s:i]):
+        return None
+    if lower[i - 1] in cues["phrase_task_heads"] and s and _modifier_start(tv, is_stop, s - 1, blocked) is not None:
+        return None
+    return s
 
 
 def phrase_spans(doc: Doc, lexicon: Lexicon) -> list[tuple[int, int, str]]:
     """(start, end, label) of head-word phrases with at least one modifier."""
     cues = lexicon.cues
     method_heads, task_heads = cues["phrase_method_heads"], cues["phrase_task_heads"]
+    metric_heads = cues.get("phrase_metric_heads", frozenset())
     blocked = cues["phrase_blocked_modifiers"]
     tv = token_view(doc)
     words, lower, spaced, n = tv.words, tv.lower, tv.ws, tv.n
     is_stop = _stop_flags(doc.vocab)
     out = []
-    for i in compress(range(n), map(_all_heads(method_heads, task_heads).__contains__, lower)):
+    for i in compress(range(n), map(_all_heads(method_heads, task_heads, metric_heads).__contains__, lower)):
         if not words[i].islower():  # Token.is_lower
             continue
         if i + 1 < n and words[i + 1] == "-" and not spaced[i]:
             continue  # "attention-based": the head is inside a compound
+        if lower[i] in metric_heads:
+            s = _metric_phrase(tv, is_stop, i, cues)
+            if s is not None:
+                out.append((s, i + 1, "METRIC"))
+            continue
         label = "METHOD" if lower[i] in method_heads else "TASK"
         start, k, mods = i, i - 1, 0
         while k >= 0 and mods < MAX_MODIFIERS:

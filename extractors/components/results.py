@@ -75,6 +75,8 @@ ASCII_NUMBER_START_RE = re.compile(r"[-~+x.0-9$\\](?<![A-Za-z0-9_.@^*\-].)", re.
 _WORD_AFTER_RE = re.compile(r"-?[A-Za-z]")
 #: statistics about a result, not results: "95% CI", "(CI: 0.70-0.76", "p < .001", "SD = 0.2"
 _STAT_AFTER_RE = re.compile(r"\s?(?:CI\b|confidence (?:interval|level))")
+#: "top 1, 2, and 3 error", "Top-5": a rank, not a reported value
+_RANK_BEFORE_RE = re.compile(r"\b(?:top|rank|Top|Rank|TOP)[\s-]?$")
 _STAT_BEFORE_RE = re.compile(r"(?:\bCIs?|\b[pP]|\bSD|\bstd|\bIQR|\bSE)\s?(?:[:=<>\u2264\u2265]\s?)?\(?$")
 UNIT_NAMES = {"\\%": "%", "%$": "%", "\\%$": "%", "percent": "%", "percentage point": "points",
               "percentage points": "points", "\\times": "x", "$\\times": "x", "\\times$": "x", "$\\times$": "x", "\u00d7": "x", "X": "x", "times": "x", "fold": "x", "-fold": "x", "pp": "points",
@@ -294,8 +296,13 @@ def char_span_tokens(view: TokenView, start: int, end: int) -> tuple[int, int] |
 def _numbers(view: TokenView, text: str, first: int) -> list[Number]:
     """The reported-number candidates of `text` from char `first` on."""
     out = []
+    rank_end = -1  # end of the last rank number ("top 1"), so "top 1, 2, and 3" are all ranks
     for m in _find_numbers(text, first):
         start, end = m.start(), m.end()
+        if _RANK_BEFORE_RE.search(text, max(0, start - 6), start) or (
+                rank_end >= 0 and GROUP_SEP.fullmatch(text, rank_end, start)):
+            rank_end = end
+            continue
         if start > 0 and text[start - 1] == "/" and (start < 2 or text[start - 2] not in "0123456789%"):
             continue  # "ViT-B/16", not "0.3%/1.1%"
         if not (m["unit"] or m["size"] or m["xpre"]) and _WORD_AFTER_RE.match(text, end, end + 2):

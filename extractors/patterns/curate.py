@@ -129,12 +129,48 @@ def entries_from_gazetteers(gaz: Path):
             yield row["type"], name, [name], "nlp-progress"
 
 
+ENGLISH_WORD = re.compile(r"[A-Z]?[a-z]+(?:-[A-Za-z][a-z]+)*|[a-z]+")
+#: last words that end too many list names that are no task in running text
+NOT_TASK_HEADS = frozenset({"learning", "model", "models", "systems", "images", "games", "text", "data",
+                            "rate"})  # "task success rate" says more than the list's "Success Rate"
+
+
+#: per type: how many multiword names of the lists must end in a word to make it a head
+MIN_HEAD = {"TASK": 10, "METRIC": 4}
+
+
+def list_heads(rows) -> dict[str, frozenset[str]]:
+    """Per type (TASK, METRIC), the plain-English last words shared by at least `MIN_HEAD`
+    multiword names of the PwC lists ("... Detection", "... Tracking"; "... Rate", "... Error"):
+    the words that make a phrase such a name."""
+    counts: dict[tuple[str, str], int] = {}
+    for label, _canonical, forms, origin in rows:
+        if label in MIN_HEAD and origin == "pwc":
+            for form in forms:
+                words = form.split()
+                if len(words) >= 2 and ENGLISH_WORD.fullmatch(words[-1]) and len(words[-1]) >= 4:
+                    key = (label, words[-1].lower())
+                    counts[key] = counts.get(key, 0) + 1
+    return {label: frozenset(w for (lab, w), n in counts.items()
+                             if lab == label and n >= MIN_HEAD[label] and w not in NOT_TASK_HEADS)
+            for label in MIN_HEAD}
+
+
+def english_name(form: str, heads: frozenset[str]) -> bool:
+    """A Title Case task or metric name of plain English words ending in one of its type's heads
+    ("Object Tracking", "Success Rate"): papers write it in lower case, so it matches in any case."""
+    words = form.split()
+    return len(words) >= 2 and words[-1].lower() in heads and all(ENGLISH_WORD.fullmatch(w) for w in words)
+
+
 def main(gaz_dir: str) -> None:
     gaz = Path(gaz_dir)
     seen: dict[tuple[str, str], str] = {}
     out = []
     sources = [entries_from_core(HERE / "core" / f"{stem}.txt", label) for stem, label in LABELS.items()]
-    sources.append(entries_from_gazetteers(gaz))
+    listed = list(entries_from_gazetteers(gaz))
+    heads = list_heads(listed)
+    sources.append(listed)
     for source in sources:
         for label, canonical, forms, origin in source:
             forms = [f for f in dict.fromkeys(forms) if origin == "core" or usable(f, label)]
@@ -144,7 +180,8 @@ def main(gaz_dir: str) -> None:
             for form in forms:
                 exact = has_inner_caps_or_digit(form) and not (origin == "core" and form.islower())
                 if origin != "core" and label != "METHOD" and any(c.isupper() for c in form[1:]):
-                    exact = True  # Title Case dataset/task names from the lists ("Among Them", "Time Series")
+                    # Title Case dataset/task names from the lists ("Among Them", "Time Series")
+                    exact = not (label in heads and english_name(form, heads[label]))
                 fold = form if exact else form.lower()
                 if (label, fold) in seen:
                     continue

@@ -183,3 +183,33 @@ def test_extraction_task_with_modifiers_is_an_alias_of_the_task(nlp):
              "We address binary change detection and semantic change detection, two kinds of change detection.")
     keys = {e.key for e in ex.entities if e.label == "TASK"}
     assert {"binary change detection", "semantic change detection", "change detection"} <= keys, keys
+
+
+@pytest.mark.parametrize(
+    "abstract,label,name,absent",
+    [
+        # the measure a paper names: "<modifier> accuracy", not bare "accuracy"
+        ("AgentIAD achieves 97.62% classification accuracy on MMAD.", "METRIC", "classification accuracy", "accuracy"),
+        ("SCR2-ST shows strong sampling efficiency and prediction accuracy.", "METRIC", "prediction accuracy", "accuracy"),
+        # a judgement is no part of the metric's name
+        ("Our model reaches 81.2% accuracy, a higher accuracy than ViT.", "METRIC", "accuracy", "higher accuracy"),
+        # the task keeps its phrase; the metric is the bare head
+        ("It improves semantic segmentation accuracy.", "TASK", "semantic segmentation", "segmentation accuracy"),
+        # Title Case list names of plain English words match in lower case
+        ("We evaluate on reading comprehension with a new reader.", "TASK", "Reading Comprehension", None),
+        ("Temperature scaling lowers the expected calibration error of the classifier.", "METRIC",
+         "Expected Calibration Error", None),
+    ],
+)
+def test_extraction_metric_and_task_names_from_their_head_word(nlp, abstract, label, name, absent):
+    ex = run(nlp, "A study", abstract)
+    found = [(e.label, e.name) for e in ex.entities]
+    assert entity(ex, label, name) is not None, found
+    if absent:
+        assert all(e.name != absent for e in ex.entities), found
+
+
+def test_extraction_ranks_are_not_reported_values(nlp):
+    ex = run(nlp, "A study", "It performs better in terms of top 1, 2, and 3 error accuracy on CROHME 2014, "
+                             "and reaches 82.1% top-1 accuracy on ImageNet.")
+    assert sorted(r.value for r in ex.results) == [82.1]
