@@ -13,6 +13,7 @@ component's time.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from operator import itemgetter
 from typing import NamedTuple
@@ -101,6 +102,9 @@ class EntityRules:
         self.compound_modifiers = cues["compound_modifiers"]
         self.naming_words = cues["naming_words"]
         self.languages = cues["languages"]
+        #: model families whose versions, sizes and tiers are part of the name ("Llama 3.1 70B")
+        self.model_families = cues.get("model_families", frozenset())
+        self.model_tiers = cues.get("model_tiers", frozenset())
         self.compare_cues = cues["compare_cues"]
         #: words that show a text is about computing (ML, NLP, vision, systems); without any, a
         #: paper is from another field and its unlisted names are objects, not methods
@@ -334,6 +338,32 @@ def _extend_dataset(tv: TokenView, end: int, rules: EntityRules) -> int:
     return end
 
 
+#: "3.1", "4o", "2.5", "v2", "70B", "8x7B", "1.5B": a model's version or size
+_MODEL_VERSION = re.compile(r"v?\d+(?:\.\d+)*[a-z]?|\d+(?:\.\d+)?[BMK]|\d+x\d+B")
+_MAX_MODEL_PARTS = 4
+
+
+def _extend_model(tv: TokenView, start: int, end: int, rules: EntityRules) -> int:
+    """Grow a model family's name over its version, size and tier: "Llama 3.1 70B", "Gemini 2.5
+    Pro", "Claude Sonnet 4", "Claude-3.7-Sonnet". A tier word is capitalised, or follows a version."""
+    n, words, ws = tv.n, tv.words, tv.ws
+    if tv.span_text(start, end).lower() not in rules.model_families:
+        return end
+    k, parts, versioned = end, 0, False
+    while k < n and parts < _MAX_MODEL_PARTS:
+        glued = words[k] == "-" and not ws[k - 1] and k + 1 < n and not ws[k]
+        t = words[k + 1] if glued else words[k]
+        if not glued and not ws[k - 1]:
+            break
+        if _MODEL_VERSION.fullmatch(t):
+            versioned = True
+        elif not (t.lower() in rules.model_tiers and (t[:1].isupper() or versioned)):
+            break
+        k += 2 if glued else 1
+        parts += 1
+    return k
+
+
 def _select(cands: list[Candidate], n_tokens: int) -> list[Candidate]:
     """The kept candidates, by start: longest first; trusted list matches win ties, then METHOD
     over other labels; no overlaps."""
@@ -469,6 +499,12 @@ def resolve(doc: Doc, rules: EntityRules) -> tuple[list[Row], list[str], list[fl
                 own = "METHOD" if dataset_heads.isdisjoint(lower[max(0, start - 8) : start]) else "DATASET"
             if own is not None and (source not in _TRUSTED_SOURCES or label == own):
                 label, conf = own, 0.85
+        if label == "METHOD" and rules.model_families:
+            new_end = _extend_model(tv, start, end, rules)
+            if new_end != end and not any(o[1] < new_end and o[2] > end and o[3] for o in cands if o[8] != i):
+                end, canonical = new_end, None
+                cands[i] = cand[:2] + (end,) + cand[3:]
+                text = tv.span_text(start, end)
         if label == "DATASET":
             new_end = _extend_dataset(tv, end, rules)
             if new_end != end and not any(o[1] < new_end and o[2] > end and o[3] for o in cands if o[8] != i):

@@ -213,3 +213,11 @@ def test_extraction_ranks_are_not_reported_values(nlp):
     ex = run(nlp, "A study", "It performs better in terms of top 1, 2, and 3 error accuracy on CROHME 2014, "
                              "and reaches 82.1% top-1 accuracy on ImageNet.")
     assert sorted(r.value for r in ex.results) == [82.1]
+
+
+def test_extraction_model_families_keep_version_size_and_tier(nlp):
+    ex = run(nlp, "A study", "We evaluate Claude Sonnet 4, Gemini 2.5 Pro, Llama 3.1 70B and Mistral Large on the "
+                             "benchmark, and fine-tune the Claude base model.")
+    methods = [e.name for e in ex.entities if e.label == "METHOD"]
+    assert {"Claude Sonnet 4", "Gemini 2.5 Pro", "Llama 3.1 70B", "Mistral Large", "Claude"} <= set(methods), methods
+    assert "Claude base" not in methods
