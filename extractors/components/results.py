@@ -795,9 +795,13 @@ def _find_results(doc: Doc, view: TokenView, text: str, candidates: list[Number]
     proposed = [i for i, label in enumerate(ctx.labels) if label == "METHOD" and roles[i] == "proposed"]
     compare = _compare_words(load_lexicon())
     out, seen = [], set()
+    spans_in: dict[int, list[int]] = {}  # sentence -> its spans (once per sentence, not per result)
     for sent_no, n, metric in found:
         s_start, s_end = sents.bounds[sent_no]
-        in_sent = [i for i, (s, e) in enumerate(zip(ctx.starts, ctx.ends)) if s >= s_start and e <= s_end]
+        in_sent = spans_in.get(sent_no)
+        if in_sent is None:
+            in_sent = spans_in[sent_no] = [i for i, (s, e) in enumerate(zip(ctx.starts, ctx.ends))
+                                           if s >= s_start and e <= s_end]
         dataset = paired.get(n.start)
         if dataset is None:
             dataset = _dataset(ctx, in_sent, n, metric, s_end)
