@@ -48,6 +48,9 @@ class ReadSummary:
     issues: list[ReadIssue] = field(default_factory=list)
     failed_files: list[str] = field(default_factory=list)
     filtered: int = 0
+    #: (file, line) of the paper last read: where a consumer pulling papers one at a time (the
+    #: extraction engine) says a paper came from when it fails later
+    at: tuple[str, int] | None = field(default=None, compare=False)
 
     def add_issue(self, issue: ReadIssue) -> None:
         """Count one issue under its category and keep it if fewer than MAX_ISSUES are kept."""
