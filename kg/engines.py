@@ -259,10 +259,42 @@ _BOARD: tuple[Any, int] | None = None
 _SLOT = 4
 
 
-def _init_worker(model: str | None, board: Any = None, seats: Any = None) -> None:
-    """Pool initializer: Ctrl-C is the parent's to handle; take a slot on the parent's `board`
-    (with a time limit); build the pipeline once, up front (frozen: this process exists only to run it)."""
+#: prctl(2) option: the signal this process gets when the thread that started it ends
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> None:
+    """End this worker when the parent process ends, however it ends (a SIGKILLed `kg extract` must
+    leave no workers behind). Linux: the kernel sends SIGKILL (prctl PR_SET_PDEATHSIG; the pool
+    starts its workers from the thread that submits, which lives as long as the run), even to a
+    worker busy in C code. Elsewhere, a daemon thread polls the parent's pid."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        armed = libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        armed = False
+    if os.getppid() != parent:  # the parent was gone before we could ask
+        os._exit(1)
+    if armed:
+        return
+
+    def poll() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=poll, name="kg-parent-watch", daemon=True).start()
+
+
+def _init_worker(model: str | None, parent: int | None = None, board: Any = None, seats: Any = None) -> None:
+    """Pool initializer: die with the parent; Ctrl-C is the parent's to handle; take a slot on the
+    parent's `board` (with a time limit); build the pipeline once, up front (frozen: this process
+    exists only to run it)."""
     global _FREEZE_PIPELINES, _BOARD
+    if parent is not None:
+        _die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if board is not None and seats is not None:
         with seats.get_lock():
@@ -566,7 +598,7 @@ class _LocalPool:
 
     def _start(self) -> ProcessPoolExecutor:
         context = multiprocessing.get_context("spawn")
-        initargs: tuple[Any, ...] = (self.runner.model,)
+        initargs: tuple[Any, ...] = (self.runner.model, os.getpid())
         if self.runner.seconds:
             self.board = context.Array("d", _SLOT * self.workers, lock=False)
             initargs += (self.board, context.Value("i", 0))

@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import networkx as nx
@@ -148,3 +149,68 @@ def test_a_worker_that_ignores_its_time_limit_is_killed_and_replaced():
     assert stats.lost == [LostPaper(6, STUCK, "took longer than 0.5 s")]
     assert sum("killed" in m for m in messages) == 2  # its batch of 4, then it alone
     assert stats.pool_restarts == 0  # a kill for time is not a crash
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every live process under `pid`, from /proc (no psutil dependency)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text(errors="replace")
+            except OSError:
+                continue
+            children.setdefault(int(stat[stat.rindex(")") + 2 :].split()[1]), []).append(int(entry))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan's exit status may wait for an init that never reaps it)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(errors="replace")
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2] != "Z"
+
+
+def _is_worker(pid: int) -> bool:
+    try:
+        return b"multiprocessing" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_sigkill_of_kg_extract_leaves_no_workers_behind(tmp_path):
+    path = _write(tmp_path / "many.jsonl", [_good(i) for i in range(20_000)])
+    proc = subprocess.Popen([sys.executable, "-m", "kg", "extract", str(path), "-o", str(tmp_path / "out.jsonl"),
+                             "--workers", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    everyone: set[int] = set()
+    try:
+        workers: set[int] = set()
+        for _ in range(600):  # until both workers run (they start once a second chunk is read)
+            workers = {pid for pid in _descendants(proc.pid) if _is_worker(pid)}
+            if len(workers) >= 2 or proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert len(workers) >= 2 and proc.poll() is None, "the run ended before its workers could be seen"
+        everyone = _descendants(proc.pid)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        for _ in range(100):
+            left = {pid for pid in everyone if _running(pid)}
+            if not left:
+                break
+            time.sleep(0.1)
+        assert not left, f"processes left after SIGKILL of kg extract: {sorted(left)}"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        for pid in everyone:  # whatever this test started and left running
+            if _running(pid):
+                os.kill(pid, signal.SIGKILL)
