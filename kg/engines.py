@@ -45,7 +45,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import ExitStack, contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any, Protocol
@@ -58,7 +58,7 @@ from schema import Extraction, Paper
 
 __all__ = [
     "CHUNK", "ENGINES", "MAX_NEW_STRINGS", "MAX_RESTARTS", "EngineStats", "ExtractFn", "LostPaper", "PaperTimeout",
-    "cached_nlp", "extract_chunk", "extract_parallel",
+    "cached_nlp", "extract_chunk", "extract_parallel", "extract_timed",
 ]
 
 log = logging.getLogger(__name__)
