@@ -22,7 +22,7 @@ from extractors.components import abbreviations, classifier, entities, names, ph
 from extractors.components.sentences import TEXT_KEY
 from extractors.components.view import extension_key
 from extractors.lexicon import load_lexicon
-from extractors.tokenizer import add_final_period_suffix
+from extractors.tokenizer import add_final_period_suffix, tokenize
 from extractors.records import doc_to_extraction
 from schema import Extraction, Paper
 
@@ -92,7 +92,7 @@ def make_doc(nlp: Language, paper: Paper) -> Doc:
     title, abstract = paper.title, paper.abstract
     sep = "" if not title else " " if title[-1] in ".?!" else ". "
     text = f"{title}{sep}{abstract}"
-    doc = nlp.make_doc(text)
+    doc = tokenize(nlp, text)  # nlp.make_doc, with the work on space-less runs bounded
     user_data = doc.user_data
     user_data[TEXT_KEY] = text
     # `doc._.kg_title_chars = len(title)` without building an Underscore object: spaCy keeps

@@ -34,6 +34,11 @@ DEFAULT_GRAPH = Path("graph.graphml")
 CHUNK = 256
 #: node label -> entity span label (what `kg.resolve` keys by)
 SPAN_LABEL: dict[NodeLabel, str] = {node: span for span, node in ENTITY_NODE_LABEL.items()}
+#: longest title + abstract extracted (characters); a longer paper is skipped and reported. Real
+#: abstracts stay below 10,000 (the longest in the bundled corpora: 2,417); `--max-chars 0`: no cap
+MAX_CHARS = 100_000
+#: seconds one paper may take in extraction (`--paper-timeout`); real papers take milliseconds
+PAPER_TIMEOUT = 60.0
 
 #: exit codes shared by the CLI commands
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
@@ -117,45 +122,73 @@ def extraction_line(extraction: Extraction) -> str:
 
 @dataclass
 class Engine:
-    """Where extraction runs: in this process, in `workers` local processes, or on a Dask cluster."""
+    """Where extraction runs: in this process, in `workers` local processes, or on a Dask cluster;
+    and how much work one paper may cost: `max_chars` characters (None or 0: any), `paper_timeout`
+    seconds (None: no limit; see `kg.engines.extract_parallel`)."""
 
     workers: int | None = 1
     engine: str = "local"
     scheduler: str | None = None
     model: str | None = None
+    max_chars: int | None = MAX_CHARS
+    paper_timeout: float | None = PAPER_TIMEOUT
 
     def pairs(self, papers: Iterable[Paper], nlp: Language | None, progress: Callable[[int], None] | None,
               min_confidence: float, report: RunReport,
               on_issue: Callable[[ReadIssue], None] | None,
               output: Callable[[Extraction], Any] | None = None) -> Iterator[tuple[Paper, Any]]:
-        """(paper, extraction) pairs in input order; lost papers become issues in the summary.
+        """(paper, extraction) pairs in input order; a paper that cannot be extracted is skipped
+        and reported like a bad record (file, line, reason; counted in the summary).
 
         With `output` (a picklable top-level function), pairs carry `output(extraction)` instead,
         made where the extraction was made (in the workers).
 
-        An input of one chunk or less runs here on `nlp`; anything bigger goes through
-        `kg.engines.extract_parallel` (also with one worker), whose pipelines are rebuilt when
-        spaCy's string store has grown, so memory stays bounded on any input size.
+        Every input goes through `kg.engines.extract_parallel`, so each paper is isolated the same
+        way whatever the input size: one chunk or less runs here on `nlp`; anything bigger in
+        worker processes, whose pipelines are rebuilt when spaCy's string store has grown, so memory
+        stays bounded on any input size.
         """
-        papers = iter(papers)
-        head = list(islice(papers, CHUNK + 1))
-        if len(head) <= CHUNK:
-            for paper, extraction in extract_pairs(head, nlp or build_nlp(self.model), progress, min_confidence):
-                yield paper, extraction if output is None else output(extraction)
-            return
-        from kg.engines import EngineStats, extract_parallel
+        from kg.engines import LostPaper, extract_parallel
+
+        summary = report.summary
+        where: dict[str, tuple[str, int] | None] = {}  # papers in flight -> (file, line)
+
+        def skip(paper_id: str, reason: str) -> None:
+            file, line = where.pop(paper_id, None) or ("<extraction>", None)
+            issue = ReadIssue(file=file, line=line, reason=f"{reason} (paper {paper_id} skipped)")
+            summary.add_issue(issue)
+            if on_issue is not None:
+                on_issue(issue)
+
+        def admitted(papers: Iterable[Paper]) -> Iterator[Paper]:
+            for paper in papers:
+                where[paper.id] = summary.at
+                size = len(paper.title) + len(paper.abstract)
+                if self.max_chars and size > self.max_chars:
+                    skip(paper.id, f"text too long ({size:,} characters of title and abstract; "
+                                   f"the limit is {self.max_chars:,}, --max-chars)")
+                    if progress is not None:
+                        progress(1)
+                    continue
+                yield paper
 
         def tell(message: str) -> None:  # retries and worker restarts: shown, not counted
             if on_issue is not None:
                 on_issue(ReadIssue(file="<extraction>", reason=message, skipped=False))
 
-        stats = EngineStats()
-        yield from extract_parallel(chain(head, papers), workers=self.workers, model=self.model,
-                                    min_confidence=min_confidence, progress=progress, engine=self.engine,
-                                    scheduler=self.scheduler, on_error=tell, stats=stats, output=output)
-        for lost in stats.lost:  # papers no worker could extract: skipped records in the summary
-            report.summary.add_issue(ReadIssue(file="<extraction>", line=lost.position,
-                                               reason=f"paper {lost.id} skipped: {lost.reason}"))
+        def lost(paper: LostPaper) -> None:
+            skip(paper.id, paper.reason)
+
+        papers = admitted(papers)
+        head = list(islice(papers, CHUNK + 1))
+        small = len(head) <= CHUNK
+        for paper, value in extract_parallel(
+                chain(head, papers), workers=1 if small else self.workers, model=self.model,
+                nlp=(nlp or build_nlp(self.model)) if small else None, min_confidence=min_confidence,
+                progress=progress, engine="local" if small else self.engine, scheduler=self.scheduler,
+                on_error=tell, on_lost=lost, output=output, paper_timeout=self.paper_timeout):
+            where.pop(paper.id, None)
+            yield paper, value
 
 
 def extract_files(

@@ -24,7 +24,7 @@ from rich.table import Table
 
 from kg import __version__
 from kg.bounded import DEFAULT_TIMEOUT, run_bounded
-from kg.build import (DEFAULT_GRAPH, DEV_GOLD, EXIT_FAILED, EXIT_USAGE, SAMPLE_CORPUS,
+from kg.build import (DEFAULT_GRAPH, DEV_GOLD, EXIT_FAILED, EXIT_USAGE, MAX_CHARS, PAPER_TIMEOUT, SAMPLE_CORPUS,
                       RunReport, build_graph, extract_files)
 
 app = typer.Typer(help="Turn research papers into a knowledge graph of methods, datasets, metrics and tasks.",
@@ -133,8 +133,9 @@ def _run_with_progress(label: str, fn, **kwargs) -> RunReport:
     return report
 
 
-def _engine(workers: int | None, engine: str, scheduler: str | None, model: str | None):
-    """Where extraction runs, from the CLI options."""
+def _engine(workers: int | None, engine: str, scheduler: str | None, model: str | None,
+            max_chars: int = 0, paper_timeout: float = 0):
+    """Where extraction runs and what one paper may cost, from the CLI options."""
     import os
 
     from kg.build import Engine
@@ -148,7 +149,8 @@ def _engine(workers: int | None, engine: str, scheduler: str | None, model: str 
             raise fail("--engine dask needs dask.distributed: pip install 'papers-kg[dask]'") from None
     if scheduler and engine != "dask":
         raise fail("--scheduler needs --engine dask")
-    return Engine(workers=workers or os.cpu_count() or 1, engine=engine, scheduler=scheduler, model=model)
+    return Engine(workers=workers or os.cpu_count() or 1, engine=engine, scheduler=scheduler, model=model,
+                  max_chars=max_chars or None, paper_timeout=paper_timeout or None)
 
 
 def _filters(limit: int | None, category: list[str] | None, year_from: int | None, year_to: int | None):
@@ -208,6 +210,11 @@ YearTo = Annotated[Optional[int], typer.Option("--year-to", help="Keep papers up
 Workers = Annotated[Optional[int], typer.Option(
     "--workers", "-w", min=1, help="Extraction processes (default: all cores; input of one chunk or less runs in this process).")]
 EngineName = Annotated[str, typer.Option("--engine", help="local (worker processes here) or dask (a dask.distributed cluster).")]
+MaxChars = Annotated[int, typer.Option(
+    "--max-chars", min=0, help="Skip and report a paper whose title and abstract are longer than this (0: no cap).")]
+PaperTimeout = Annotated[float, typer.Option(
+    "--paper-timeout", min=0, help="Skip and report a paper whose extraction takes longer than this many seconds "
+                                   "(0: no limit; a worker that does not stop is killed and replaced).")]
 Scheduler = Annotated[Optional[str], typer.Option(
     "--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default with --engine dask: a local cluster).")]
 
@@ -274,6 +281,8 @@ def build(
     workers: Workers = None,
     engine: EngineName = "local",
     scheduler: Scheduler = None,
+    max_chars: MaxChars = MAX_CHARS,
+    paper_timeout: PaperTimeout = PAPER_TIMEOUT,
     clear: Annotated[bool, typer.Option("--clear", help="Neo4j: delete everything in the database first "
                                         "(otherwise a load merges into what is there).")] = False,
     uri: Neo4jUri = None,
@@ -289,7 +298,7 @@ def build(
     """
     filters = _filters(limit, category, year_from, year_to)
     nlp = _load_nlp(model, no_model)  # first: a missing model file fails before anything is touched
-    runner = _engine(workers, engine, scheduler, model)
+    runner = _engine(workers, engine, scheduler, model, max_chars, paper_timeout)
     from kg.backends import BackendError, get_backend
     from kg.resolve import DEFAULT_OVERRIDES, Overrides, OverridesError
 
@@ -355,12 +364,14 @@ def extract_cmd(
     workers: Workers = None,
     engine: EngineName = "local",
     scheduler: Scheduler = None,
+    max_chars: MaxChars = MAX_CHARS,
+    paper_timeout: PaperTimeout = PAPER_TIMEOUT,
     no_model: NoModel = False,
 ) -> None:
     """Write one JSON object per paper: entities, roles, mentions and reported results."""
     filters = _filters(limit, category, year_from, year_to)
     nlp = _load_nlp(model, no_model)
-    runner = _engine(workers, engine, scheduler, model)
+    runner = _engine(workers, engine, scheduler, model, max_chars, paper_timeout)
     if str(output) == "-":
         report = _run_with_progress("extracting", extract_files, inputs=_inputs(inputs), out=sys.stdout, fmt=fmt, nlp=nlp,
                                     min_confidence=min_confidence, filters=filters, engine=runner)

@@ -16,6 +16,13 @@ fails again, its papers are tried one by one and only those that still fail are 
 reported (`on_error`, `EngineStats.lost`), and the run goes on. A worker pool that died is
 restarted (at most `MAX_RESTARTS` times, then the rest of the run stays in this process).
 
+With a time limit per paper (``paper_timeout``), papers are extracted in batches of `TIMED_BATCH`
+under SIGALRM (in this process and in each local worker); a batch that overruns is run again paper
+by paper, and a paper that overruns alone is skipped and reported. A worker stuck where the alarm
+cannot reach (C code) shows on a shared board of what each worker is on since when: the parent kills
+it after `KILL_GRACE` more seconds, replaces the pool and submits the chunks again (the papers it was
+stuck on one by one), so the run goes on with every other paper.
+
 The Dask engine runs the same chunk function as futures on a ``dask.distributed`` cluster
 (``Client(address)``, or a `LocalCluster` of ``workers`` processes); scheduling, data transfer and
 worker failures are Dask's, only the number of chunks in flight is bounded here. Start Dask workers
@@ -33,11 +40,12 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any, Protocol
@@ -49,8 +57,8 @@ from extractors.calibration import drop_below
 from schema import Extraction, Paper
 
 __all__ = [
-    "CHUNK", "ENGINES", "MAX_NEW_STRINGS", "MAX_RESTARTS", "EngineStats", "ExtractFn", "LostPaper", "cached_nlp",
-    "extract_chunk", "extract_parallel",
+    "CHUNK", "ENGINES", "MAX_NEW_STRINGS", "MAX_RESTARTS", "EngineStats", "ExtractFn", "LostPaper", "PaperTimeout",
+    "cached_nlp", "extract_chunk", "extract_parallel", "extract_timed",
 ]
 
 log = logging.getLogger(__name__)
@@ -62,6 +70,14 @@ ENGINES = ("local", "dask")
 MAX_RESTARTS = 3
 #: chunks in flight per worker: one being extracted, one queued, so no worker waits for the parent
 WINDOW_PER_WORKER = 2
+#: papers extracted under one time limit (`extract`'s own batch size, so batching is unchanged): a
+#: batch that runs out of time is run again one paper at a time to find the slow paper
+TIMED_BATCH = 64
+#: a worker whose batch or paper overran its time limit by this much did not heed the alarm (stuck
+#: in C code) and is killed by the parent
+KILL_GRACE = 2.0
+#: how often the parent looks at the workers' clocks while it waits for a chunk
+_WATCH_EVERY = 0.25
 
 #: per-chunk work: `(papers, nlp, min_confidence) -> one Extraction per paper, in order`
 ExtractFn = Callable[[list[Paper], Language, float], list[Extraction]]
@@ -112,6 +128,87 @@ def _recycle_if_grown(model: str | None) -> None:
         gc.collect()  # the old Vocab sits in reference cycles; free it before the new one is built
 
 
+class PaperTimeout(Exception):
+    """A paper (or a batch of papers) ran past the per-paper time limit."""
+
+    def __init__(self, seconds: float):
+        super().__init__(f"took longer than {seconds:g} s")
+        self.seconds = seconds
+
+
+#: the running time limit in seconds (0: none); SIGALRM is ignored while it is 0
+_ARMED = 0.0
+_PREVIOUS_HANDLER: Any = None
+
+
+def _on_alarm(signum: int, frame: Any) -> None:
+    if _ARMED:
+        raise PaperTimeout(_ARMED)
+    if callable(_PREVIOUS_HANDLER):  # someone else's alarm
+        _PREVIOUS_HANDLER(signum, frame)
+
+
+@contextmanager
+def _time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise `PaperTimeout` in this thread's Python code after `seconds` (SIGALRM; a no-op without a
+    limit, or off the main thread, where signals cannot be handled). Long regular-expression matches
+    heed it too; code stuck in C is the parent's to kill (`KILL_GRACE`). The handler stays installed
+    once set (a late alarm is then ignored, never the default action, which ends the process)."""
+    global _ARMED, _PREVIOUS_HANDLER
+    if not seconds or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+    if signal.getsignal(signal.SIGALRM) is not _on_alarm:
+        _PREVIOUS_HANDLER = signal.signal(signal.SIGALRM, _on_alarm)
+    _ARMED = seconds
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        _ARMED = 0.0
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+#: ``beat(position, papers)``: a worker tells the parent which papers it starts on (0 papers: done)
+Beat = Callable[[int, int], None]
+
+
+def _no_beat(position: int, papers: int) -> None:
+    return None
+
+
+def extract_timed(papers: list[Paper], nlp: Language, min_confidence: float, extract_fn: ExtractFn,
+                  seconds: float, start: int = 0, beat: Beat = _no_beat) -> tuple[list[Extraction | None], list[int]]:
+    """`extract_fn` over `papers` in batches of `TIMED_BATCH`, each under a time limit of `seconds`;
+    a batch that overruns is run again paper by paper, each under the limit. Returns one Extraction
+    per paper (None for a paper that overran) and the offsets of those papers. `start` is the
+    input position of papers[0], passed to `beat` before each batch and each lone paper."""
+    out: list[Extraction | None] = []
+    late: list[int] = []
+    for at in range(0, len(papers), TIMED_BATCH):
+        batch = papers[at : at + TIMED_BATCH]
+        beat(start + at, len(batch))
+        try:
+            with _time_limit(seconds):
+                done = extract_fn(batch, nlp, min_confidence)
+            out.extend(done)  # (outside the limit: an alarm after the work must not count it twice)
+            continue
+        except PaperTimeout:
+            pass
+        for offset, paper in enumerate(batch, start=at):
+            beat(start + offset, 1)
+            try:
+                with _time_limit(seconds):
+                    done = extract_fn([paper], nlp, min_confidence)
+            except PaperTimeout:
+                out.append(None)
+                late.append(offset)
+            else:
+                out.extend(done)
+    beat(start + len(papers), 0)
+    return out, late
+
+
 @dataclass(frozen=True)
 class LostPaper:
     """A paper that could not be extracted: 1-based position in the input, id, and why."""
@@ -140,6 +237,8 @@ class EngineStats:
 class _Chunk:
     start: int  # 0-based position of the first paper in the input
     papers: list[Paper]
+    #: workers the parent had killed when the chunk was submitted (`_Runner.kills`)
+    gen: int = 0
 
     def describe(self) -> str:
         first, last = self.papers[0].id, self.papers[-1].id
@@ -153,26 +252,91 @@ class _Result(Protocol):
 
 # ---------------------------------------------------------------- worker side (picklable, top level)
 
-def _init_worker(model: str | None) -> None:
-    """Pool initializer: Ctrl-C is the parent's to handle; build the pipeline once, up front (frozen:
-    this process exists only to run it)."""
-    global _FREEZE_PIPELINES
+#: in a local pool worker with a time limit: the shared board and this worker's slot on it
+_BOARD: tuple[Any, int] | None = None
+#: fields of a worker's slot on the board: pid, input position of the papers being extracted, how
+#: many (0: idle), and when it started (`time.monotonic`, one clock for every process on Linux)
+_SLOT = 4
+
+
+#: prctl(2) option: the signal this process gets when the thread that started it ends
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> None:
+    """End this worker when the parent process ends, however it ends (a SIGKILLed `kg extract` must
+    leave no workers behind). Linux: the kernel sends SIGKILL (prctl PR_SET_PDEATHSIG; the pool
+    starts its workers from the thread that submits, which lives as long as the run), even to a
+    worker busy in C code. Elsewhere, a daemon thread polls the parent's pid."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        armed = libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        armed = False
+    if os.getppid() != parent:  # the parent was gone before we could ask
+        os._exit(1)
+    if armed:
+        return
+
+    def poll() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=poll, name="kg-parent-watch", daemon=True).start()
+
+
+def _init_worker(model: str | None, parent: int | None = None, board: Any = None, seats: Any = None) -> None:
+    """Pool initializer: die with the parent; Ctrl-C is the parent's to handle; take a slot on the
+    parent's `board` (with a time limit); build the pipeline once, up front (frozen: this process
+    exists only to run it)."""
+    global _FREEZE_PIPELINES, _BOARD
+    if parent is not None:
+        _die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if board is not None and seats is not None:
+        with seats.get_lock():
+            slot, seats.value = seats.value, seats.value + 1
+        if (slot + 1) * _SLOT <= len(board):
+            board[slot * _SLOT] = os.getpid()
+            _BOARD = (board, slot)
     _FREEZE_PIPELINES = True
     cached_nlp(model)
 
 
+def _beat(position: int, papers: int) -> None:
+    """Tell the parent which papers this worker starts on (see `_SLOT`)."""
+    if _BOARD is None:
+        return
+    board, slot = _BOARD
+    at = slot * _SLOT
+    board[at + 3] = 0.0  # not started while the rest changes (the parent may read it meanwhile)
+    board[at + 1], board[at + 2] = position, papers
+    if papers:
+        board[at + 3] = time.monotonic()
+
+
 def _run_chunk(model: str | None, min_confidence: float, extract_fn: ExtractFn, output: OutputFn | None,
-               raw_papers: list[dict[str, Any]]) -> list[str] | tuple[list[str], list[Any]]:
-    """Worker task: plain dicts in, one JSON text per extraction out (no Doc crosses processes);
-    with `output`, the extractions' ids and their `output(extraction)`, as two lists."""
+               raw_papers: list[dict[str, Any]], start: int = 0,
+               seconds: float | None = None) -> tuple[list[str], list[Any], list[int]]:
+    """Worker task: plain dicts in; out the papers' ids, one JSON text per extraction (no Doc crosses
+    processes) or with `output` its ``output(extraction)``, and the offsets of papers that ran past
+    the time limit of `seconds` (their value is None)."""
     # rebuilt by pydantic-core: cheaper than pickling Paper objects (a Python __getstate__/__setstate__ each)
     papers = [Paper.model_validate(raw) for raw in raw_papers]
-    extractions = extract_fn(papers, cached_nlp(model), min_confidence)
+    nlp = cached_nlp(model)
+    if seconds:
+        extractions, late = extract_timed(papers, nlp, min_confidence, extract_fn, seconds, start, _beat)
+    else:
+        extractions, late = extract_fn(papers, nlp, min_confidence), []
     _recycle_if_grown(model)
-    if output is not None:
-        return [extraction.id for extraction in extractions], [output(extraction) for extraction in extractions]
-    return [extraction.model_dump_json() for extraction in extractions]
+    make = output if output is not None else Extraction.model_dump_json
+    ids = [paper.id if e is None else e.id for paper, e in zip(papers, extractions)]
+    if len(extractions) != len(papers):
+        ids = [e.id for e in extractions if e is not None]  # misaligned: the parent's id check says so
+    return ids, [None if e is None else make(e) for e in extractions], late
 
 
 # ---------------------------------------------------------------- parent side
@@ -214,9 +378,19 @@ class _Runner:
 
     def __init__(self, model: str | None, min_confidence: float, extract_fn: ExtractFn, nlp: Language | None,
                  progress: Callable[[int], None] | None, on_error: Callable[[str], None], stats: EngineStats,
-                 output: OutputFn | None = None):
+                 output: OutputFn | None = None, seconds: float | None = None,
+                 on_lost: Callable[[LostPaper], None] | None = None):
         self.model, self.min_confidence, self.extract_fn, self.output = model, min_confidence, extract_fn, output
         self._given_nlp, self.progress, self.on_error, self.stats = nlp, progress, on_error, stats
+        self.seconds, self.on_lost = seconds, on_lost
+        #: positions (0-based) of papers already reported lost, never run again
+        self.lost_at: set[int] = set()
+        #: set by a local pool: looks at the workers while the parent waits, and submits again
+        self.watch: Callable[[], None] | None = None
+        self.resubmit: Callable[[_Chunk], _Result] | None = None
+        #: workers killed for overrunning the time limit, and what each was on: start -> papers
+        self.kills = 0
+        self.hung: dict[int, int] = {}
 
     @property
     def nlp(self) -> Language:
@@ -230,13 +404,38 @@ class _Runner:
     def task(self, chunk: _Chunk) -> tuple[Any, ...]:
         # a validated Paper's `__dict__` is its fields as plain data: pickled as it is, with no
         # `model_dump` copy per paper in this process (whose CPU the workers share)
-        return (self.model, self.min_confidence, self.extract_fn, self.output, [p.__dict__ for p in chunk.papers])
+        return (self.model, self.min_confidence, self.extract_fn, self.output, [p.__dict__ for p in chunk.papers],
+                chunk.start, self.seconds)
 
-    def finish(self, extractions: list[Extraction | None]) -> list[Any]:
-        """Extractions made in this process, in the caller's ``output`` form when one was asked for."""
+    def lose(self, position: int, paper: Paper, reason: str) -> None:
+        """Skip and report one paper (0-based `position`)."""
+        self.lost_at.add(position)
+        lost = LostPaper(position + 1, paper.id, reason)
+        self.stats.lost.append(lost)
+        if self.on_lost is not None:
+            self.on_lost(lost)
+        else:
+            self.on_error(str(lost))
+
+    def late(self, chunk: _Chunk, offsets: Iterable[int]) -> None:
+        for offset in offsets:
+            self.lose(chunk.start + offset, chunk.papers[offset], f"took longer than {self.seconds:g} s")
+
+    def finish(self, chunk: _Chunk, extractions: list[Extraction | None]) -> list[Any]:
+        """Extractions made in this process, in the caller's ``output`` form when one was asked for
+        (a record that form cannot hold, e.g. a lone surrogate for JSON, skips its paper)."""
         if self.output is None:
             return extractions
-        return [None if e is None else self.output(e) for e in extractions]
+        out: list[Any] = []
+        for offset, extraction in enumerate(extractions):
+            value = None
+            if extraction is not None:
+                try:
+                    value = self.output(extraction)
+                except Exception as exc:  # noqa: BLE001 - the paper is reported and skipped, the run goes on
+                    self.lose(chunk.start + offset, chunk.papers[offset], f"cannot write its record ({_reason(exc)})")
+            out.append(value)
+        return out
 
     def emit(self, chunk: _Chunk, extractions: list[Any]) -> Iterator[tuple[Paper, Any]]:
         self.stats.chunks += 1
@@ -246,14 +445,25 @@ class _Runner:
         if self.progress is not None:
             self.progress(len(chunk.papers))
 
+    def extract_here(self, chunk: _Chunk) -> list[Extraction | None]:
+        """The chunk's extractions made in this process, under the time limit when there is one."""
+        if not self.seconds:
+            return _check(chunk, self.extract_fn(chunk.papers, self.nlp, self.min_confidence))
+        extractions, late = extract_timed(chunk.papers, self.nlp, self.min_confidence, self.extract_fn,
+                                          self.seconds, chunk.start)
+        _check_ids(chunk, [p.id if e is None else e.id for p, e in zip(chunk.papers, extractions)])
+        self.late(chunk, late)
+        return extractions
+
     def in_process(self, chunk: _Chunk) -> list[Any]:
         """Extract a chunk here; if it raises, isolate the bad papers so they cost only themselves."""
         try:
-            return self.finish(_check(chunk, self.extract_fn(chunk.papers, self.nlp, self.min_confidence)))
+            extractions = self.extract_here(chunk)
         except Exception as exc:  # noqa: BLE001 - narrowed down paper by paper below
-            return self.finish(self.one_by_one(chunk, _reason(exc)))
+            extractions = self.one_by_one(chunk, _reason(exc))
         finally:
             self.recycle()
+        return self.finish(chunk, extractions)
 
     def one_by_one(self, chunk: _Chunk, reason: str) -> list[Extraction | None]:
         """Each paper of a failed chunk alone; a paper that fails again is skipped and reported."""
@@ -262,14 +472,19 @@ class _Runner:
                           "trying them one by one")
         out: list[Extraction | None] = []
         for offset, paper in enumerate(chunk.papers):
+            position = chunk.start + offset
+            extraction = None
+            if position in self.lost_at:  # already reported (it ran out of time): not run again
+                out.append(None)
+                continue
             try:
-                (extraction,) = _check(_Chunk(chunk.start + offset, [paper]),
-                                       self.extract_fn([paper], self.nlp, self.min_confidence))
+                with _time_limit(self.seconds):
+                    found = self.extract_fn([paper], self.nlp, self.min_confidence)
+                (extraction,) = _check(_Chunk(position, [paper]), found)
+            except PaperTimeout as exc:
+                self.lose(position, paper, str(exc))
             except Exception as exc:  # noqa: BLE001 - the paper is reported and skipped, the run goes on
-                lost = LostPaper(chunk.start + offset + 1, paper.id, f"extraction failed twice ({_reason(exc)})")
-                self.stats.lost.append(lost)
-                self.on_error(str(lost))
-                extraction = None
+                self.lose(position, paper, f"extraction failed twice ({_reason(exc)})")
             out.append(extraction)
         return out
 
@@ -279,17 +494,65 @@ class _Runner:
         self.on_error(f"{chunk.describe()}: extraction failed in a worker ({reason}); retrying in this process")
         return self.in_process(chunk)
 
+    def wait(self, pending: _Result) -> Any:
+        """A chunk's result; with a local pool under a time limit, watching the workers meanwhile."""
+        if self.watch is None:
+            return pending.result()
+        while True:
+            try:
+                return pending.result(timeout=_WATCH_EVERY)  # type: ignore[call-arg]
+            except TimeoutError:
+                self.watch()
+
     def collect(self, chunk: _Chunk, pending: _Result) -> list[Any]:
         """A worker's JSON texts validated back into records, or the retry if the worker failed."""
         try:
-            items = pending.result()
-            if self.output is not None:
-                ids, values = items
-                _check_ids(chunk, ids)
-                return values
-            return list(_check(chunk, [Extraction.model_validate_json(text) for text in items]))
+            ids, values, late = self.wait(pending)
+            _check_ids(chunk, ids)
         except Exception as exc:  # noqa: BLE001 - includes BrokenProcessPool and Dask's KilledWorker
+            if isinstance(exc, BrokenProcessPool) and self.resubmit is not None and (
+                    chunk.gen < self.kills or self._hung_in(chunk)):
+                return self.again(chunk)  # a worker we killed for its time: not this chunk's fault
             return self.retry(chunk, _reason(exc))
+        self.late(chunk, late)
+        if self.output is not None:
+            return values
+        return [None if text is None else Extraction.model_validate_json(text) for text in values]
+
+    def _hung_in(self, chunk: _Chunk) -> dict[int, int]:
+        end = chunk.start + len(chunk.papers)
+        return {start: n for start, n in self.hung.items() if chunk.start <= start < end}
+
+    def again(self, chunk: _Chunk) -> list[Any]:
+        """Submit a chunk again after a worker was killed: a paper the killed worker was stuck on
+        alone is lost; a batch it was stuck on goes paper by paper; the rest as it was."""
+        hung = self._hung_in(chunk)
+        for start in hung:
+            del self.hung[start]
+        alone: set[int] = set()
+        for start, n in hung.items():
+            if n == 1:
+                self.lose(start, chunk.papers[start - chunk.start], f"took longer than {self.seconds:g} s")
+            else:
+                alone.update(range(start, start + n))
+        pieces: list[_Chunk] = []
+        for offset, paper in enumerate(chunk.papers):
+            position = chunk.start + offset
+            if position in self.lost_at:
+                continue
+            last = pieces[-1] if pieces else None
+            if (last is None or position in alone or last.start + len(last.papers) != position
+                    or last.start in alone):
+                pieces.append(_Chunk(position, [paper]))
+            else:
+                last.papers.append(paper)
+        assert self.resubmit is not None
+        submitted = [(piece, self.resubmit(piece)) for piece in pieces]
+        values: dict[int, Any] = {}
+        for piece, pending in submitted:
+            for offset, value in enumerate(self.collect(piece, pending)):
+                values[piece.start + offset] = value
+        return [values.get(chunk.start + offset) for offset in range(len(chunk.papers))]
 
     def ordered(self, chunks: Iterator[_Chunk], submit: Callable[[_Chunk], _Result],
                 window: int) -> Iterator[tuple[Paper, Any]]:
@@ -311,24 +574,59 @@ class _Done:
     def __init__(self, value: Any = None, error: BaseException | None = None):
         self.value, self.error = value, error
 
-    def result(self) -> Any:
+    def result(self, timeout: float | None = None) -> Any:
         if self.error is not None:
             raise self.error
         return self.value
 
 
 class _LocalPool:
-    """A spawn-context process pool whose workers build the pipeline once; replaced if it dies."""
+    """A spawn-context process pool whose workers build the pipeline once; replaced if it dies.
+
+    With a time limit, each worker posts on a shared board which papers it is on since when; the
+    parent, while it waits, kills a worker that overran the limit by `KILL_GRACE` (it did not heed
+    its own alarm), and the pool is replaced (not counted against `MAX_RESTARTS`).
+    """
 
     def __init__(self, runner: _Runner, workers: int):
         self.runner, self.workers = runner, workers
+        self.board: Any = None
+        self._kills_seen = 0
         self.executor: ProcessPoolExecutor | None = self._start()
+        if runner.seconds:
+            runner.watch, runner.resubmit = self.watch, self.submit
 
     def _start(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_init_worker, initargs=(self.runner.model,))
+        context = multiprocessing.get_context("spawn")
+        initargs: tuple[Any, ...] = (self.runner.model, os.getpid())
+        if self.runner.seconds:
+            self.board = context.Array("d", _SLOT * self.workers, lock=False)
+            initargs += (self.board, context.Value("i", 0))
+        return ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
+                                   initializer=_init_worker, initargs=initargs)
+
+    def watch(self) -> None:
+        """Kill a worker that has been on the same papers for longer than the limit plus `KILL_GRACE`."""
+        board, runner = self.board, self.runner
+        if board is None or runner.seconds is None:
+            return
+        now = time.monotonic()
+        for at in range(0, len(board), _SLOT):
+            pid, position, papers, started = board[at : at + _SLOT]
+            if not (pid and papers and started) or now - started <= runner.seconds + KILL_GRACE:
+                continue
+            board[at + 3] = 0.0
+            runner.hung[int(position)] = int(papers)
+            runner.kills += 1
+            runner.on_error(f"a worker spent over {runner.seconds + KILL_GRACE:g} s on papers {int(position) + 1}-"
+                            f"{int(position + papers)} without heeding its time limit: killed")
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except OSError:
+                pass  # it finished or died meanwhile
 
     def submit(self, chunk: _Chunk) -> _Result:
+        chunk.gen = self.runner.kills
         task = self.runner.task(chunk)
         if self.executor is not None:
             try:
@@ -346,6 +644,10 @@ class _LocalPool:
         assert self.executor is not None
         self.executor.shutdown(wait=False, cancel_futures=True)
         stats = self.runner.stats
+        if self.runner.kills > self._kills_seen:  # we killed a worker for its time: not a failure
+            self._kills_seen = self.runner.kills
+            self.executor = self._start()
+            return
         if stats.pool_restarts >= MAX_RESTARTS:
             self.executor = None
             self.runner.on_error(f"worker processes died {MAX_RESTARTS + 1} times; "
@@ -403,7 +705,8 @@ def extract_parallel(
     min_confidence: float = 0.0, progress: Callable[[int], None] | None = None, engine: str = "local",
     scheduler: str | None = None, *, on_error: Callable[[str], None] | None = None,
     stats: EngineStats | None = None, extract_fn: ExtractFn = extract_chunk, nlp: Language | None = None,
-    window: int | None = None, output: OutputFn | None = None,
+    window: int | None = None, output: OutputFn | None = None, paper_timeout: float | None = None,
+    on_lost: Callable[[LostPaper], None] | None = None,
 ) -> Iterator[tuple[Paper, Any]]:
     """(paper, extraction) pairs in input order, extracted by `workers` processes or a Dask cluster.
 
@@ -445,6 +748,14 @@ def extract_parallel(
         A picklable top-level function applied to each Extraction where it is made (in the
         worker); the pairs then carry its result instead of the Extraction. Saves the parent
         validating every record back when it only writes them out.
+    paper_timeout : float, optional
+        Seconds a paper may take (None: no limit). Papers run in batches of `TIMED_BATCH` under
+        the limit, a batch that overruns paper by paper; a paper that overruns is skipped and
+        reported ("took longer than N s"). Enforced by SIGALRM in this process's main thread and in
+        local workers, where a worker that does not heed it within `KILL_GRACE` is killed and
+        replaced; not on Dask (tasks run in worker threads).
+    on_lost : callable, optional
+        Called with each `LostPaper` as it is skipped (default: ``on_error(str(lost))``).
 
     Returns
     -------
@@ -453,8 +764,8 @@ def extract_parallel(
     Raises
     ------
     ValueError
-        An unknown engine, or workers, chunk_size or window below 1 (raised at the call, not on
-        the first ``next``).
+        An unknown engine, or workers, chunk_size or window below 1, or a paper_timeout not above 0
+        (raised at the call, not on the first ``next``).
 
     Examples
     --------
@@ -469,12 +780,15 @@ def extract_parallel(
     for name, value in (("workers", workers), ("chunk_size", chunk_size), ("window", window)):
         if value is not None and value < 1:
             raise ValueError(f"{name} must be at least 1, got {value}")
+    if paper_timeout is not None and not paper_timeout > 0:
+        raise ValueError(f"paper_timeout must be above 0, got {paper_timeout}")
     if engine == "dask" and importlib.util.find_spec("distributed") is None:
         raise ValueError("engine 'dask' needs dask.distributed: pip install 'papers-kg[dask]'")
     if nlp is None and model is not None:
         cached_nlp(model)  # fail now with ModelNotFound, not inside every worker
     runner = _Runner(model, min_confidence, extract_fn, nlp, progress,
-                     on_error or (lambda message: log.warning("%s", message)), stats or EngineStats(), output)
+                     on_error or (lambda message: log.warning("%s", message)), stats or EngineStats(), output,
+                     paper_timeout, on_lost)
     chunks = _chunks(papers, chunk_size)
     if engine == "dask":
         return _run_dask(runner, chunks, workers, scheduler, window)

@@ -20,6 +20,7 @@ from spacy.tokens import Doc
 from extractors.components.view import BatchPipe, publish_spans, token_view
 from extractors.lexicon import load_lexicon
 from extractors.memo import MEMO_SIZE, BoundedMemo
+from extractors.tokenizer import MAX_WORD_CHARS
 
 SPAN_KEY = "kg_names"
 _EDGE_PUNCT = set(",;:.!?\"'`()[]{}«»“”‘’")
@@ -115,7 +116,10 @@ def _trim_word(texts: list[str], s: int, e: int) -> tuple[int, int, str] | None:
 
 
 def _run_word(texts: list[str], start: int, end: int) -> tuple[int, int, str] | None:
-    """The word of the run [start, end]: a leading separator token is not part of it."""
+    """The word of the run [start, end]: a leading separator token is not part of it; None for a
+    run of more than `MAX_WORD_CHARS` tokens (no name is that long, and trimming one is quadratic)."""
+    if end - start >= MAX_WORD_CHARS:
+        return None
     if texts[start] in _SEPARATORS:
         start += 1
     return _trim_word(texts, start, end + 1)
@@ -215,7 +219,7 @@ def coined_name_spans(doc: Doc, stop_names: frozenset[str] = frozenset()) -> lis
             if word is None:
                 continue
             s, e, text = word
-        if not is_coined(text) or not_a_name(text, stop_names):
+        if len(text) > MAX_WORD_CHARS or not is_coined(text) or not_a_name(text, stop_names):
             continue
         # the next word extends the name when it starts right after it, past one space
         while e < n and spaced[e - 1]:
@@ -225,6 +229,8 @@ def coined_name_spans(doc: Doc, stop_names: frozenset[str] = frozenset()) -> lis
             nxt = _run_word(texts, e, nend)
             if nxt is None or nxt[0] != e or not _extends(text, nxt[2], stop_names):
                 break
+            if tv.idx[nxt[1] - 1] + len(texts[nxt[1] - 1]) - tv.idx[s] > MAX_WORD_CHARS:
+                break  # "ABC ABC ABC ...": a name is no longer than a word may be
             e = nxt[1]
             done = nend + 1
         out.append((s, e))

@@ -762,6 +762,20 @@ def find_results(doc: Doc) -> tuple[tuple, ...]:
     return out
 
 
+def _spans_by_sentence(ctx: _Context, sents: SentenceIndex) -> dict[int, list[int]]:
+    """Sentence number -> the spans inside it, in span order: one pass over the spans (listing
+    them per result was results x spans)."""
+    bounds = sents.bounds
+    out: dict[int, list[int]] = {}
+    for i, (s, e) in enumerate(zip(ctx.starts, ctx.ends)):
+        k = sents.index(s)
+        if s == e and k > 0 and bounds[k - 1][1] == s:  # an empty span on a boundary is in both
+            out.setdefault(k - 1, []).append(i)
+        if e <= bounds[k][1]:
+            out.setdefault(k, []).append(i)
+    return out
+
+
 def _find_results(doc: Doc, view: TokenView, text: str, candidates: list[Number]) -> tuple[tuple[tuple, ...], set[int]]:
     """One pass of `find_results`: the results and the start chars of the numbers given a metric."""
     rows = span_rows(doc, SPAN_KEY)
@@ -802,9 +816,10 @@ def _find_results(doc: Doc, view: TokenView, text: str, candidates: list[Number]
     proposed = [i for i, label in enumerate(ctx.labels) if label == "METHOD" and roles[i] == "proposed"]
     compare = _compare_words(load_lexicon())
     out, seen = [], set()
+    spans_in = _spans_by_sentence(ctx, sents)
     for sent_no, n, metric in found:
         s_start, s_end = sents.bounds[sent_no]
-        in_sent = [i for i, (s, e) in enumerate(zip(ctx.starts, ctx.ends)) if s >= s_start and e <= s_end]
+        in_sent = spans_in.get(sent_no, [])
         dataset = paired.get(n.start)
         if dataset is None:
             dataset = _dataset(ctx, in_sent, n, metric, s_end)

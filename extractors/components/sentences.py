@@ -16,6 +16,11 @@ from extractors.memo import BoundedMemo, lexeme_flags
 
 _CACHE_KEY = "kg_sentence_bounds"
 TEXT_KEY = "kg_text"
+#: longest sentence `kg_sentencizer` makes: a longer one is cut every this many tokens. Rules look
+#: at the words around each number or name within its sentence, so their work grows with the
+#: square of a sentence's length (a 100,000-character list without a period took minutes); real
+#: sentences stay far below (the longest in the bundled corpora is 216 tokens).
+MAX_SENT_TOKENS = 512
 
 
 def doc_text(doc: Doc) -> str:
@@ -56,6 +61,17 @@ class SentenceIndex:
     def around(self, token_i: int) -> tuple[int, int]:
         """(start, end) token bounds of the sentence holding token `token_i`."""
         return self.bounds[self.index(token_i)]
+
+
+def _cut_long(starts: list[int], n: int) -> list[int]:
+    """Sentence starts with a start added every `MAX_SENT_TOKENS` tokens inside a longer sentence."""
+    ends = starts[1:] + [n]
+    if all(end - start <= MAX_SENT_TOKENS for start, end in zip(starts, ends)):
+        return starts
+    out: list[int] = []
+    for start, end in zip(starts, ends):
+        out.extend(range(start, end, MAX_SENT_TOKENS))
+    return out
 
 
 class FastSentencizer(Sentencizer):
@@ -125,7 +141,7 @@ class FastSentencizer(Sentencizer):
             if k < n:
                 starts.append(k)
             scanned = k
-        return starts
+        return _cut_long(starts, n)
 
     @staticmethod
     def _punct_tokens(words: list[str], punct_chars: set[str]) -> list[int]:

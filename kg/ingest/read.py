@@ -11,6 +11,7 @@ from kg.ingest.base import IngestError, IssueCallback, Reader
 from kg.ingest.filters import KeepPredicate, PaperFilter
 from kg.ingest.jsonl import read_json, read_jsonl
 from kg.ingest.openalex import read_openalex
+from kg.ingest.records import SeenIds
 from kg.ingest.summary import ReadSummary
 from kg.ingest.tabular import read_csv, read_tsv
 from kg.ingest.txt import read_txt
@@ -170,7 +171,7 @@ def _read_all(
     year range is applied here to the papers they yield (whose ids are then forgotten again, so
     a later record with the same id is not called a duplicate of a paper that was never read).
     """
-    seen: set[str] = set()
+    seen = SeenIds()
     keep = _counting_keep(filters, summary) if filters.selects else None
     limit = filters.limit
     count = 0
@@ -195,6 +196,7 @@ def _read_all(
                     summary.filtered += 1
                     continue
                 summary.read += 1
+                summary.at = seen.last
                 count += 1
                 yield paper
                 if limit is not None and count >= limit:

@@ -38,6 +38,14 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
 DUPLICATE_ID = "duplicate id"
 
 
+class SeenIds(set[str]):
+    """The paper ids read so far in a run, and where the last paper made came from (`make_paper`
+    sets `last`): `read_papers` hands that on in `ReadSummary.at`, so that a paper that fails
+    later, in extraction, is reported by file and line like a bad record."""
+
+    last: tuple[str, int] | None = None
+
+
 def hash_id(title: str) -> str:
     """Stable id of a paper known only by its title: "p-" + 12 hex digits of sha1."""
     return "p-" + hashlib.sha1(title_key(title).encode("utf-8")).hexdigest()[:12]
@@ -113,6 +121,8 @@ def make_paper(
         report(f"{DUPLICATE_ID} {pid}")
         return None
     seen.add(pid)
+    if isinstance(seen, SeenIds):
+        seen.last = (file, line)
 
     year = None
     raw_year = pick(record, "year")

@@ -54,6 +54,9 @@ class ReadSummary:
     filtered: int = 0
     lost: int = 0
     stopped_early: bool = False
+    #: (file, line) of the paper last read: where a consumer pulling papers one at a time (the
+    #: extraction engine) says a paper came from when it fails later
+    at: tuple[str, int] | None = field(default=None, compare=False)
 
     def add_issue(self, issue: ReadIssue) -> None:
         """Count one issue under its category and keep it if fewer than MAX_ISSUES are kept."""

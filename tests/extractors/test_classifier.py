@@ -18,12 +18,11 @@ def names(ex, label):
     return {e.name for e in ex.entities if e.label == label}
 
 
-def test_generic_model_class_is_dropped_and_a_metric_phrase_added(nlp, full_nlp):
+def test_unlisted_metric_phrase_is_added(nlp, full_nlp):
     title, abstract = "Prompting at scale", ("We prompt large language models to write unit tests and measure the "
                                              "test pass rate on 200 repositories.")
-    assert "large language model" in names(run(nlp, title, abstract), "METHOD")  # the rules keep it
+    assert "test pass rate" not in names(run(nlp, title, abstract), "METRIC")  # the rules miss it
     ex = run(full_nlp, title, abstract)
-    assert names(ex, "METHOD") == set()
     assert names(ex, "METRIC") == {"test pass rate"}
 
 
@@ -46,9 +45,10 @@ def test_benchmark_named_like_a_model_is_retyped(nlp, full_nlp):
 def test_longer_name_replaces_the_listed_word_inside_it(nlp, full_nlp):
     title, abstract = "Faster diffusion sampling", ("We distill a Diffusion Transformer into a four-step student and "
                                                     "report FID on ImageNet 256x256.")
-    assert "transformer" in names(run(nlp, title, abstract), "METHOD")
-    methods = names(run(full_nlp, title, abstract), "METHOD")
-    assert "Diffusion Transformer" in methods and "transformer" not in methods
+    # "Diffusion Transformer" is listed now, so the rules find it too; the classifier keeps it whole
+    for pipeline in (nlp, full_nlp):
+        methods = names(run(pipeline, title, abstract), "METHOD")
+        assert "Diffusion Transformer" in methods and "transformer" not in methods
 
 
 def test_multiword_task_from_a_learned_head_is_added(full_nlp):
