@@ -250,8 +250,10 @@ def build_graph(
             run_ids.add(paper.id)
             spill.write(json.dumps([paper.model_dump(mode="json"), extraction.model_dump(mode="json")]) + "\n")
         spill.seek(0)
-        if changed:
-            report.stats = report.stats + backend.remove_papers(changed)
+        # a changed paper whose new version failed extraction keeps its old version (reported above)
+        replaced = [pid for pid in changed if pid in run_ids]
+        if replaced:
+            report.stats = report.stats + backend.remove_papers(replaced)
         existing = [] if incremental else backend.entity_summary(run_ids)
         for node in existing:
             index.seed(SPAN_LABEL[node.label], node.key, node.forms, node.papers, node.name)

@@ -217,3 +217,16 @@ def test_sigkill_of_kg_extract_leaves_no_workers_behind(tmp_path):
         for pid in everyone:  # whatever this test started and left running
             if _running(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_incremental_keeps_the_old_version_of_a_paper_whose_new_version_fails(tmp_path):
+    graph = tmp_path / "g.graphml"
+    first = _write(tmp_path / "v1.jsonl", [_good(1), {"id": "p", **GOOD}])
+    assert invoke("build", first, "-o", graph, "--workers", "1").exit_code == 0
+    second = _write(tmp_path / "v2.jsonl", [_good(1), {"id": "p", "title": "Huge", "abstract": "word " * 30_000}])
+    result = invoke("build", second, "-o", graph, "--workers", "1", "--incremental")
+    assert result.exit_code == EXIT_PARTIAL, result.output
+    assert f"{second}:2: text too long" in result.output
+    G = nx.read_graphml(graph)
+    assert G.nodes["Paper:p"]["title"] == GOOD["title"]  # the old version, with its links
+    assert {v for _, v in G.out_edges("Paper:p")} >= {"Method:xlnet", "Dataset:squad"}
