@@ -177,6 +177,8 @@ def context_label(tv: TokenView, start: int, end: int, rules: EntityRules) -> tu
     prev = lower[start - 1] if start > 0 else ""
     if prev == "of" and start >= 3 and lower[start - 2] == "terms" and lower[start - 3] == "in":
         return "METRIC", 0.7
+    if _coordinated_with_data(tv, start, end, rules) or (prev in _ON_ACROSS and _evaluated_on(lower, start - 1)):
+        return "DATASET", 0.65
     # the cheap test first: a list position, then dataset words in the window; not a compared
     # system ("outperforms X and ...") or a method's name ("our approach, X, ...")
     if (prev in _LIST_BEFORE or nxt in _LIST_AFTER) and not _CORPUS_WORDS.isdisjoint(
@@ -186,6 +188,53 @@ def context_label(tv: TokenView, start: int, end: int, rules: EntityRules) -> tu
     ):
         return "DATASET", 0.6
     return None, 0.0
+
+
+#: words that make "<word> on X" an evaluation on data: "experiments on X", "results on the X"
+_EVAL_BEFORE_ON = frozenset({"experiments", "results", "evaluations", "evaluation", "evaluated", "tested",
+                             "performance", "accuracy", "benchmarked", "validated", "scores"})
+#: what may stand between names of one list and the dataset noun that heads it
+_LIST_GLUE = frozenset({",", "and", "or", "including", "like", ":", "(", "namely", "e.g.", "such", "as"})
+_LIST_WINDOW = 12
+
+
+def _is_name_token(word: str) -> bool:
+    return any(c.isupper() or c.isdigit() for c in word)
+
+
+def _coordinated_with_data(tv: TokenView, start: int, end: int, rules: EntityRules) -> bool:
+    """A name in a list that a dataset noun heads: "the DriveLM and NuScenes-QA benchmarks",
+    "benchmarks nuPlan", "three benchmark datasets, MUTAG, ENZYMES, and PROTEINS", "benchmarks,
+    including CIFAR-10/100, Flowers, CARS, and INAT-19". Only names and list glue in between."""
+    lower, words, n = tv.lower, tv.words, tv.n
+    nouns = rules.dataset_nouns - _DATA_STRUCTURE_NOUNS
+    k, glued = end, False
+    while k < n and k < end + _LIST_WINDOW:
+        if lower[k] in nouns:
+            if glued:  # "X and Y benchmarks": the noun heads the list
+                return True
+            break
+        if lower[k] in _LIST_GLUE:
+            glued = True
+        elif not _is_name_token(words[k]):
+            break
+        k += 1
+    k = start - 1
+    while k >= 0 and k >= start - _LIST_WINDOW:
+        if lower[k] in nouns:
+            return lower[k].endswith("s") or lower[k] in ("suite", "corpora")
+        if lower[k] in _ON_ACROSS:  # "results on WebArena and WebVoyager"
+            return k < start - 1 and _evaluated_on(lower, k)
+        if lower[k] not in _LIST_GLUE and not _is_name_token(words[k]):
+            return False
+        k -= 1
+    return False
+
+
+def _evaluated_on(lower: list[str], on: int) -> bool:
+    """Whether the "on" at token `on` follows an evaluation word: "experiments on", "results on the"."""
+    before = on - 2 if on >= 2 and lower[on - 1] == "the" else on - 1
+    return before >= 0 and lower[before] in _EVAL_BEFORE_ON
 
 
 def shape_label(text: str) -> str | None:

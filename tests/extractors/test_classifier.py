@@ -35,11 +35,11 @@ def test_unlisted_title_case_component_is_added_as_method(nlp, full_nlp):
     assert "ModelNet40" in names(ex, "DATASET")
 
 
-def test_benchmark_named_like_a_model_is_retyped(nlp, full_nlp):
+def test_benchmark_named_like_a_model_is_a_dataset(nlp, full_nlp):
     title, abstract = "Web agents that plan", ("Our agent is evaluated on WebArena and WebVoyager, where it raises "
                                                "the task success rate from 31.2% to 44.5%.")
-    assert "WebArena" in names(run(nlp, title, abstract), "METHOD")
-    assert "WebArena" in names(run(full_nlp, title, abstract), "DATASET")
+    for pipeline in (nlp, full_nlp):  # "evaluated on X and Y": the rules type both; the model agrees
+        assert {"WebArena", "WebVoyager"} <= names(run(pipeline, title, abstract), "DATASET")
 
 
 def test_longer_name_replaces_the_listed_word_inside_it(nlp, full_nlp):

@@ -221,3 +221,21 @@ def test_extraction_model_families_keep_version_size_and_tier(nlp):
     methods = [e.name for e in ex.entities if e.label == "METHOD"]
     assert {"Claude Sonnet 4", "Gemini 2.5 Pro", "Llama 3.1 70B", "Mistral Large", "Claude"} <= set(methods), methods
     assert "Claude base" not in methods
+
+
+@pytest.mark.parametrize(
+    "abstract,names",
+    [
+        ("Experimental results on WebArena and WebVoyager demonstrate the effectiveness of WebOperator.",
+         {"WebArena", "WebVoyager"}),
+        ("Through experiments on three benchmark datasets, MUTAG, ENZYMES, and PROTEINS, we show that "
+         "LightTopoGAT beats GraphSAGE.", {"MUTAG", "ENZYMES", "PROTEINS"}),
+        ("Our experiments on large-scale driving benchmarks nuPlan demonstrate that SoE improves planners.", {"nuPlan"}),
+        ("We evaluate on the FooQA and BarVQA benchmarks.", {"FooQA", "BarVQA"}),
+    ],
+)
+def test_extraction_unlisted_names_in_evaluation_lists_are_datasets(nlp, abstract, names):
+    ex = run(nlp, "A study", abstract)
+    datasets = {e.name for e in ex.entities if e.label == "DATASET"}
+    assert names <= datasets, [(e.label, e.name) for e in ex.entities]
+    assert not datasets & {"WebOperator", "LightTopoGAT", "GraphSAGE", "SoE"}
