@@ -239,3 +239,13 @@ def test_extraction_unlisted_names_in_evaluation_lists_are_datasets(nlp, abstrac
     datasets = {e.name for e in ex.entities if e.label == "DATASET"}
     assert names <= datasets, [(e.label, e.name) for e in ex.entities]
     assert not datasets & {"WebOperator", "LightTopoGAT", "GraphSAGE", "SoE"}
+
+
+@pytest.mark.parametrize("abstract,name", [
+    ("We target multimodal reasoning over charts with a small model.", "multimodal reasoning"),
+    ("Our tracker improves velocity tracking on legged robots.", "velocity tracking"),
+    ("We address crowd flow prediction in dense cities.", "crowd flow prediction"),
+])
+def test_extraction_unlisted_task_phrases_from_head_words(nlp, abstract, name):
+    ex = run(nlp, "A study", abstract)
+    assert entity(ex, "TASK", name) is not None, [(e.label, e.name) for e in ex.entities]
