@@ -132,10 +132,18 @@ def _capitals_year(text: str) -> bool:
     return len(alpha) >= 3 and alpha.isalpha() and alpha.isupper() and 2 <= len(text) - len(alpha) <= 4
 
 
+@lru_cache(maxsize=MEMO_SIZE)
+def _looks_like_score(text: str) -> bool:
+    """A decimal that reads as a reported value, not a version: two digits before or after the
+    point ("FID 3.49", "Model1 91.1"), unless written "v..." (cached: pure)."""
+    whole, dot, frac = text.partition(".")
+    return bool(dot) and not text.startswith("v") and (len(whole) >= 2 or len(frac) >= 2)
+
+
 def _extends(text: str, nxt: str, stop_names: frozenset[str]) -> bool:
-    """Whether the word after the name `text` belongs to it: a version, an acronym after an
-    acronym ("MS MARCO"), or an acronym with a year after an acronym ("PASCAL VOC2012")."""
-    return is_version(nxt) or (nxt.isupper() and len(nxt) >= 3 and text.isupper() and nxt not in stop_names
+    """Whether the word after the name `text` belongs to it: a version (not a score), an acronym
+    after an acronym ("MS MARCO"), or an acronym with a year after an acronym ("PASCAL VOC2012")."""
+    return (is_version(nxt) and not _looks_like_score(nxt)) or (nxt.isupper() and len(nxt) >= 3 and text.isupper() and nxt not in stop_names
                                and is_coined(nxt) and (_capitals_year(nxt) or not any(c.isdigit() for c in nxt)))
 
 

@@ -249,3 +249,10 @@ def test_extraction_unlisted_names_in_evaluation_lists_are_datasets(nlp, abstrac
 def test_extraction_unlisted_task_phrases_from_head_words(nlp, abstract, name):
     ex = run(nlp, "A study", abstract)
     assert entity(ex, "TASK", name) is not None, [(e.label, e.name) for e in ex.entities]
+
+
+def test_extraction_a_score_after_a_name_is_a_value_not_a_version(nlp):
+    ex = run(nlp, "A study", "Our approach achieves FID 3.49 on ImageNet-256, and BERT 2.0 is a baseline.")
+    names = [e.name for e in ex.entities]
+    assert "BERT 2.0" in names and not any("3.49" in n for n in names), names
+    assert [(r.value, r.dataset) for r in ex.results] == [(3.49, "imagenet256")]
