@@ -3,7 +3,8 @@
 
 Without a tagger we cannot chunk noun phrases, so a phrase is one or two modifier words in front
 of a head word from `cues.json` (`phrase_method_heads` / `phrase_task_heads`); modifiers are plain
-lower-case (or hyphenated) words that are not stop words, adverbs or generic adjectives. A metric
+lower-case (or hyphenated) words that are not stop words, adverbs or generic adjectives (for a task
+also no judgement such as "reliable", "unified": `phrase_task_blocked_modifiers`). A metric
 head (`phrase_metric_heads`: "accuracy") takes exactly one lower-case modifier that is not a
 judgement ("higher", "competitive": `phrase_metric_blocked_modifiers`): papers name the measure
 they report as "classification accuracy", "zero-shot accuracy", "prediction accuracy". Spans go to
@@ -91,6 +92,13 @@ def _all_heads(*heads: frozenset[str]) -> frozenset[str]:
     return frozenset().union(*heads)
 
 
+@lru_cache(maxsize=64)
+def _task_blocked(blocked: frozenset[str], task_only: frozenset[str]) -> frozenset[str]:
+    """Modifiers no task name starts with: the common ones plus judgements of a method ("reliable
+    detection", "unified generation"), which do start method names ("iterative layer pruning")."""
+    return blocked | task_only
+
+
 def _metric_phrase(tv: TokenView, is_stop: Mapping[str, bool], i: int, cues: Mapping[str, frozenset[str]]) -> int | None:
     """Start of "<modifier> accuracy" ending at head token i, or None. The modifier is one
     lower-case word; a task head that ends a task phrase ("semantic segmentation accuracy") is
@@ -125,9 +133,10 @@ def phrase_spans(doc: Doc, lexicon: Lexicon) -> list[tuple[int, int, str]]:
                 out.append((s, i + 1, "METRIC"))
             continue
         label = "METHOD" if lower[i] in method_heads else "TASK"
+        mod_blocked = blocked if label == "METHOD" else _task_blocked(blocked, cues.get("phrase_task_blocked_modifiers", frozenset()))
         start, k, mods = i, i - 1, 0
         while k >= 0 and mods < MAX_MODIFIERS:
-            s = _modifier_start(tv, is_stop, k, blocked)
+            s = _modifier_start(tv, is_stop, k, mod_blocked)
             if s is None:
                 break
             start, k, mods = s, s - 1, mods + 1

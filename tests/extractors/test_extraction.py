@@ -256,3 +256,10 @@ def test_extraction_a_score_after_a_name_is_a_value_not_a_version(nlp):
     names = [e.name for e in ex.entities]
     assert "BERT 2.0" in names and not any("3.49" in n for n in names), names
     assert [(r.value, r.dataset) for r in ex.results] == [(3.49, "imagenet256")]
+
+
+def test_extraction_a_judgement_starts_no_task_but_may_start_a_method(nlp):
+    ex = run(nlp, "A study", "It enables reliable detection and unified audio-visual generation with iterative layer pruning.")
+    found = [(e.label, e.name) for e in ex.entities]
+    assert entity(ex, "TASK", "reliable detection") is None and entity(ex, "TASK", "audio-visual generation"), found
+    assert entity(ex, "METHOD", "iterative layer pruning") is not None, found
