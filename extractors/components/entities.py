@@ -114,6 +114,9 @@ class EntityRules:
         #: nouns that make the coined name next to them a thing studied or used in another
         #: field: "the KRAS gene", "ACE2 receptor", "the NIRSpec instrument", "galaxy NGC 1566"
         self.object_nouns = cues["object_nouns"]
+        #: last words of a defined long form that name a condition, a modality or an experience, not
+        #: a technique: "Inflammatory Bowel Disease (IBD)", "Quality of Experience (QoE)"
+        self.condition_heads = cues.get("condition_heads", frozenset())
         self.units = lexicon.units
         #: context words that make a single-word list match a dataset
         self.evidence_nouns = cues["dataset_nouns"] - {"data", "set", "sets"}
@@ -438,7 +441,8 @@ def _acronym_candidates(tv: TokenView, abbreviations: tuple, cands: list[Candida
     """Type both forms of each acronym definition (adding or overriding their candidates) and
     return normalised form -> (key, label, name) of every defined form.
 
-    Definitions of organisations, facilities and instruments ("Very Large Telescope (VLT)"), and
+    Definitions of organisations, facilities and instruments ("Very Large Telescope (VLT)"), of
+    conditions and modalities ("Inflammatory Bowel Disease (IBD)": `condition_heads`), and
     in a paper from another field (`other_field`) definitions that nothing types, are no
     entities: both forms go to `dropped`."""
     alias_key: dict[str, tuple[str, str, str]] = {}
@@ -453,8 +457,8 @@ def _acronym_candidates(tv: TokenView, abbreviations: tuple, cands: list[Candida
             continue
         # the long form says more than a (possibly ambiguous) acronym
         term = head = label = None
-        if not rules.organization_words.isdisjoint(tv.words[ls:le]):
-            label = ""  # "Very Large Telescope (VLT)": no entity
+        if not rules.organization_words.isdisjoint(tv.words[ls:le]) or tv.lower[le - 1] in rules.condition_heads:
+            label = ""  # "Very Large Telescope (VLT)", "Inflammatory Bowel Disease (IBD)": no entity
         else:
             term = lexicon.lookup(long_text)
             head = head_label(tv.words[ls:le], lexicon)

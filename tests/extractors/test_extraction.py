@@ -263,3 +263,9 @@ def test_extraction_a_judgement_starts_no_task_but_may_start_a_method(nlp):
     found = [(e.label, e.name) for e in ex.entities]
     assert entity(ex, "TASK", "reliable detection") is None and entity(ex, "TASK", "audio-visual generation"), found
     assert entity(ex, "METHOD", "iterative layer pruning") is not None, found
+
+
+def test_extraction_defined_conditions_and_modalities_are_no_methods(nlp):
+    ex = run(nlp, "A study", "We screen Inflammatory Bowel Disease (IBD) in Digital Breast Tomosynthesis (DBT) "
+                             "images with a Graph Attention Network (GAT).")
+    assert [(e.label, e.name) for e in ex.entities] == [("METHOD", "graph attention network")]
