@@ -39,6 +39,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
+from kg.atomic import AtomicFile
+from kg.textsafe import xml_text
 from kg import analysis as an
 
 __all__ = ["PLOTS", "ReportData", "collect", "plot_figure", "render_report", "save_plot", "write_report"]
@@ -493,5 +495,6 @@ def write_report(G: nx.MultiDiGraph, path: str | Path, title: str = "Knowledge g
         The file cannot be written.
     """
     path = Path(path)
-    path.write_text(render_report(G, title, top), encoding="utf-8")
+    with AtomicFile(path, "w") as f:  # HTML holds what XML holds: no NUL, no lone surrogate
+        f.write(xml_text(render_report(G, title, top)))
     return path

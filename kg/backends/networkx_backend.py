@@ -10,7 +10,6 @@ The saved file IS the export (kg/export.py), so a `.graphml` graph opens in Geph
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -37,13 +36,20 @@ _EDGE_INTERNAL = ("type", "__labels__")
 
 
 def restore_labels(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """Give every node and edge the `__labels__` set grand-cypher matches on (in place)."""
+    """Give every node and edge the `__labels__` set grand-cypher matches on (in place).
+
+    Elements with the same label share one set (a set costs ~200 bytes, times millions of
+    edges); nothing modifies these sets in place (`upsert` assigns new ones).
+    """
+    shared: dict[Any, set] = {}
     for _, d in G.nodes(data=True):
         if "label" in d:
-            d["__labels__"] = {d["label"]}
+            label = d["label"]
+            d["__labels__"] = shared.setdefault(label, {label}) if isinstance(label, str) else {label}
     for *_, d in G.edges(data=True):
         if "type" in d:
-            d["__labels__"] = {d["type"]}
+            type_ = d["type"]
+            d["__labels__"] = shared.setdefault(type_, {type_}) if isinstance(type_, str) else {type_}
     return G
 
 
@@ -114,20 +120,10 @@ class NetworkxBackend:
         if target is None:
             raise ValueError("no path to save to: pass one or create the backend with a path")
         fmt = format_of(target)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            if target.suffix.lower() == ".gz":
-                import gzip
-
-                with gzip.open(tmp, "wb") as f:
-                    write_graph(self._graph, f, fmt)
-            else:
-                with open(tmp, "wb") as f:
-                    write_graph(self._graph, f, fmt)
-            os.replace(tmp, target)
+            write_graph(self._graph, target, fmt)  # through a temporary file, then os.replace
         except OSError as exc:
-            tmp.unlink(missing_ok=True)
             raise GraphFileError(f"{target}: cannot write graph: {exc.strerror or exc}") from exc
         if target == self.path:
             self._dirty = False
