@@ -361,4 +361,7 @@ def read_graph(path_or_file: PathOrFile, fmt: str | None = None) -> nx.MultiDiGr
             return _from_gexf(f)
         data = json.load(f)
     G = nx.node_link_graph(data, directed=True, multigraph=True, **_NODE_LINK)
-    return G if isinstance(G, nx.MultiDiGraph) else nx.MultiDiGraph(G)
+    G = G if isinstance(G, nx.MultiDiGraph) else nx.MultiDiGraph(G)
+    if any(not isinstance(n, str) for n in G):  # another tool's JSON: ids are text, as in GraphML
+        nx.relabel_nodes(G, str, copy=False)
+    return G

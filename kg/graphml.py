@@ -238,7 +238,7 @@ def read_graphml(f: IO[bytes] | str) -> nx.MultiDiGraph:
             try:
                 value = key.convert(text)
             except ValueError:
-                raise GraphMLError(f"{what}: value {text[:40]!r} of {key.name!r} is not a {key.type}") from None
+                raise GraphMLError(f"{what}: value {text[:40]!r} of {key.name!r} is not a valid {key.type}") from None
             attrs[key.name] = share(value) if isinstance(value, str) else value
         return attrs
 
@@ -275,7 +275,7 @@ def read_graphml(f: IO[bytes] | str) -> nx.MultiDiGraph:
                         key.default = key.convert(child.text)
                     except ValueError:
                         raise GraphMLError(f"key {key.name!r}: default {child.text[:40]!r} "
-                                           f"is not a {key.type}") from None
+                                           f"is not a valid {key.type}") from None
             keys[key_id] = key
         elif tag == "node":
             node = elem.get("id")

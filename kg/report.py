@@ -40,7 +40,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from kg.atomic import AtomicFile
-from kg.textsafe import xml_text
+from kg.textsafe import escape_controls, xml_text
 from kg import analysis as an
 
 __all__ = ["PLOTS", "ReportData", "collect", "plot_figure", "render_report", "save_plot", "write_report"]
@@ -124,8 +124,9 @@ def collect(G: nx.MultiDiGraph, top: int = 15) -> ReportData:
 
 
 def _mpl(text: Any, width: int = _LABEL_WIDTH) -> str:
-    """Text safe for a matplotlib label: no mathtext from '$', long names shortened."""
-    text = str(text)
+    """Text safe for a matplotlib label: no mathtext from '$', long names shortened, controls and
+    lone surrogates (which the font renderer rejects) shown as escapes."""
+    text = escape_controls(str(text))
     if len(text) > width:
         text = text[: width - 1] + "\u2026"
     return text.replace("$", r"\$")

@@ -10,6 +10,7 @@ The saved file IS the export (kg/export.py), so a `.graphml` graph opens in Geph
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -30,23 +31,38 @@ from kg.export import format_of, read_graph, write_graph
 from kg.query import run_cypher
 from schema.graph import KEY_PROPERTY, GraphBatch, NodeLabel, RelType, node_id
 
+#: schema properties that hold text: in a graph from another tool, numbers there are read as text
+_NODE_TEXT = ("label", "key", "id", "name", "title")
+_EDGE_TEXT = ("type",)
+
 #: attributes the backend manages itself (not properties of the schema)
 _NODE_INTERNAL = ("label", "__labels__")
 _EDGE_INTERNAL = ("type", "__labels__")
+
+
+def _as_text(d: dict[str, Any], names: tuple[str, ...]) -> None:
+    for name in names:
+        value = d.get(name)
+        if value is not None and not isinstance(value, str):
+            d[name] = json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else str(value)
 
 
 def restore_labels(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
     """Give every node and edge the `__labels__` set grand-cypher matches on (in place).
 
     Elements with the same label share one set (a set costs ~200 bytes, times millions of
-    edges); nothing modifies these sets in place (`upsert` assigns new ones).
+    edges); nothing modifies these sets in place (`upsert` assigns new ones). A graph written by
+    another tool may hold numbers where our schema has text (`label`, `name`, `type`...): those
+    become strings, so every command treats them like any other name.
     """
     shared: dict[Any, set] = {}
     for _, d in G.nodes(data=True):
+        _as_text(d, _NODE_TEXT)
         if "label" in d:
             label = d["label"]
             d["__labels__"] = shared.setdefault(label, {label}) if isinstance(label, str) else {label}
     for *_, d in G.edges(data=True):
+        _as_text(d, _EDGE_TEXT)
         if "type" in d:
             type_ = d["type"]
             d["__labels__"] = shared.setdefault(type_, {type_}) if isinstance(type_, str) else {type_}

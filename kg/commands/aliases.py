@@ -47,4 +47,4 @@ def register(app: typer.Typer) -> None:
         out.print(table)
         out.print("A wrong merge? Add to kg-overrides.toml and rebuild:\n"
                   '  [[split]]\n  label = "METHOD"\n  names = ["SSM", "state space model"]\n'
-                  "A missed one: the same with [[merge]] (the first name is kept).", highlight=False)
+                  "A missed one: the same with [[merge]] (the first name is kept).", highlight=False, markup=False)
