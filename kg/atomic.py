@@ -1,7 +1,7 @@
 """Replace output files atomically: a failed or killed run never leaves a half-written file.
 
-Every command that writes a file (`kg build`'s graph, `kg extract -o`, `kg export`, the HTML
-pages, `kg train`) writes to `.<name>.<pid>.tmp` in the target's folder and renames it over the
+Every command that writes a file (`kg build`'s graph, `kg extract -o`, `kg export` in every
+format, the HTML pages of `kg viz` and `kg report`) writes to `.<name>.<pid>.tmp` in the target's folder and renames it over the
 target with `os.replace` only when everything was written (same folder, so the rename is atomic
 on POSIX and Windows). An error, Ctrl-C or an explicit `discard()` removes the temporary file and
 leaves the previous target untouched. A run killed outright (SIGKILL, power loss) cannot clean up;

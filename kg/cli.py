@@ -22,7 +22,7 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColum
 from rich.table import Table
 
 from kg import __version__
-from kg.textsafe import SafeConsole, terminal
+from kg.textsafe import SafeConsole, terminal, utf8_text
 from kg.build import (DEFAULT_GRAPH, DEV_GOLD, EXIT_FAILED, EXIT_USAGE, SAMPLE_CORPUS,
                       RunReport, build_graph, extract_files)
 
@@ -400,14 +400,15 @@ def parse_param(text: str) -> tuple[str, Any]:
 
 def _print_result(result: Any, fmt: QueryFormat) -> None:
     if fmt is QueryFormat.json:
-        sys.stdout.write(json.dumps(result.records(), ensure_ascii=False, default=str, indent=1) + "\n")
+        # data, not a table: controls stay (JSON escapes them), lone surrogates UTF-8 cannot hold become U+FFFD
+        sys.stdout.write(utf8_text(json.dumps(result.records(), ensure_ascii=False, default=str, indent=1)) + "\n")
     elif fmt is QueryFormat.csv:
         buf = io.StringIO()
         writer = csv.writer(buf)
         writer.writerow(result.columns)
         for row in result.rows:
             writer.writerow(["" if v is None else (json.dumps(v) if isinstance(v, (list, dict)) else v) for v in row])
-        sys.stdout.write(buf.getvalue())
+        sys.stdout.write(utf8_text(buf.getvalue()))
     else:
         table = Table(*map(terminal, result.columns))
         for row in result.rows:

@@ -27,7 +27,7 @@ def register(app: typer.Typer) -> None:
 
         from kg.aliases import ENTITY_LABELS, alias_entries
         from kg.cli import _open_graph, fail, out
-        from kg.textsafe import terminal
+        from kg.textsafe import terminal, utf8_text
 
         if label and label.capitalize() not in ENTITY_LABELS:
             raise fail(f"--label {label!r}: expected one of {', '.join(ENTITY_LABELS)}")
@@ -35,7 +35,7 @@ def register(app: typer.Typer) -> None:
         if name and not entries:
             raise fail(f"no entity named {name!r} in {graph}", code=1)
         if as_json:
-            sys.stdout.write(json.dumps([e.to_dict() for e in entries], indent=1, ensure_ascii=False) + "\n")
+            sys.stdout.write(utf8_text(json.dumps([e.to_dict() for e in entries], indent=1, ensure_ascii=False)) + "\n")
             return
         table = Table("label", "name", "key", "papers", "forms: example papers (--json for all)", "merged keys",
                       show_lines=True)

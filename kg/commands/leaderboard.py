@@ -51,7 +51,7 @@ def register(app: typer.Typer) -> None:
         from rich.table import Table
 
         from kg.cli import _open_graph, err, fail, out
-        from kg.textsafe import terminal
+        from kg.textsafe import terminal, utf8_text
         from kg.leaderboard import LeaderboardError, LeaderboardRow, leaderboard
 
         G = _open_graph(graph).to_networkx()
@@ -65,7 +65,7 @@ def register(app: typer.Typer) -> None:
             groups = [g[:top] for g in groups]
         rows = [r for g in groups for r in g]
         if fmt is LeaderboardFormat.json:
-            sys.stdout.write(json.dumps([r.to_dict() for r in rows], indent=1, ensure_ascii=False) + "\n")
+            sys.stdout.write(utf8_text(json.dumps([r.to_dict() for r in rows], indent=1, ensure_ascii=False)) + "\n")
             return
         if fmt is LeaderboardFormat.csv:
             buf = io.StringIO()
@@ -74,7 +74,7 @@ def register(app: typer.Typer) -> None:
             writer.writerow(names)
             for r in rows:
                 writer.writerow(["" if v is None else v for v in (getattr(r, n) for n in names)])
-            sys.stdout.write(buf.getvalue())
+            sys.stdout.write(utf8_text(buf.getvalue()))
             return
         if not rows:
             err.print(terminal(f"no results reported on {dataset!r} in {graph}"), highlight=False)

@@ -207,3 +207,28 @@ def test_output_graphml_reader_defaults_and_undirected_edges(tmp_path):
     G = NetworkxBackend.load(path).to_networkx()
     assert dict(G.nodes(data="label")) == {"1": "Method", "2": "Task"}
     assert sorted((u, v) for u, v, _ in G.edges(keys=True)) == [("1", "2"), ("2", "1")]
+
+
+# ------------------------------------------------------------------ machine-readable output
+
+@pytest.fixture
+def surrogate_graph(tmp_path) -> Path:
+    """Another tool's node-link JSON whose strings hold lone surrogates (JSON allows `\\ud800`)."""
+    path = tmp_path / "surrogates.json"
+    path.write_text(json.dumps({
+        "directed": True, "multigraph": True, "graph": {},
+        "nodes": [{"node_id": "Paper:p1", "label": "Paper", "id": "p1", "title": "T \ud800 x"},
+                  {"node_id": "Method:m", "label": "Method", "key": "m", "name": "M\udfff", "aliases": []}],
+        "edges": [{"source": "Paper:p1", "target": "Method:m", "key": "USES", "type": "USES"}]}), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("args", [
+    ["query", "MATCH (p:Paper)-[:USES]->(m:Method) RETURN p.title, m.name", "--format", "json"],
+    ["query", "MATCH (p:Paper)-[:USES]->(m:Method) RETURN p.title, m.name", "--format", "csv"],
+    ["aliases", "--json"],
+])
+def test_output_machine_formats_replace_lone_surrogates(surrogate_graph, args):
+    result = invoke(*args, "--graph", surrogate_graph)
+    assert result.exit_code == 0, result.output
+    assert "M\ufffd" in result.output and "\ud800" not in result.output and "\udfff" not in result.output
