@@ -14,7 +14,9 @@ tree before building the graph. At 147,000 papers that was several GB on top of 
   reads any GraphML, not only ours: node ids are always strings (`1` and `"1"` are one node),
   `<default>` values fill missing attributes, undirected edges become a pair of directed ones,
   nested graphs are flattened; hyperedges are refused. Strings that repeat (labels, types, node
-  ids of edge ends) are shared between nodes and edges instead of stored once per element.
+  ids of edge ends) are shared between nodes and edges instead of stored once per element, and
+  so are longer strings that repeat on neighbouring elements (a paper's evidence sentences) and
+  numbers written the same way (confidences, years).
 
 Attribute types follow networkx with `infer_numeric_types=True`: per (scope, name) bool ->
 `boolean`, int -> `long`, float (or ints and floats) -> `double`, anything else -> `string`.
@@ -41,6 +43,9 @@ _HEADER = (
 _FLUSH = 1 << 16  # characters buffered before a write
 #: strings up to this length are shared between elements on read (labels, types, short names)
 _SHARE_MAX = 64
+#: longer strings (evidence sentences, which repeat on a paper's or a result's edges, written next
+#: to each other) are shared among the last this many distinct ones read
+_RECENT_MAX = 4096
 
 Flatten = Callable[[Mapping[str, Any]], dict[str, Any]]
 
@@ -221,8 +226,15 @@ def read_graphml(f: IO[bytes] | str) -> nx.MultiDiGraph:
     stack: list[ET.Element] = []
     seen_root = False
 
+    recent: dict[str, str] = {}  # longer strings of the last elements read
+    numbers: dict[tuple[str, str], Any] = {}  # (type, text) -> value: one object per repeated number
+
     def share(text: str) -> str:
-        return shared.setdefault(text, text) if len(text) <= _SHARE_MAX else text
+        if len(text) <= _SHARE_MAX:
+            return shared.setdefault(text, text)
+        if len(recent) >= _RECENT_MAX:
+            recent.clear()
+        return recent.setdefault(text, text)
 
     def decode(elem: ET.Element, what: str) -> dict[str, Any]:
         attrs: dict[str, Any] = {}
@@ -235,11 +247,19 @@ def read_graphml(f: IO[bytes] | str) -> nx.MultiDiGraph:
             if key is None:  # undeclared key: keep the value under the key's id
                 attrs[share(key_id or "data")] = share(text)
                 continue
-            try:
-                value = key.convert(text)
-            except ValueError:
-                raise GraphMLError(f"{what}: value {text[:40]!r} of {key.name!r} is not a valid {key.type}") from None
-            attrs[key.name] = share(value) if isinstance(value, str) else value
+            if key.convert is str:
+                attrs[key.name] = share(text)
+                continue
+            value = numbers.get((key.type, text))
+            if value is None:
+                try:
+                    value = key.convert(text)
+                except ValueError:
+                    raise GraphMLError(f"{what}: value {text[:40]!r} of {key.name!r} is not a valid {key.type}") from None
+                if len(numbers) >= _RECENT_MAX:
+                    numbers.clear()
+                numbers[(key.type, text)] = value
+            attrs[key.name] = value
         return attrs
 
     def defaults(scope: str, attrs: dict[str, Any]) -> dict[str, Any]:
