@@ -3,12 +3,19 @@
 
 `kg build` learns the forms in its first pass (kg.resolve.AliasIndex) and calls
 `LearnedNameMatcher.add_mentions` on each paper in its second pass, so spaCy objects stay here.
+
+spaCy's vocabulary keeps every string it ever tokenised, so tokenising a whole corpus grows
+memory with the corpus's vocabulary (about 1 KB per new word). The matcher tokenises with its own
+copy of the pipeline's tokenizer and starts over on a fresh copy (a new, empty vocabulary) once
+its vocabulary has gained `max_new_strings` strings, as extraction workers rebuild their pipelines
+(`kg.engines.MAX_NEW_STRINGS`). Tokens, and so matches, do not depend on what the vocabulary held.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+import spacy
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 
@@ -31,22 +38,29 @@ class LearnedNameMatcher:
     """Find learned forms in papers and add them as mentions of the entity they name."""
 
     def __init__(self, nlp: Language, forms: Mapping[tuple[str, str], Iterable[str]],
-                 names: Mapping[tuple[str, str], str] | None = None) -> None:
-        self.nlp = nlp
+                 names: Mapping[tuple[str, str], str] | None = None, max_new_strings: int = 100_000) -> None:
         self.names = dict(names or {})
+        self.source = nlp
+        self.sentencizer = nlp.get_pipe("sentencizer") if "sentencizer" in nlp.pipe_names else None
+        self.patterns = {lk: sorted({f.lower() for f in surface if usable_form(f)}) for lk, surface in forms.items()}
+        self.max_new_strings = max_new_strings
+        self.rebuilds = 0  # fresh vocabularies started so far
+        self._start()
+
+    def _start(self) -> None:
+        """A fresh copy of the source pipeline's tokenizer on a new vocabulary, the patterns compiled on it."""
+        nlp = spacy.blank(self.source.lang)
+        nlp.tokenizer.from_bytes(self.source.tokenizer.to_bytes(exclude=["vocab"]))
+        self.nlp = nlp
         self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.keys: dict[int, tuple[str, str]] = {}
         tokenizer = pattern_tokenizer(nlp)
-        for (label, key), surface in forms.items():
-            patterns = sorted({f.lower() for f in surface if usable_form(f)})
+        for (label, key), patterns in self.patterns.items():
             if patterns:
                 match_id = nlp.vocab.strings.add(f"kg_learned\t{label}\t{key}")
                 self.keys[match_id] = (label, key)
                 self.matcher.add(f"kg_learned\t{label}\t{key}", list(tokenizer.pipe(patterns)))
-        if "sentencizer" in nlp.pipe_names:
-            self.sentencizer = nlp.get_pipe("sentencizer")
-        else:
-            self.sentencizer = None
+        self._string_limit = len(nlp.vocab.strings) + self.max_new_strings
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -55,6 +69,9 @@ class LearnedNameMatcher:
         """`extraction` plus mentions of learned forms that it does not already cover."""
         if not self.keys:
             return extraction
+        if len(self.nlp.vocab.strings) > self._string_limit:
+            self._start()  # the grown vocabulary is let go
+            self.rebuilds += 1
         doc = make_doc(self.nlp, paper)
         matches = self.matcher(doc)
         if not matches:

@@ -13,6 +13,8 @@ from functools import lru_cache
 
 _DASHES = dict.fromkeys(map(ord, "-‐‑‒–—―_/"), " ")
 _STRIP = " \t\n.,;:!?\"'`()[]{}"
+#: what a key never holds (each becomes a space): controls, U+FFFE/U+FFFF, lone surrogates
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 #: plurals that the suffix rules below would get wrong
@@ -84,7 +86,10 @@ def normalize_key(text: str, acronym: bool | None = None) -> str:
     >>> normalize_key("CIFAR10") == normalize_key("CIFAR-10")
     True
     """
-    s = unicodedata.normalize("NFKC", text).strip(_STRIP)
+    s = unicodedata.normalize("NFKC", text)
+    if not s.isprintable():  # keys never hold controls, U+FFFE/U+FFFF or lone surrogates
+        s = _UNPRINTABLE.sub(" ", s)
+    s = s.strip(_STRIP)
     if acronym is None:
         acronym = _looks_coined(s)
     s = s.casefold().replace("’", "'").translate(_DASHES)

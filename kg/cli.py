@@ -17,20 +17,20 @@ from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
-from rich.console import Console
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn,
                            TimeRemainingColumn)
 from rich.table import Table
 
 from kg import __version__
 from kg.bounded import DEFAULT_TIMEOUT, run_bounded
+from kg.textsafe import SafeConsole, terminal, utf8_text
 from kg.build import (DEFAULT_GRAPH, DEV_GOLD, EXIT_FAILED, EXIT_USAGE, MAX_CHARS, PAPER_TIMEOUT, SAMPLE_CORPUS,
                       RunReport, build_graph, extract_files)
 
 app = typer.Typer(help="Turn research papers into a knowledge graph of methods, datasets, metrics and tasks.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
-out = Console()
-err = Console(stderr=True)
+out = SafeConsole()  # paper text never reaches the terminal raw (kg/textsafe.py)
+err = SafeConsole(stderr=True)
 MAX_SHOWN_ISSUES = 20
 
 
@@ -49,7 +49,7 @@ class ExportFormat(str, Enum):
 
 def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
     """Print a one-line error and return the Exit to raise."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err.print(f"[bold red]error:[/] {terminal(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code=code)
 
 
@@ -75,7 +75,7 @@ class _IssuePrinter:
 
     def __call__(self, issue: Any) -> None:
         if self.shown < MAX_SHOWN_ISSUES:
-            err.print(f"[yellow]warning:[/] {issue}", highlight=False, soft_wrap=True)
+            err.print(f"[yellow]warning:[/] {terminal(issue)}", highlight=False, soft_wrap=True)
         self.shown += 1
 
 
@@ -191,9 +191,9 @@ def _summary_table(report: RunReport, counts: Any | None) -> Table:
         table.add_row("ambiguous spellings kept apart", str(len(report.aliases.ambiguous())))
     if counts is not None:
         for label, n in sorted(counts.nodes.items()):
-            table.add_row(f"nodes :{label}", str(n))
+            table.add_row(terminal(f"nodes :{label}"), str(n))
         for rel, n in sorted(counts.rels.items()):
-            table.add_row(f"edges :{rel}", str(n))
+            table.add_row(terminal(f"edges :{rel}"), str(n))
     return table
 
 
@@ -336,16 +336,16 @@ def build(
         except BackendError as exc:
             raise fail(str(exc), EXIT_FAILED) from None
     out.print(_summary_table(report, counts))
-    out.print(str(report.summary), highlight=False)
+    out.print(terminal(report.summary), highlight=False)
     if kept := report.kept_message():
         err.print(f"[yellow]warning:[/] {kept}", highlight=False, soft_wrap=True)
     if not report.summary.read:
         err.print("[bold red]error:[/] no papers could be read; nothing was written")
     elif neo4j:
-        out.print(f"graph loaded into Neo4j at [bold]{store.uri}[/]"
+        out.print(f"graph loaded into Neo4j at [bold]{terminal(store.uri)}[/]"
                   + (f" (database {store.database})" if store.database else ""))
     else:
-        out.print(f"graph saved to [bold]{out_path}[/]")
+        out.print(f"graph saved to [bold]{terminal(out_path)}[/]")
     raise typer.Exit(code=report.exit_code)
 
 
@@ -376,15 +376,22 @@ def extract_cmd(
         report = _run_with_progress("extracting", extract_files, inputs=_inputs(inputs), out=sys.stdout, fmt=fmt, nlp=nlp,
                                     min_confidence=min_confidence, filters=filters, engine=runner)
     else:
+        from kg.atomic import AtomicFile
+
+        sink = AtomicFile(output, "w")  # the old file stays until this run has written everything
         try:
-            fh = output.open("w", encoding="utf-8")
+            with sink as fh:
+                report = _run_with_progress("extracting", extract_files, inputs=_inputs(inputs), out=fh, fmt=fmt,
+                                            nlp=nlp, min_confidence=min_confidence, filters=filters, engine=runner)
+                if report.exit_code == EXIT_FAILED:
+                    sink.discard()
         except OSError as exc:
-            raise fail(f"{output}: cannot write ({exc.strerror})") from None
-        with fh:
-            report = _run_with_progress("extracting", extract_files, inputs=_inputs(inputs), out=fh, fmt=fmt, nlp=nlp,
-                                        min_confidence=min_confidence, filters=filters, engine=runner)
-        err.print(f"{report.extracted} extraction(s) written to {output}")
-    err.print(str(report.summary), highlight=False)
+            raise fail(f"{output}: cannot write ({exc.strerror or exc})") from None
+        if report.exit_code == EXIT_FAILED:
+            err.print(f"[bold red]error:[/] nothing could be read; {terminal(output)} was left as it was")
+        else:
+            err.print(f"{report.extracted} extraction(s) written to {terminal(output)}")
+    err.print(terminal(report.summary), highlight=False)
     raise typer.Exit(code=report.exit_code)
 
 
@@ -416,18 +423,19 @@ def parse_param(text: str) -> tuple[str, Any]:
 
 def _print_result(result: Any, fmt: QueryFormat) -> None:
     if fmt is QueryFormat.json:
-        sys.stdout.write(json.dumps(result.records(), ensure_ascii=False, default=str, indent=1) + "\n")
+        # data, not a table: controls stay (JSON escapes them), lone surrogates UTF-8 cannot hold become U+FFFD
+        sys.stdout.write(utf8_text(json.dumps(result.records(), ensure_ascii=False, default=str, indent=1)) + "\n")
     elif fmt is QueryFormat.csv:
         buf = io.StringIO()
         writer = csv.writer(buf)
         writer.writerow(result.columns)
         for row in result.rows:
             writer.writerow(["" if v is None else (json.dumps(v) if isinstance(v, (list, dict)) else v) for v in row])
-        sys.stdout.write(buf.getvalue())
+        sys.stdout.write(utf8_text(buf.getvalue()))
     else:
-        table = Table(*result.columns)
+        table = Table(*map(terminal, result.columns))
         for row in result.rows:
-            table.add_row(*("" if v is None else str(v) for v in row))
+            table.add_row(*map(terminal, row))
         out.print(table)
         out.print(f"{len(result.rows)} row(s)")
 
@@ -531,7 +539,7 @@ def export(
         write_graph(store.to_networkx(), target, fmt.value)
     except OSError as exc:
         raise fail(f"{target}: cannot write ({exc.strerror or exc})", EXIT_FAILED) from None
-    out.print(f"wrote {target}")
+    out.print(f"wrote {terminal(target)}")
 
 
 def _export_neo4j_csv(store, target: Path) -> None:
@@ -546,8 +554,8 @@ def _export_neo4j_csv(store, target: Path) -> None:
         raise fail(str(exc), EXIT_FAILED) from None
     except OSError as exc:
         raise fail(f"{target}: cannot write ({exc.strerror or exc})", EXIT_FAILED) from None
-    out.print(f"wrote {len(files)} files to {target}/; load them into Neo4j with: "
-              f"sh {target / IMPORT_SCRIPT}")
+    out.print(f"wrote {len(files)} files to {terminal(target)}/; load them into Neo4j with: "
+              f"sh {terminal(target / IMPORT_SCRIPT)}")
 
 
 @app.command()
@@ -572,18 +580,18 @@ def stats(
     except BackendError as exc:
         raise fail(str(exc), EXIT_FAILED) from None
     title = f"Neo4j {store.uri}" if backend is BackendName.neo4j else str(graph)
-    table = Table("label / type", "count", title=title)
-    for label, n in sorted(counts.nodes.items()):
-        table.add_row(f"(:{label})", str(n))
-    for rel, n in sorted(counts.rels.items()):
-        table.add_row(f"[:{rel}]", str(n))
+    table = Table("label / type", "count", title=terminal(title))
+    for label, n in sorted(counts.nodes.items(), key=lambda item: str(item[0])):
+        table.add_row(terminal(f"(:{label})"), str(n))
+    for rel, n in sorted(counts.rels.items(), key=lambda item: str(item[0])):
+        table.add_row(terminal(f"[:{rel}]"), str(n))
     out.print(table)
     for label in ("Method", "Dataset", "Metric", "Task"):
         rows = top_entities(G, label=label, n=top)
         if rows:
             t = Table("name", "papers", title=f"top {label.lower()}s")
             for name, n in rows:
-                t.add_row(str(name), str(n))
+                t.add_row(terminal(name), str(n))
             out.print(t)
 
 
@@ -642,12 +650,12 @@ def eval_cmd(
         sys.stdout.write(json.dumps(data if len(reports) > 1 else reports[0][1].to_dict(), indent=1) + "\n")
         return
     for name, report in reports:
-        out.print(f"[bold]{name}[/]", highlight=False)
+        out.print(f"[bold]{terminal(name)}[/]", highlight=False)
         out.print(ev.format_report(report))
         if errors and per_paper:
             for e in report.to_dict()["errors"]:
                 if (e["missed"] or e["spurious"]) and (label is None or e["label"] == label.upper()):
-                    out.print(f"{e['paper_id']} {e['label']}: missed {e['missed']} spurious {e['spurious']}",
+                    out.print(terminal(f"{e['paper_id']} {e['label']}: missed {e['missed']} spurious {e['spurious']}"),
                               highlight=False, soft_wrap=True)
         elif errors:
             try:

@@ -40,6 +40,7 @@ from rich.table import Table
 from rich.text import Text
 
 from extractors.normalize import singularize
+from kg.textsafe import terminal
 from schema.extraction import ENTITY_LABELS, Extraction
 
 __all__ = [
@@ -837,6 +838,6 @@ def format_errors(report: EvalReport, label: str | None = None, top: int = 30) -
         for i in range(max(len(missed), len(spurious))):
             m = missed[i] if i < len(missed) else ("", "")
             s = spurious[i] if i < len(spurious) else ("", "")
-            table.add_row(Text(m[0]), str(m[1]), Text(s[0]), str(s[1]))  # names are not markup
+            table.add_row(terminal(m[0]), str(m[1]), terminal(s[0]), str(s[1]))  # names: no markup, no controls
         parts.append(table)
     return Group(*parts)

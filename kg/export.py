@@ -15,6 +15,12 @@ recorded so `read_graph` turns them back into lists:
   Paper and Result nodes have an `id` property of their own.
 
 All three accept a path (`.gz` compressed when the name ends with `.gz`) or a binary file.
+GraphML is streamed (`kg.graphml`): no copy of the graph, no XML tree in memory.
+
+Text the format cannot hold (`kg.textsafe`): in GraphML and GEXF every character XML 1.0 forbids
+(C0 controls other than tab/CR/LF, U+FFFE, U+FFFF, lone surrogates) becomes U+FFFD, in node
+ids, attribute names, values and list items alike; JSON keeps controls (escaped) and replaces
+only lone surrogates. Everything else reads back exactly, tabs, CR and LF included.
 """
 
 from __future__ import annotations
@@ -22,14 +28,17 @@ from __future__ import annotations
 import gzip
 import io
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
 import networkx as nx
 
+from kg.atomic import AtomicFile
+from kg.graphml import read_graphml, scalar_kind, type_name, write_graphml
 from kg.paths import format_suffix
+from kg.textsafe import deep, utf8_text, xml_text
 
 __all__ = ["FORMATS", "flatten_attrs", "format_of", "read_graph", "write_graph"]
 
@@ -61,7 +70,8 @@ def format_of(path: str | Path) -> str:
 
 
 def flatten_attrs(
-    attrs: Mapping[str, Any], json_keys: Iterable[str] = (), encode_lists: bool = True
+    attrs: Mapping[str, Any], json_keys: Iterable[str] = (), encode_lists: bool = True,
+    text: Callable[[str], str] | None = None,
 ) -> tuple[dict[str, Any], set[str]]:
     """Make one attribute dict writable: drop dunder names and None, JSON-encode containers.
 
@@ -75,6 +85,9 @@ def flatten_attrs(
     encode_lists : bool
         False keeps lists as lists (for JSON output); tuples still become lists, sets are
         sorted lists.
+    text : callable, optional
+        Applied to every string value, list items included, before encoding: the text policy
+        of the output format (`kg.textsafe.xml_text` for GraphML and GEXF).
 
     Returns
     -------
@@ -96,6 +109,8 @@ def flatten_attrs(
             value = sorted(value)
         elif isinstance(value, tuple):
             value = list(value)
+        if text is not None:
+            value = deep(value, text)
         if not encode_lists:
             flat[name] = value
         elif name in json_keys or not isinstance(value, _SCALARS):
@@ -114,33 +129,46 @@ def _container_names(items: Iterable[Mapping[str, Any]]) -> set[str]:
     }
 
 
-def _flat_graph(G: nx.Graph, encode_lists: bool = True) -> tuple[nx.MultiDiGraph, set, set]:
+def _flat_graph(G: nx.Graph, encode_lists: bool = True,
+                text: Callable[[str], str] | None = None) -> tuple[nx.MultiDiGraph, set, set]:
     """A flattened MultiDiGraph copy of G plus the JSON-encoded node and edge attribute names.
 
     Nodes, edges and attributes come out sorted, so the same graph always gives the same file,
     whichever order it was built in (a graph read back from Neo4j exports byte for byte like
-    the networkx one).
+    the networkx one). `text` is applied to string values and to string node ids and edge keys.
     """
+    def ident(x: Any) -> Any:
+        return text(x) if text is not None and isinstance(x, str) else x
+
     node_json = _container_names(d for _, d in G.nodes(data=True)) if encode_lists else set()
     edge_json = _container_names(d for *_, d in G.edges(data=True)) if encode_lists else set()
-    graph_attrs, _ = flatten_attrs(G.graph, encode_lists=encode_lists)
+    graph_attrs, _ = flatten_attrs(G.graph, encode_lists=encode_lists, text=text)
     H = nx.MultiDiGraph(**graph_attrs)
     for n, d in sorted(G.nodes(data=True), key=lambda item: str(item[0])):
-        H.add_node(n, **dict(sorted(flatten_attrs(d, node_json, encode_lists)[0].items())))
+        H.add_node(ident(n), **dict(sorted(flatten_attrs(d, node_json, encode_lists, text)[0].items())))
     edges = G.edges(keys=True, data=True) if G.is_multigraph() else (
         (u, v, None, d) for u, v, d in G.edges(data=True))
     for u, v, k, d in sorted(edges, key=lambda e: (str(e[0]), str(e[1]), str(e[2]))):
-        H.add_edge(u, v, key=k, **dict(sorted(flatten_attrs(d, edge_json, encode_lists)[0].items())))
+        H.add_edge(ident(u), ident(v), key=ident(k),
+                   **dict(sorted(flatten_attrs(d, edge_json, encode_lists, text)[0].items())))
     return H, node_json, edge_json
 
 
 @contextmanager
 def _open(path_or_file: PathOrFile, mode: str) -> Iterator[IO[bytes]]:
-    """Open a path (gzip when it ends with .gz) or pass a file object through."""
+    """Open a path (gzip when it ends with .gz) or pass a file object through.
+
+    A path opened for writing is replaced atomically (`kg.atomic.AtomicFile`): an error while
+    writing leaves the previous file as it was.
+    """
     if not isinstance(path_or_file, (str, Path)):
         yield path_or_file
         return
     path = Path(path_or_file)
+    if mode == "wb":
+        with AtomicFile(path, "wb") as f:
+            yield f
+        return
     opener = gzip.open if path.suffix.lower() == ".gz" else open
     with opener(path, mode) as f:  # type: ignore[operator]
         yield f
@@ -191,23 +219,61 @@ def write_graph(G: nx.Graph, path_or_file: PathOrFile, fmt: str | None = None) -
     if fmt == "json":
         H, _, _ = _flat_graph(G, encode_lists=False)
         data = nx.node_link_data(H, **_NODE_LINK)
-        text = json.dumps(data, ensure_ascii=False, indent=1)
+        text = utf8_text(json.dumps(data, ensure_ascii=False, indent=1))  # JSON escapes controls
         with _open(path_or_file, "wb") as f:
             if isinstance(f, io.TextIOBase):
                 f.write(text)
             else:
                 f.write(text.encode("utf-8"))
         return
-    H, node_json, edge_json = _flat_graph(G)
+    if fmt == "graphml":
+        with _open(path_or_file, "wb") as f:
+            _write_graphml(G, f)
+        return
+    H, node_json, edge_json = _flat_graph(G, text=xml_text)
     with _open(path_or_file, "wb") as f:
-        if fmt == "graphml":
-            if node_json:
-                H.graph[_JSON_NODE_ATTRS] = ",".join(sorted(node_json))
-            if edge_json:
-                H.graph[_JSON_EDGE_ATTRS] = ",".join(sorted(edge_json))
-            nx.write_graphml(H, f, infer_numeric_types=True)
-        else:
-            nx.write_gexf(_to_gexf_layout(H, node_json, edge_json), f)
+        nx.write_gexf(_to_gexf_layout(H, node_json, edge_json), f)
+
+
+def _graphml_plan(G: nx.Graph) -> tuple[set[str], set[str], dict[tuple[str, str], str]]:
+    """One pass over the raw attributes: JSON-encoded node/edge names and every key's GraphML type."""
+    kinds: dict[tuple[str, str], set[type]] = {}
+    json_names: dict[str, set[str]] = {"node": set(), "edge": set()}
+    edges = G.edges(keys=True, data=True) if G.is_multigraph() else G.edges(data=True)
+    for scope, items in (("node", (d for _, d in G.nodes(data=True))), ("edge", (e[-1] for e in edges))):
+        for attrs in items:
+            for name, value in attrs.items():
+                if value is None or name.startswith("__"):
+                    continue
+                if isinstance(value, _SCALARS):
+                    kinds.setdefault((scope, name), set()).add(scalar_kind(value))
+                else:
+                    json_names[scope].add(name)
+                    kinds.setdefault((scope, name), set())
+    types = {key: "string" if key[1] in json_names[key[0]] else type_name(k) for key, k in kinds.items()}
+    return json_names["node"], json_names["edge"], types
+
+
+def _write_graphml(G: nx.Graph, f: IO[bytes]) -> None:
+    """Stream G as GraphML (`kg.graphml.write_graphml`), lists as JSON strings named in graph attributes."""
+    node_json, edge_json, types = _graphml_plan(G)
+    graph_attrs, _ = flatten_attrs(G.graph, text=xml_text)
+    graph_attrs = {k: v for k, v in graph_attrs.items() if k not in ("node_default", "edge_default")}
+    if node_json:
+        graph_attrs[_JSON_NODE_ATTRS] = ",".join(sorted(node_json))
+    if edge_json:
+        graph_attrs[_JSON_EDGE_ATTRS] = ",".join(sorted(edge_json))
+    graph_attrs = dict(sorted(graph_attrs.items()))
+    for name, value in graph_attrs.items():
+        types[("graph", name)] = type_name({scalar_kind(value)})
+
+    def flat_node(d: Mapping[str, Any]) -> dict[str, Any]:
+        return dict(sorted(flatten_attrs(d, node_json, text=xml_text)[0].items()))
+
+    def flat_edge(d: Mapping[str, Any]) -> dict[str, Any]:
+        return dict(sorted(flatten_attrs(d, edge_json, text=xml_text)[0].items()))
+
+    write_graphml(G, f, flat_node, flat_edge, graph_attrs, types)
 
 
 def _check_format(path_or_file: PathOrFile, fmt: str | None) -> str:
@@ -232,9 +298,7 @@ def _names(value: Any) -> set[str]:
 
 
 def _from_graphml(f: IO[bytes]) -> nx.MultiDiGraph:
-    G = nx.read_graphml(f, node_type=str, edge_key_type=str, force_multigraph=True)
-    if not G.is_directed():
-        G = nx.MultiDiGraph(G)
+    G = read_graphml(f)
     for artefact in ("node_default", "edge_default"):
         G.graph.pop(artefact, None)
     node_json = _names(G.graph.pop(_JSON_NODE_ATTRS, ""))
@@ -297,4 +361,7 @@ def read_graph(path_or_file: PathOrFile, fmt: str | None = None) -> nx.MultiDiGr
             return _from_gexf(f)
         data = json.load(f)
     G = nx.node_link_graph(data, directed=True, multigraph=True, **_NODE_LINK)
-    return G if isinstance(G, nx.MultiDiGraph) else nx.MultiDiGraph(G)
+    G = G if isinstance(G, nx.MultiDiGraph) else nx.MultiDiGraph(G)
+    if any(not isinstance(n, str) for n in G):  # another tool's JSON: ids are text, as in GraphML
+        nx.relabel_nodes(G, str, copy=False)
+    return G

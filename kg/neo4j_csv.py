@@ -22,8 +22,9 @@ Encoding rules, chosen so that nothing is silently changed:
   escape for it, so if any list item contains `;` the whole export uses the first of `|` and
   U+001F that no item contains (and `import.sh` passes it as `--array-delimiter`); if every
   candidate occurs, `ValueError`.
-- CSV quoting is RFC 4180 (the csv module; quotes doubled, which is what the importer expects
-  unless `--legacy-style-quoting`), UTF-8, `\\n` line ends. A missing or None value is an empty
+- CSV quoting is RFC 4180 (fields with a comma, quote, CR or LF quoted, quotes doubled, which
+  is what the importer expects unless `--legacy-style-quoting`), UTF-8 (lone surrogates, which
+  UTF-8 cannot hold, become U+FFFD), `\\n` line ends. Files are replaced atomically, all or none. A missing or None value is an empty
   field, which the importer stores as no property; so are empty strings and empty lists (CSV
   import cannot store empty arrays). When any value contains a line break, `import.sh` adds
   `--multiline-fields=true` (the importer is slower with it, so only then).
@@ -32,7 +33,6 @@ Encoding rules, chosen so that nothing is silently changed:
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 import re
@@ -40,10 +40,12 @@ from collections.abc import Iterable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import networkx as nx
 
+from kg.atomic import AtomicFile
+from kg.textsafe import utf8_text
 from schema.graph import KEY_PROPERTY
 
 __all__ = ["ARRAY_DELIMITERS", "IMPORT_SCRIPT", "CONSTRAINTS_FILE", "write_neo4j_csv"]
@@ -226,6 +228,27 @@ def _plan(G: nx.MultiDiGraph) -> _Plan:
     return plan
 
 
+_NEEDS_QUOTES = re.compile('[,"\r\n]')
+
+
+class _CsvWriter:
+    """RFC 4180 rows: a field is quoted when it holds a comma, quote, CR or LF (the csv module
+    leaves a lone CR unquoted when the line terminator is LF, which breaks the row for readers);
+    lone surrogates, which UTF-8 cannot hold, become U+FFFD."""
+
+    def __init__(self, f: IO[str]):
+        self._f = f
+
+    def writerow(self, cells: Iterable[str]) -> None:
+        fields = []
+        for cell in cells:
+            cell = utf8_text(cell)
+            if _NEEDS_QUOTES.search(cell):
+                cell = '"' + cell.replace('"', '""') + '"'
+            fields.append(cell)
+        self._f.write(",".join(fields) + "\n")
+
+
 def _scalar_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -344,12 +367,11 @@ def write_neo4j_csv(
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
-    with ExitStack() as stack:
+    with ExitStack() as stack:  # every file replaced atomically, and only if all were written
         writers = {}
         for group in [*plan.nodes.values(), *plan.rels.values()]:
             path = directory / group.file_name
-            f = stack.enter_context(open(path, "w", encoding="utf-8", newline=""))
-            writers[group.file_name] = csv.writer(f, lineterminator="\n")
+            writers[group.file_name] = _CsvWriter(stack.enter_context(AtomicFile(path, "w", newline="")))
             writers[group.file_name].writerow(group.freeze())
             written[group.file_name] = path
         for n, d in G.nodes(data=True):
@@ -363,10 +385,10 @@ def write_neo4j_csv(
             group = plan.rels[(rel_type, start, end)]
             writers[group.file_name].writerow(
                 group.row([start_key, end_key, rel_type], d, [], delimiter))
-    for name, text in ((IMPORT_SCRIPT, _import_script(plan, database, delimiter)),
-                       (CONSTRAINTS_FILE, _constraints(plan))):
-        path = directory / name
-        path.write_text(text, encoding="utf-8")
-        written[name] = path
+        for name, text in ((IMPORT_SCRIPT, _import_script(plan, database, delimiter)),
+                           (CONSTRAINTS_FILE, _constraints(plan))):
+            path = directory / name
+            stack.enter_context(AtomicFile(path, "w")).write(text)
+            written[name] = path
     written[IMPORT_SCRIPT].chmod(0o755)
     return written

@@ -39,6 +39,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
+from kg.atomic import AtomicFile
+from kg.textsafe import escape_controls, xml_text
 from kg import analysis as an
 
 __all__ = ["PLOTS", "ReportData", "collect", "plot_figure", "render_report", "save_plot", "write_report"]
@@ -122,8 +124,9 @@ def collect(G: nx.MultiDiGraph, top: int = 15) -> ReportData:
 
 
 def _mpl(text: Any, width: int = _LABEL_WIDTH) -> str:
-    """Text safe for a matplotlib label: no mathtext from '$', long names shortened."""
-    text = str(text)
+    """Text safe for a matplotlib label: no mathtext from '$', long names shortened, controls and
+    lone surrogates (which the font renderer rejects) shown as escapes."""
+    text = escape_controls(str(text))
     if len(text) > width:
         text = text[: width - 1] + "\u2026"
     return text.replace("$", r"\$")
@@ -493,5 +496,6 @@ def write_report(G: nx.MultiDiGraph, path: str | Path, title: str = "Knowledge g
         The file cannot be written.
     """
     path = Path(path)
-    path.write_text(render_report(G, title, top), encoding="utf-8")
+    with AtomicFile(path, "w") as f:  # HTML holds what XML holds: no NUL, no lone surrogate
+        f.write(xml_text(render_report(G, title, top)))
     return path

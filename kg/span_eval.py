@@ -37,6 +37,7 @@ from rich.table import Table
 from rich.text import Text
 
 from kg.evaluate import Counts, EvalInputError, _read_jsonl, _validation_reason
+from kg.textsafe import terminal
 from schema.extraction import ENTITY_LABELS, EntityLabel
 from schema.paper import Paper
 
@@ -495,6 +496,6 @@ def format_span_errors(report: SpanReport, top: int = 20) -> Group:
         table.add_column("n", justify="right")
         for kind, counter in by_kind.items():
             for text, n in counter.most_common():
-                table.add_row(kind, Text(text), str(n))  # span text is not markup
+                table.add_row(kind, terminal(text), str(n))  # span text: no markup, no controls
         parts.append(table)
     return Group(*parts)

@@ -46,6 +46,8 @@ from typing import Any
 
 import networkx as nx
 
+from kg.atomic import AtomicFile
+from kg.textsafe import xml_text
 from schema.graph import NodeLabel, RelType
 
 __all__ = ["LABEL_STYLES", "FocusNotFound", "View", "explorer_data", "render_html", "select_view", "write_html"]
@@ -493,5 +495,6 @@ def write_html(
         As `render_html`; nothing is written then.
     """
     data, view = _build(G, focus, depth, max_nodes, min_confidence, title)
-    Path(path).write_text(_page(data), encoding="utf-8")
+    with AtomicFile(path, "w") as f:  # HTML holds what XML holds: no NUL, no lone surrogate
+        f.write(xml_text(_page(data)))
     return view

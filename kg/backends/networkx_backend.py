@@ -10,7 +10,8 @@ The saved file IS the export (kg/export.py), so a `.graphml` graph opens in Geph
 
 from __future__ import annotations
 
-import os
+import json
+import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -34,20 +35,67 @@ from kg.export import format_of, read_graph, write_graph
 from kg.query import run_cypher
 from schema.graph import ENTITY_NODE_LABEL, KEY_PROPERTY, GraphBatch, NodeLabel, RelType, node_id
 
+#: schema properties that hold text: in a graph from another tool, numbers there are read as text
+_NODE_TEXT = ("label", "key", "id", "name", "title")
+_EDGE_TEXT = ("type",)
+
 #: attributes the backend manages itself (not properties of the schema)
 _NODE_INTERNAL = ("label", "__labels__")
 _ENTITY_LABELS = frozenset(label.value for label in ENTITY_NODE_LABEL.values())
 _EDGE_INTERNAL = ("type", "__labels__")
 
+#: properties whose few distinct values repeat on many elements: `upsert` keeps one object each
+_REPEATED = frozenset({"confidence", "extractor", "role", "source", "unit"})
+#: one float object per distinct confidence (calibrated scores have three decimals); bounded
+_FLOATS: dict[float, float] = {}
+_MAX_FLOATS = 4096
+
+
+def _share_repeated(props: dict[str, Any]) -> dict[str, Any]:
+    """`props` with the values of `_REPEATED` properties shared (interned strings, one float per value).
+
+    A value read from the spill file is a new object per element; at 150,000 papers the same
+    "used", extractor version or confidence was stored hundreds of thousands of times.
+    """
+    for name in _REPEATED.intersection(props):
+        value = props[name]
+        if type(value) is str:
+            props[name] = sys.intern(value)
+        elif type(value) is float and 0.0 < value <= 1.0:  # not -0.0 for 0.0, nor NaN
+            shared = _FLOATS.get(value)
+            if shared is not None:
+                props[name] = shared
+            elif len(_FLOATS) < _MAX_FLOATS:
+                _FLOATS[value] = value
+    return props
+
+
+def _as_text(d: dict[str, Any], names: tuple[str, ...]) -> None:
+    for name in names:
+        value = d.get(name)
+        if value is not None and not isinstance(value, str):
+            d[name] = json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else str(value)
+
 
 def restore_labels(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """Give every node and edge the `__labels__` set grand-cypher matches on (in place)."""
+    """Give every node and edge the `__labels__` set grand-cypher matches on (in place).
+
+    Elements with the same label share one set (a set costs ~200 bytes, times millions of
+    edges); nothing modifies these sets in place (`upsert` assigns new ones). A graph written by
+    another tool may hold numbers where our schema has text (`label`, `name`, `type`...): those
+    become strings, so every command treats them like any other name.
+    """
+    shared: dict[Any, set] = {}
     for _, d in G.nodes(data=True):
+        _as_text(d, _NODE_TEXT)
         if "label" in d:
-            d["__labels__"] = {d["label"]}
+            label = d["label"]
+            d["__labels__"] = shared.setdefault(label, {label}) if isinstance(label, str) else {label}
     for *_, d in G.edges(data=True):
+        _as_text(d, _EDGE_TEXT)
         if "type" in d:
-            d["__labels__"] = {d["type"]}
+            type_ = d["type"]
+            d["__labels__"] = shared.setdefault(type_, {type_}) if isinstance(type_, str) else {type_}
     return G
 
 
@@ -99,6 +147,9 @@ class NetworkxBackend:
         self.path = Path(path) if path is not None else None
         if self.path is not None:
             format_of(self.path)  # fail early on an extension we cannot save to
+        #: one `__labels__` set per label or type, shared by the elements `upsert` writes (a set
+        #: per element cost ~200 bytes, times millions of edges); never modified in place
+        self._label_sets: dict[str, set[str]] = {}
         if graph is not None:
             self._graph = restore_labels(graph)
         elif self.path is not None and self.path.exists():
@@ -118,20 +169,10 @@ class NetworkxBackend:
         if target is None:
             raise ValueError("no path to save to: pass one or create the backend with a path")
         fmt = format_of(target)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            if target.suffix.lower() == ".gz":
-                import gzip
-
-                with gzip.open(tmp, "wb") as f:
-                    write_graph(self._graph, f, fmt)
-            else:
-                with open(tmp, "wb") as f:
-                    write_graph(self._graph, f, fmt)
-            os.replace(tmp, target)
+            write_graph(self._graph, target, fmt)  # through a temporary file, then os.replace
         except OSError as exc:
-            tmp.unlink(missing_ok=True)
             raise GraphFileError(f"{target}: cannot write graph: {exc.strerror or exc}") from exc
         if target == self.path:
             self._dirty = False
@@ -141,39 +182,43 @@ class NetworkxBackend:
         """Merge nodes, then relationships (see `merge_node_props` / `merge_rel_props`)."""
         G = self._graph
         created = updated = rels_created = rels_updated = skipped = 0
+        labels = self._label_sets
         for node in batch.nodes:
-            label = NodeLabel(node.label)
-            props = {k: v for k, v in node.props.items() if v is not None}
-            props[KEY_PROPERTY[label]] = node.key
-            nid = node.id
+            node_label = NodeLabel(node.label)
+            label = node_label.value
+            props = _share_repeated({k: v for k, v in node.props.items() if v is not None})
+            props[KEY_PROPERTY[node_label]] = node.key
+            nid = sys.intern(node.id)  # edges below refer to the same string object
+            shared = labels.setdefault(label, {label})
             if nid in G:
                 attrs = G.nodes[nid]
                 merged = merge_node_props(_props(attrs, _NODE_INTERNAL), props, key=node.key)
-                merged.update(label=label.value, __labels__={label.value})
+                merged.update(label=label, __labels__=shared)
                 if merged != attrs:
                     attrs.clear()
                     attrs.update(merged)
                     updated += 1
             else:
-                G.add_node(nid, **props, label=label.value, __labels__={label.value})
+                G.add_node(nid, **props, label=label, __labels__=shared)
                 created += 1
         for rel in batch.rels:
             type_ = RelType(rel.type).value
-            u, v = rel.start_id, rel.end_id
+            u, v = sys.intern(rel.start_id), sys.intern(rel.end_id)  # not a new id string per edge
             if u not in G or v not in G:
                 skipped += 1
                 continue
-            props = {k: v for k, v in rel.props.items() if v is not None}
+            props = _share_repeated({k: v for k, v in rel.props.items() if v is not None})
+            shared = labels.setdefault(type_, {type_})
             if G.has_edge(u, v, key=type_):
                 attrs = G.edges[u, v, type_]
                 merged = merge_rel_props(_props(attrs, _EDGE_INTERNAL), props)
-                merged.update(type=type_, __labels__={type_})
+                merged.update(type=type_, __labels__=shared)
                 if merged != attrs:
                     attrs.clear()
                     attrs.update(merged)
                     rels_updated += 1
             else:
-                G.add_edge(u, v, key=type_, **props, type=type_, __labels__={type_})
+                G.add_edge(u, v, key=type_, **props, type=type_, __labels__=shared)
                 rels_created += 1
         stats = WriteStats(created, updated, rels_created, rels_updated, skipped)
         if created or updated or rels_created or rels_updated:

@@ -27,6 +27,7 @@ def register(app: typer.Typer) -> None:
 
         from kg.aliases import ENTITY_LABELS, alias_entries
         from kg.cli import _open_graph, fail, out
+        from kg.textsafe import terminal, utf8_text
 
         if label and label.capitalize() not in ENTITY_LABELS:
             raise fail(f"--label {label!r}: expected one of {', '.join(ENTITY_LABELS)}")
@@ -34,15 +35,16 @@ def register(app: typer.Typer) -> None:
         if name and not entries:
             raise fail(f"no entity named {name!r} in {graph}", code=1)
         if as_json:
-            sys.stdout.write(json.dumps([e.to_dict() for e in entries], indent=1, ensure_ascii=False) + "\n")
+            sys.stdout.write(utf8_text(json.dumps([e.to_dict() for e in entries], indent=1, ensure_ascii=False)) + "\n")
             return
         table = Table("label", "name", "key", "papers", "forms: example papers (--json for all)", "merged keys",
                       show_lines=True)
         for e in entries:
-            forms = "\n".join(f"{form!r}: {', '.join(papers[:2])}{' ...' if len(papers) > 2 else ''}"
+            forms = "\n".join(terminal(f"{form!r}: {', '.join(papers[:2])}{' ...' if len(papers) > 2 else ''}")
                               for form, papers in sorted(e.forms.items()))
-            table.add_row(e.label, e.name, e.key, str(e.papers), forms, ", ".join(e.merged_keys))
+            table.add_row(terminal(e.label), terminal(e.name), terminal(e.key), str(e.papers), forms,
+                          terminal(", ".join(e.merged_keys)))
         out.print(table)
         out.print("A wrong merge? Add to kg-overrides.toml and rebuild:\n"
                   '  [[split]]\n  label = "METHOD"\n  names = ["SSM", "state space model"]\n'
-                  "A missed one: the same with [[merge]] (the first name is kept).", highlight=False)
+                  "A missed one: the same with [[merge]] (the first name is kept).", highlight=False, markup=False)

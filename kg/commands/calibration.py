@@ -27,13 +27,14 @@ def register(app: typer.Typer) -> None:
         from kg.reliability import collect_samples, cross_validate, format_reliability
         from kg.build import DEV_GOLD, SAMPLE_CORPUS, EXIT_FAILED
         from kg.cli import err, fail, out
+        from kg.textsafe import terminal
         from kg.ingest import read_papers
 
         try:
             gold_rows = ev.load_gold(gold or DEV_GOLD)
         except ev.EvalInputError as exc:
             raise fail(str(exc), EXIT_FAILED) from None
-        papers = read_papers(list(inputs) if inputs else [SAMPLE_CORPUS], on_issue=lambda i: err.print(str(i)))
+        papers = read_papers(list(inputs) if inputs else [SAMPLE_CORPUS], on_issue=lambda i: err.print(terminal(i)))
         samples = collect_samples(papers, gold_rows)
         if not samples:
             raise fail("no extracted entity belongs to a gold paper (check --gold and --input)", EXIT_FAILED)

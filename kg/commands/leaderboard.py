@@ -51,6 +51,7 @@ def register(app: typer.Typer) -> None:
         from rich.table import Table
 
         from kg.cli import _open_graph, err, fail, out
+        from kg.textsafe import terminal, utf8_text
         from kg.leaderboard import LeaderboardError, LeaderboardRow, leaderboard
 
         G = _open_graph(graph).to_networkx()
@@ -64,7 +65,7 @@ def register(app: typer.Typer) -> None:
             groups = [g[:top] for g in groups]
         rows = [r for g in groups for r in g]
         if fmt is LeaderboardFormat.json:
-            sys.stdout.write(json.dumps([r.to_dict() for r in rows], indent=1, ensure_ascii=False) + "\n")
+            sys.stdout.write(utf8_text(json.dumps([r.to_dict() for r in rows], indent=1, ensure_ascii=False)) + "\n")
             return
         if fmt is LeaderboardFormat.csv:
             buf = io.StringIO()
@@ -73,24 +74,25 @@ def register(app: typer.Typer) -> None:
             writer.writerow(names)
             for r in rows:
                 writer.writerow(["" if v is None else v for v in (getattr(r, n) for n in names)])
-            sys.stdout.write(buf.getvalue())
+            sys.stdout.write(utf8_text(buf.getvalue()))
             return
         if not rows:
-            err.print(f"no results reported on {dataset!r} in {graph}", highlight=False)
+            err.print(terminal(f"no results reported on {dataset!r} in {graph}"), highlight=False)
             return
         for group in groups:
             head = group[0]
             unit = f" ({head.unit})" if head.unit else ""
             kind = ", deltas" if head.relative else ""
             direction = "lower is better" if head.lower_is_better else "higher is better"
-            table = Table(title=f"{head.metric}{unit}{kind}: {direction}", title_justify="left")
+            table = Table(title=terminal(f"{head.metric}{unit}{kind}: {direction}"), title_justify="left")
             table.add_column("rank", justify="right", no_wrap=True)
             table.add_column("value", justify="right", no_wrap=True)
             table.add_column("method", min_width=10, max_width=32)
             table.add_column("dataset", min_width=8, max_width=20)
             table.add_column("paper", min_width=20, ratio=1)
             for r in group:
-                table.add_row(str(r.rank), r.text or _value(r.value, r.unit), r.method or "", r.dataset, r.paper_title)
+                table.add_row(str(r.rank), terminal(r.text or _value(r.value, r.unit)), terminal(r.method),
+                              terminal(r.dataset), terminal(r.paper_title))
             out.print(table)
         out.print(f"{len(rows)} result(s) in {len(groups)} metric group(s); --format json adds paper ids and evidence",
                   highlight=False)

@@ -22,6 +22,7 @@ def register(app: typer.Typer) -> None:
         """Write an HTML report: most used methods and datasets, method x dataset heat map, co-usage
         communities, PageRank of methods, per-year trends and leaderboards (opens offline)."""
         from kg.cli import _open_graph, fail, out
+        from kg.textsafe import terminal
         from kg.report import write_report
 
         G = _open_graph(graph).to_networkx()
@@ -29,4 +30,4 @@ def register(app: typer.Typer) -> None:
             path = write_report(G, out_path, title=title or f"Knowledge graph report: {graph.name}", top=top)
         except OSError as exc:
             raise fail(f"{out_path}: cannot write ({exc.strerror or exc})") from None
-        out.print(f"report written to [bold]{path}[/]", highlight=False)
+        out.print(f"report written to [bold]{terminal(path)}[/]", highlight=False)

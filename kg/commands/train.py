@@ -28,6 +28,7 @@ def register(app: typer.Typer) -> None:
         from extractors.components.classifier import DEFAULT_MODEL
         from extractors.training.train import train
         from kg.cli import EXIT_FAILED, err, fail, out
+        from kg.textsafe import terminal
 
         target = out_path or DEFAULT_MODEL
         with err.status("training the span classifier"):
@@ -40,4 +41,4 @@ def register(app: typer.Typer) -> None:
         meta = model.meta
         out.print(f"trained on {meta.get('examples')} candidate spans ({', '.join(meta.get('trained_on', []))}); "
                   f"{len(model.weights)} features, {len(model.heads)} head words", highlight=False, soft_wrap=True)
-        out.print(f"wrote {target} ({size / 1024:.0f} KiB, sha256 {digest})", highlight=False, soft_wrap=True)
+        out.print(f"wrote {terminal(target)} ({size / 1024:.0f} KiB, sha256 {digest})", highlight=False, soft_wrap=True)

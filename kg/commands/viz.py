@@ -32,6 +32,7 @@ def register(app: typer.Typer) -> None:
         """Write an interactive HTML explorer of the graph (opens offline, from disk)."""
         from kg.build import EXIT_FAILED
         from kg.cli import _open_graph, fail, out
+        from kg.textsafe import terminal
         from kg.viz import FocusNotFound, write_html
 
         G = _open_graph(graph).to_networkx()
@@ -43,4 +44,4 @@ def register(app: typer.Typer) -> None:
         except OSError as exc:
             raise fail(f"{out_path}: cannot write: {exc.strerror or exc}", EXIT_FAILED) from None
         shown = f"{len(view.nodes):,} of {view.total:,} nodes" if view.sampled else f"{len(view.nodes):,} nodes"
-        out.print(f"wrote {out_path} ({shown}); open it in a browser", highlight=False, soft_wrap=True)
+        out.print(f"wrote {terminal(out_path)} ({shown}); open it in a browser", highlight=False, soft_wrap=True)

@@ -144,3 +144,21 @@ def test_export_unknown_format_is_clear(graph):
         write_graph(graph, io.BytesIO(), "csv")
     with pytest.raises(ValueError, match="fmt is required"):
         write_graph(graph, io.BytesIO())
+
+
+def test_export_graphml_read_shares_repeated_strings(tmp_path):
+    """Memory when reading a big graph: a long evidence sentence on several neighbouring edges,
+    short names and repeated numbers are one object each (equal values either way)."""
+    sentence = "We fine-tune BERT and RoBERTa on SQuAD and report F1 and exact match on the dev set. " * 2
+    G = nx.MultiDiGraph()
+    G.add_node("Paper:p1", label="Paper", id="p1", title="A study")
+    for key in ("bert", "roberta", "squad"):
+        G.add_node(f"Method:{key}", label="Method", key=key, name=key)
+        G.add_edge("Paper:p1", f"Method:{key}", key="USES", type="USES", evidence=sentence, role="used",
+                   confidence=0.875)
+    write_graph(G, tmp_path / "g.graphml")
+    back = read_graph(tmp_path / "g.graphml")
+    edges = [d for *_, d in back.edges(data=True)]
+    assert len(edges) == 3 and all(d["evidence"] == sentence for d in edges)
+    assert edges[0]["evidence"] is edges[1]["evidence"] is edges[2]["evidence"]
+    assert edges[0]["role"] is edges[2]["role"] and edges[0]["confidence"] is edges[2]["confidence"] == 0.875

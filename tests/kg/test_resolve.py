@@ -145,3 +145,28 @@ def test_resolve_build_report_counts_merges_and_ambiguity(tmp_path, nlp):
     report = build_graph([write_papers(tmp_path / "p.jsonl", PAPERS)], store, nlp=nlp)
     assert report.merged_keys >= 1  # paper c's bare "FWN" folded into the long form
     assert ("METHOD", "qgs") in report.aliases.ambiguous()
+
+
+def test_resolve_learned_matcher_vocabulary_stays_bounded_with_the_same_matches(nlp):
+    from extractors.learned import LearnedNameMatcher
+    from schema import Extraction, Paper
+
+    forms = {("METHOD", "frobnicated widget network"): {"frobnicated widget network"}}
+    papers = [Paper(id=f"p{i}", title=f"Pruning study {i}",
+                    abstract=f"We prune the Frobnicated Widget Network on qz{i}wordx with vk{i}termy and "
+                             f"lm{i}namez features.")
+              for i in range(400)]
+    given = len(nlp.vocab.strings)
+    bounded = LearnedNameMatcher(nlp, forms, max_new_strings=200)
+    unbounded = LearnedNameMatcher(nlp, forms, max_new_strings=10**9)
+    start = len(bounded.nlp.vocab.strings)
+    for paper in papers:
+        empty = Extraction(id=paper.id, title=paper.title)
+        found = bounded.add_mentions(paper, empty)
+        assert found == unbounded.add_mentions(paper, empty)
+        assert [(e.key, e.name, [m.text for m in e.mentions]) for e in found.entities] == [
+            ("frobnicated widget network", "Frobnicated Widget Network", ["Frobnicated Widget Network"])]
+        assert len(bounded.nlp.vocab.strings) <= start + 200 + 20  # one paper's new words past the limit
+    assert bounded.rebuilds >= 5 and unbounded.rebuilds == 0
+    assert len(unbounded.nlp.vocab.strings) > start + 1000  # what the bound saves
+    assert len(nlp.vocab.strings) == given  # the pipeline it was given does not grow at all

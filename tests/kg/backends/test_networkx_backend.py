@@ -33,6 +33,24 @@ def test_networkx_backend_node_and_edge_layout(tiny_backend):
     assert edge["role"] == "compared" and edge["confidence"] == 0.8
 
 
+def test_networkx_backend_repeated_values_are_stored_once(tiny_backend):
+    """Memory at scale: a label set, an edge's node ids, a role or extractor string and a confidence
+    are one object however many elements hold them (the values are equal either way)."""
+    G = tiny_backend.to_networkx()
+    edges = [(u, v, d) for u, v, d in G.edges(data=True) if d["type"] == "USES"]
+    assert len(edges) >= 2
+    (u1, v1, a), (u2, v2, b) = edges[:2]
+    assert a["__labels__"] is b["__labels__"] and a["role"] is b["role"] and a["extractor"] is b["extractor"]
+    papers = [d for _, d in G.nodes(data=True) if d["label"] == "Paper"]
+    assert papers[0]["__labels__"] is papers[1]["__labels__"] and papers[0]["extractor"] is papers[1]["extractor"]
+    ids = {id(n): n for n in G}
+    for u, v in G.edges():  # edge ends are the node id objects themselves, not equal copies
+        assert id(u) in ids and id(v) in ids
+    confidences = {}
+    for *_, d in G.edges(data=True):
+        assert confidences.setdefault(d["confidence"], d["confidence"]) is d["confidence"]
+
+
 def test_networkx_backend_upsert_twice_gives_identical_graph(nx_backend, tiny_extractions):
     batch = build_batch(tiny_extractions)
     first = nx_backend.upsert(batch)
