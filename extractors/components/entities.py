@@ -235,15 +235,24 @@ def _coordinated_with_data(tv: TokenView, start: int, end: int, rules: EntityRul
 
 
 def _evaluated_on(lower: list[str], on: int) -> bool:
-    """Whether the "on" at token `on` follows an evaluation word: "experiments on", "results on the"."""
+    """Whether the "on" at token `on` follows an evaluation word or a score: "experiments on",
+    "results on the", "30.9% on"."""
     before = on - 2 if on >= 2 and lower[on - 1] == "the" else on - 1
-    return before >= 0 and lower[before] in _EVAL_BEFORE_ON
+    if before < 0:
+        return False
+    word = lower[before]  # a score right before: "30.9% on X", "reaches 41.2 on X"
+    return word in _EVAL_BEFORE_ON or word == "%" or word.replace(".", "", 1).isdigit()
+
+
+_SIZE_SUFFIX = re.compile(r"[A-Za-z]\d+K$")
 
 
 def shape_label(text: str) -> str | None:
     """Type from the spelling alone: "NATS-Bench" is a benchmark, "nDCG@10" a metric."""
     low = text.lower()
-    if low.endswith(("bench", "-task", "challenge", "corpus", "-qa")):
+    # "NATS-Bench", "MangoLeafDB-C", a size in thousands of items: "Urban1K", "Flickr30K" (not "T2K")
+    if low.endswith(("bench", "-task", "challenge", "corpus", "-qa", "db", "db-c")) or (
+            len(text) >= 6 and _SIZE_SUFFIX.search(text)):
         return "DATASET"
     if "@" in text:
         return "METRIC"

@@ -269,3 +269,9 @@ def test_extraction_defined_conditions_and_modalities_are_no_methods(nlp):
     ex = run(nlp, "A study", "We screen Inflammatory Bowel Disease (IBD) in Digital Breast Tomosynthesis (DBT) "
                              "images with a Graph Attention Network (GAT).")
     assert [(e.label, e.name) for e in ex.entities] == [("METHOD", "graph attention network")]
+
+
+def test_extraction_dataset_shapes_and_scores_on_unlisted_names(nlp):
+    ex = run(nlp, "A study", "FooNet reaches 91.8% on Urban1K and 30.9% on BarOVD, and MangoLeafDB-C adds corruptions.")
+    found = {(e.label, e.name) for e in ex.entities}
+    assert {("DATASET", "Urban1K"), ("DATASET", "BarOVD"), ("DATASET", "MangoLeafDB-C"), ("METHOD", "FooNet")} <= found, found
