@@ -104,6 +104,8 @@ def _metric_phrase(tv: TokenView, is_stop: Mapping[str, bool], i: int, cues: Map
     lower-case word; a task head that ends a task phrase ("semantic segmentation accuracy") is
     left to the task."""
     blocked, lower = cues["phrase_blocked_modifiers"], tv.lower
+    if i and tv.ws[i - 1] and lower[i - 1] in cues.get("phrase_metric_gerunds", ()):
+        return i - 1  # "reasoning accuracy", "forecasting accuracy": a gerund naming the task measured
     s = _modifier_start(tv, is_stop, i - 1, blocked) if i else None
     if s is None or not tv.words[s].islower() or not cues["phrase_metric_blocked_modifiers"].isdisjoint(lower[s:i]):
         return None

@@ -275,3 +275,10 @@ def test_extraction_dataset_shapes_and_scores_on_unlisted_names(nlp):
     ex = run(nlp, "A study", "FooNet reaches 91.8% on Urban1K and 30.9% on BarOVD, and MangoLeafDB-C adds corruptions.")
     found = {(e.label, e.name) for e in ex.entities}
     assert {("DATASET", "Urban1K"), ("DATASET", "BarOVD"), ("DATASET", "MangoLeafDB-C"), ("METHOD", "FooNet")} <= found, found
+
+
+def test_extraction_accuracy_named_by_the_task_it_measures(nlp):
+    ex = run(nlp, "A study", "AIR improves reasoning accuracy, and the method reaches forty eight percent accuracy "
+                             "while improving accuracy.")
+    metrics = [e.name for e in ex.entities if e.label == "METRIC"]
+    assert "reasoning accuracy" in metrics and "percent accuracy" not in metrics and "improving accuracy" not in metrics, metrics
