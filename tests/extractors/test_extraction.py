@@ -282,3 +282,11 @@ def test_extraction_accuracy_named_by_the_task_it_measures(nlp):
                              "while improving accuracy.")
     metrics = [e.name for e in ex.entities if e.label == "METRIC"]
     assert "reasoning accuracy" in metrics and "percent accuracy" not in metrics and "improving accuracy" not in metrics, metrics
+
+
+def test_extraction_segmentation_metrics_and_verbs_before_accuracy(nlp):
+    ex = run(nlp, "A study", "It gains 2-3% in Dice and lowers ASSD and the Hausdorff distance, and the scaling "
+                             "factors restore accuracy.")
+    metrics = {e.name for e in ex.entities if e.label == "METRIC"}
+    assert {"Dice", "average symmetric surface distance", "Hausdorff distance"} <= metrics, metrics
+    assert "restore accuracy" not in metrics
