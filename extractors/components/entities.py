@@ -482,6 +482,12 @@ def _acronym_candidates(tv: TokenView, abbreviations: tuple, cands: list[Candida
             if label != "":
                 # nothing types it: a method in an ML paper, no entity in another field's
                 label = head or _SHAPE_LABELS[short_text] or ("" if other_field else "METHOD")
+                if (label == "TASK" and all(w[:1].isupper() for w in tv.words[ls:le] if w.isalpha() and len(w) > 3)
+                        and rules.task_nouns.isdisjoint(tv.lower[se : se + 5])):
+                    # an unlisted Title Case name with its own acronym is a named component, even
+                    # when its last word names a task: "Contextual Identity Tracking (CIT)" (but
+                    # "Next Scene Prediction (NSP), a new task")
+                    label = "METHOD"
             name = long_text
         if label == "":
             dropped.update((long_text, short_text))

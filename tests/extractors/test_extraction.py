@@ -290,3 +290,9 @@ def test_extraction_segmentation_metrics_and_verbs_before_accuracy(nlp):
     metrics = {e.name for e in ex.entities if e.label == "METRIC"}
     assert {"Dice", "average symmetric surface distance", "Hausdorff distance"} <= metrics, metrics
     assert "restore accuracy" not in metrics
+
+
+def test_extraction_title_case_component_with_acronym_is_a_method_not_a_task(nlp):
+    ex = run(nlp, "A study", "We add Contextual Identity Tracking (CIT) and evaluate on named entity recognition (NER).")
+    found = {(e.label, e.name) for e in ex.entities}
+    assert {("METHOD", "Contextual Identity Tracking"), ("TASK", "named entity recognition")} <= found, found
