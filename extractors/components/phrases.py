@@ -50,6 +50,7 @@ def _modifier_start(tv: TokenView, is_stop: Mapping[str, bool], i: int, blocked:
     return start
 
 
+_DIMENSIONS = frozenset({"2D", "3D", "4D", "2d", "3d"})
 #: endings of verb forms ("optimizes", "unifies", "analyze"): never a noun modifier
 _VERB_ENDINGS = ("izes", "ifies", "yzes", "ize", "ify", "yze")
 _NOUNS_LIKE_VERBS = frozenset({"size", "sizes", "prize", "prizes"})
@@ -69,6 +70,8 @@ def _modifier_spelling(text: str, single: bool, blocked: frozenset[str]) -> bool
     a plain lower-case word (or short acronym), no adverb, no lone gerund, no verb form, not
     blocked. Cached: pure."""
     low = text.lower()
+    if text in _DIMENSIONS:
+        return True  # "3D medical image classification", "2D pose estimation"
     if (not text.isalpha() or len(text) < 2 or low in blocked
             or text.endswith("ly") or (text.endswith("ing") and single) or is_verb_form(low, blocked)):
         return False

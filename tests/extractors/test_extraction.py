@@ -296,3 +296,8 @@ def test_extraction_title_case_component_with_acronym_is_a_method_not_a_task(nlp
     ex = run(nlp, "A study", "We add Contextual Identity Tracking (CIT) and evaluate on named entity recognition (NER).")
     found = {(e.label, e.name) for e in ex.entities}
     assert {("METHOD", "Contextual Identity Tracking"), ("TASK", "named entity recognition")} <= found, found
+
+
+def test_extraction_a_dimension_is_part_of_a_task_phrase(nlp):
+    ex = run(nlp, "A study", "We study 3D scene completion indoors.")
+    assert entity(ex, "TASK", "3D scene completion") is not None, [(e.label, e.name) for e in ex.entities]
