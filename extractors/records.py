@@ -183,6 +183,30 @@ def _merge_task_variants(entities: dict[Key, dict[str, Any]]) -> None:
         del entities[tasks[key]]
 
 
+def _merge_bare_metric(entities: dict[Key, dict[str, Any]], span_entity: dict[int, dict[str, Any]]) -> None:
+    """A one-word metric ("accuracy") in a paper that names exactly one metric ending in it ("top-1
+    accuracy") is that metric: one entity, the bare word an alias (as the gold guideline has it),
+    and its numbers are reported in the named metric."""
+    metrics = {ek[1]: ek for ek in entities if ek[0] == "METRIC"}
+    for key, ek in list(metrics.items()):
+        if " " in key:
+            continue
+        longer = [k for k in metrics if k != key and k.endswith(" " + key)]
+        if len(longer) != 1:
+            continue
+        ent, into = entities[ek], entities[metrics[longer[0]]]
+        into["mentions"] = sorted(into["mentions"] + ent["mentions"], key=lambda m: (m["field"] != "title", m["start"]))
+        for form in (ent["name"], *ent["aliases"]):
+            if form != into["name"] and form not in into["aliases"]:
+                into["aliases"].append(form)
+        if ROLE_PRIORITY[ent["role"]] > ROLE_PRIORITY[into["role"]]:
+            into["role"] = ent["role"]
+        del entities[ek]
+        for i, e in span_entity.items():
+            if e is ent:
+                span_entity[i] = into
+
+
 def _results(found: tuple[tuple, ...], view: TokenView, span_entity: dict[int, dict[str, Any]],
              sent_starts: list[int], title_end: int, abstract_start: int) -> list[dict[str, Any]]:
     """`Doc._.kg_results` as the fields of `ResultRecord`, for numbers whose metric has an entity."""
@@ -236,6 +260,7 @@ def doc_to_extraction(doc: Doc, paper_id: str, title: str, efficiency: frozenset
     sentences = _sentences(view, sents.bounds, title_end, abstract_start)
     entities, span_entity = _entities(doc, view, sents.starts, title_end, abstract_start)
     _merge_task_variants(entities)
+    _merge_bare_metric(entities, span_entity)
     results = _results(doc_extension(doc, "kg_results"), view, span_entity, sents.starts, title_end, abstract_start)
     if efficiency:
         measured = {r["metric"] for r in results}

@@ -301,3 +301,15 @@ def test_extraction_title_case_component_with_acronym_is_a_method_not_a_task(nlp
 def test_extraction_a_dimension_is_part_of_a_task_phrase(nlp):
     ex = run(nlp, "A study", "We study 3D scene completion indoors.")
     assert entity(ex, "TASK", "3D scene completion") is not None, [(e.label, e.name) for e in ex.entities]
+
+
+def test_extraction_bare_metric_is_the_one_named_metric_it_ends(nlp):
+    ex = run(nlp, "A study", "PoolFormer achieves 82.1% top-1 accuracy, surpassing DeiT-B by 0.3% accuracy.")
+    metrics = [e for e in ex.entities if e.label == "METRIC"]
+    assert [(m.name, "accuracy" in m.aliases) for m in metrics] == [("top-1 accuracy", True)]
+    assert {r.metric for r in ex.results} == {metrics[0].key}
+
+
+def test_extraction_bare_metric_stays_apart_from_two_named_ones(nlp):
+    ex = run(nlp, "A study", "It reaches 82.1% top-1 accuracy and 95.2% top-5 accuracy, and accuracy matters.")
+    assert {e.name for e in ex.entities if e.label == "METRIC"} == {"top-1 accuracy", "top-5 accuracy", "accuracy"}
