@@ -313,3 +313,10 @@ def test_extraction_bare_metric_is_the_one_named_metric_it_ends(nlp):
 def test_extraction_bare_metric_stays_apart_from_two_named_ones(nlp):
     ex = run(nlp, "A study", "It reaches 82.1% top-1 accuracy and 95.2% top-5 accuracy, and accuracy matters.")
     assert {e.name for e in ex.entities if e.label == "METRIC"} == {"top-1 accuracy", "top-5 accuracy", "accuracy"}
+
+
+def test_extraction_textbook_techniques_and_codecs(nlp):
+    ex = run(nlp, "A study", "The codec beats H.265/HEVC; the network uses skip connections, Gumbel-Softmax and "
+                             "teacher forcing.")
+    methods = {e.name for e in ex.entities if e.label == "METHOD"}
+    assert {"H.265/HEVC", "skip connection", "Gumbel-Softmax", "teacher forcing"} <= methods, methods
