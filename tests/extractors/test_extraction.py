@@ -320,3 +320,9 @@ def test_extraction_textbook_techniques_and_codecs(nlp):
                              "teacher forcing.")
     methods = {e.name for e in ex.entities if e.label == "METHOD"}
     assert {"H.265/HEVC", "skip connection", "Gumbel-Softmax", "teacher forcing"} <= methods, methods
+
+
+def test_extraction_textbook_tasks(nlp):
+    ex = run(nlp, "A study", "We study machine unlearning, automated fact-checking and digital watermarking.")
+    tasks = {e.name for e in ex.entities if e.label == "TASK"}
+    assert {"machine unlearning", "fact-checking", "watermarking"} <= tasks, tasks
