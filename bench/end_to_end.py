@@ -41,7 +41,6 @@ import importlib.util
 import json
 import os
 import shlex
-import shutil
 import statistics
 import subprocess
 import sys
@@ -61,16 +60,7 @@ if importlib.util.find_spec("kg") is None:  # run from a checkout without `pip i
     sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from parallel_throughput import paper_text, synthetic_papers  # noqa: E402  (same input as that benchmark)
-from proctree import TreeSampler  # noqa: E402
-
-
-def kg_command() -> list[str]:
-    """The `kg` console script next to this interpreter (a venv's bin/), else `python -m kg`."""
-    script = Path(sys.executable).parent / "kg"
-    if script.is_file() and os.access(script, os.X_OK):
-        return [str(script)]
-    found = shutil.which("kg")
-    return [found] if found else [sys.executable, "-m", "kg"]
+from proctree import TreeSampler, kg_command  # noqa: E402
 
 
 def extract_help() -> str:

@@ -40,7 +40,6 @@ import json
 import os
 import random
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -56,20 +55,11 @@ TARGET_MIB = 3 * 1024  # "under 3 GB at 150,000 papers" (read as GiB; 3,072 MiB)
 if importlib.util.find_spec("kg") is None:  # run from a checkout without `pip install -e .`
     sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from proctree import TreeSampler, _proc_rss  # noqa: E402
+from proctree import TreeSampler, _proc_rss, kg_command  # noqa: E402
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'])")
 _CONSONANTS = "bdfgklmnprstvz"
 _VOWELS = "aeiou"
-
-
-def kg_command() -> list[str]:
-    """The `kg` console script next to this interpreter (a venv's bin/), else `python -m kg`."""
-    script = Path(sys.executable).parent / "kg"
-    if script.is_file() and os.access(script, os.X_OK):
-        return [str(script)]
-    found = shutil.which("kg")
-    return [found] if found else [sys.executable, "-m", "kg"]
 
 
 def base_papers() -> list[tuple[str, str]]:

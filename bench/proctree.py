@@ -7,9 +7,12 @@ Used by bench/end_to_end.py (``kg extract`` and its workers) and bench/parallel_
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 import threading
+from pathlib import Path
 
-__all__ = ["TreeSampler"]
+__all__ = ["TreeSampler", "kg_command"]
 
 
 def _proc_children_map() -> dict[int, list[int]]:
@@ -100,3 +103,12 @@ class TreeSampler(threading.Thread):
     def stop(self) -> None:
         self._halt.set()
         self.join()
+
+
+def kg_command() -> list[str]:
+    """The `kg` console script next to this interpreter (a venv's bin/), else `python -m kg`."""
+    script = Path(sys.executable).parent / "kg"
+    if script.is_file() and os.access(script, os.X_OK):
+        return [str(script)]
+    found = shutil.which("kg")
+    return [found] if found else [sys.executable, "-m", "kg"]

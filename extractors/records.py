@@ -152,6 +152,16 @@ def _entities(doc: Doc, view: TokenView, sent_starts: list[int], title_end: int,
     return entities, span_entity
 
 
+def _fold_into(ent: dict[str, Any], into: dict[str, Any]) -> None:
+    """Make entity `ent` part of `into`: its mentions, its spellings as aliases, the stronger role."""
+    into["mentions"] = sorted(into["mentions"] + ent["mentions"], key=lambda m: (m["field"] != "title", m["start"]))
+    for form in (ent["name"], *ent["aliases"]):
+        if form != into["name"] and form not in into["aliases"]:
+            into["aliases"].append(form)
+    if ROLE_PRIORITY[ent["role"]] > ROLE_PRIORITY[into["role"]]:
+        into["role"] = ent["role"]
+
+
 def _merge_task_variants(entities: dict[Key, dict[str, Any]]) -> None:
     """A task named as another task of the paper with modifiers before it ("real-time semantic
     segmentation", "open-vocabulary object detection") is that task: one entity, the longer form
@@ -172,14 +182,9 @@ def _merge_task_variants(entities: dict[Key, dict[str, Any]]) -> None:
         ent, into = entities[tasks[key]], entities[tasks[base_of[key]]]
         if ent["role"] == "proposed" or children[base_of[key]] > 1:
             continue
-        into["mentions"] = sorted(into["mentions"] + ent["mentions"], key=lambda m: (m["field"] != "title", m["start"]))
-        for form in (ent["name"], *ent["aliases"]):
-            if form != into["name"] and form not in into["aliases"]:
-                into["aliases"].append(form)
+        _fold_into(ent, into)
         if ent["confidence"] > into["confidence"]:
             into["confidence"] = ent["confidence"]
-        if ROLE_PRIORITY[ent["role"]] > ROLE_PRIORITY[into["role"]]:
-            into["role"] = ent["role"]
         del entities[tasks[key]]
 
 
@@ -195,12 +200,7 @@ def _merge_bare_metric(entities: dict[Key, dict[str, Any]], span_entity: dict[in
         if len(longer) != 1:
             continue
         ent, into = entities[ek], entities[metrics[longer[0]]]
-        into["mentions"] = sorted(into["mentions"] + ent["mentions"], key=lambda m: (m["field"] != "title", m["start"]))
-        for form in (ent["name"], *ent["aliases"]):
-            if form != into["name"] and form not in into["aliases"]:
-                into["aliases"].append(form)
-        if ROLE_PRIORITY[ent["role"]] > ROLE_PRIORITY[into["role"]]:
-            into["role"] = ent["role"]
+        _fold_into(ent, into)
         del entities[ek]
         for i, e in span_entity.items():
             if e is ent:

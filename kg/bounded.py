@@ -26,28 +26,26 @@ DEFAULT_TIMEOUT = 300.0
 MEMORY_SHARE = 0.8
 
 
-def available_memory() -> int | None:
-    """Bytes of memory the system can still hand out (MemAvailable), or None where unknown."""
+def _proc_kib(path: str, field: str) -> int | None:
+    """Bytes of a "Field:   N kB" line of a /proc file, or None where unknown."""
     try:
-        with open("/proc/meminfo", encoding="ascii") as f:
+        with open(path, encoding="ascii") as f:
             for line in f:
-                if line.startswith("MemAvailable:"):
+                if line.startswith(field):
                     return int(line.split()[1]) * 1024
     except OSError:
         return None
     return None
+
+
+def available_memory() -> int | None:
+    """Bytes of memory the system can still hand out (MemAvailable), or None where unknown."""
+    return _proc_kib("/proc/meminfo", "MemAvailable:")
 
 
 def _address_space() -> int | None:
     """This process's current virtual size in bytes (the base a memory cap is added to)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("VmSize:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        return None
-    return None
+    return _proc_kib("/proc/self/status", "VmSize:")
 
 
 def _child(conn: Any, fn: Callable[..., Any], args: tuple, memory: int | None) -> None:

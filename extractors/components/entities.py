@@ -120,6 +120,8 @@ class EntityRules:
         self.units = lexicon.units
         #: context words that make a single-word list match a dataset
         self.evidence_nouns = cues["dataset_nouns"] - {"data", "set", "sets"}
+        #: dataset nouns that head a list of names ("the X and Y benchmarks")
+        self.list_dataset_nouns = cues["dataset_nouns"] - _DATA_STRUCTURE_NOUNS
         #: `_data_words` prefixes: dataset heads of 5 letters or more
         self.long_dataset_heads = tuple(h for h in self.dataset_heads if len(h) >= 5)
         #: word -> it starts with one of `long_dataset_heads` (title words repeat across papers)
@@ -210,7 +212,7 @@ def _coordinated_with_data(tv: TokenView, start: int, end: int, rules: EntityRul
     "benchmarks nuPlan", "three benchmark datasets, MUTAG, ENZYMES, and PROTEINS", "benchmarks,
     including CIFAR-10/100, Flowers, CARS, and INAT-19". Only names and list glue in between."""
     lower, words, n = tv.lower, tv.words, tv.n
-    nouns = rules.dataset_nouns - _DATA_STRUCTURE_NOUNS
+    nouns = rules.list_dataset_nouns
     k, glued = end, False
     while k < n and k < end + _LIST_WINDOW:
         if lower[k] in nouns:
@@ -404,11 +406,11 @@ _MODEL_VERSION = re.compile(r"v?\d+(?:\.\d+)*[a-z]?|\d+(?:\.\d+)?[BMK]|\d+x\d+B"
 _MAX_MODEL_PARTS = 4
 
 
-def _extend_model(tv: TokenView, start: int, end: int, rules: EntityRules) -> int:
+def _extend_model(tv: TokenView, text: str, end: int, rules: EntityRules) -> int:
     """Grow a model family's name over its version, size and tier: "Llama 3.1 70B", "Gemini 2.5
     Pro", "Claude Sonnet 4", "Claude-3.7-Sonnet". A tier word is capitalised, or follows a version."""
     n, words, ws = tv.n, tv.words, tv.ws
-    if tv.span_text(start, end).lower() not in rules.model_families:
+    if text.lower() not in rules.model_families:  # `text`: the name ending at token `end`
         return end
     k, parts, versioned = end, 0, False
     while k < n and parts < _MAX_MODEL_PARTS:
@@ -567,18 +569,13 @@ def resolve(doc: Doc, rules: EntityRules) -> tuple[list[Row], list[str], list[fl
                 own = "METHOD" if dataset_heads.isdisjoint(lower[max(0, start - 8) : start]) else "DATASET"
             if own is not None and (source not in _TRUSTED_SOURCES or label == own):
                 label, conf = own, 0.85
-        if label == "METHOD" and rules.model_families:
-            new_end = _extend_model(tv, start, end, rules)
-            if new_end != end and not any(o[1] < new_end and o[2] > end and o[3] for o in cands if o[8] != i):
-                end, canonical = new_end, None
-                cands[i] = cand[:2] + (end,) + cand[3:]
-                text = tv.span_text(start, end)
-        if label == "DATASET":
-            new_end = _extend_dataset(tv, end, rules)
-            if new_end != end and not any(o[1] < new_end and o[2] > end and o[3] for o in cands if o[8] != i):
-                end, canonical = new_end, None
-                cands[i] = cand[:2] + (end,) + cand[3:]
-                text = tv.span_text(start, end)
+        # a model's version and size, a dataset's version or language pair grow the name
+        new_end = (_extend_model(tv, text, end, rules) if label == "METHOD"
+                   else _extend_dataset(tv, end, rules) if label == "DATASET" else end)
+        if new_end != end and not any(o[1] < new_end and o[2] > end and o[3] for o in cands if o[8] != i):
+            end, canonical = new_end, None
+            cands[i] = cand[:2] + (end,) + cand[3:]
+            text = tv.span_text(start, end)
         alias = alias_key.get(key_of[text]) if alias_key else None
         if alias is not None:
             key, label, name = alias
