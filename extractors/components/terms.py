@@ -1,18 +1,22 @@
-"""`kg_term_ruler`: find names from the curated lists with two PhraseMatchers.
+"""`kg_term_ruler`: find names from the curated lists with two phrase tables.
 
-Coined spellings (BERT, ResNet-50, mAP) match case-sensitively on ORTH; English technique names
-(knowledge distillation, semantic segmentation) match on LOWER, with plural and hyphen/space
-variants generated here so the lists stay one line per name.
+Coined spellings (BERT, ResNet-50, mAP) match case-sensitively on the token text; English technique
+names (knowledge distillation, semantic segmentation) match on the lower-cased text, with plural
+and hyphen/space variants generated here so the lists stay one line per name.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+from itertools import compress
+
 from spacy.language import Language
-from spacy.matcher import PhraseMatcher
 from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
+from spacy.vocab import Vocab
 
-from extractors.components.view import BatchPipe, publish_spans
+from extractors.components.view import BatchPipe, publish_spans, token_view
 from extractors.lexicon import Lexicon, Term, load_lexicon
 
 SPAN_KEY = "kg_terms"
@@ -47,14 +51,81 @@ def pattern_tokenizer(nlp: Language) -> Tokenizer:
                      infix_finditer=t.infix_finditer, token_match=t.token_match, url_match=t.url_match)
 
 
+#: a chunk spaCy's English rules keep whole, or split only at its hyphens ("text-to-video")
+_PLAIN = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*").fullmatch
+_HYPHEN = re.compile(r"(-)").split
+
+
+def pattern_words(nlp: Language, forms: list[str]) -> list[list[str]]:
+    """The pipeline tokenizer's tokens of each form, as strings.
+
+    Building the lists' ~45k forms into spaCy PhraseMatchers took two seconds per process, most of
+    it creating a lexeme (with all its lexical attributes) per new word; extraction workers each
+    paid it at start-up. Here a form of plain ASCII words that are no tokenizer special case ("graph
+    neural network", "text-to-video") is split on its spaces and hyphens, which is what spaCy's
+    English rules do with it (tests/extractors check it on every listed form); the rest go through a copy of the tokenizer on a throwaway vocabulary without lexical attributes.
+    """
+    rules = nlp.tokenizer.rules or {}
+    out: list[list[str] | None] = []
+    hard: list[int] = []
+    for i, form in enumerate(forms):
+        words = form.split(" ")
+        if all(_PLAIN(w) and w not in rules for w in words):
+            out.append([part for w in words for part in _HYPHEN(w) if part] if "-" in form else words)
+        else:
+            out.append(None)
+            hard.append(i)
+    if hard:
+        t = nlp.tokenizer
+        tokenizer = Tokenizer(Vocab(), rules=t.rules, prefix_search=t.prefix_search, suffix_search=t.suffix_search,
+                              infix_finditer=t.infix_finditer, token_match=t.token_match, url_match=t.url_match)
+        for i, doc in zip(hard, tokenizer.pipe(forms[i] for i in hard)):
+            out[i] = [token.text for token in doc]
+    return out  # type: ignore[return-value]
+
+
+class PhraseTable:
+    """Token-string sequences -> match ids, matched on a Doc's token strings: what spaCy's
+    PhraseMatcher does on ORTH (or LOWER, given lower-cased words), without a lexeme per pattern word."""
+
+    def __init__(self) -> None:
+        self.table: dict[tuple[str, ...], list[int]] = {}
+        #: first word -> the lengths of the phrases starting with it, ascending
+        self.lengths: dict[str, tuple[int, ...]] = {}
+
+    def add(self, match_id: int, phrases: Iterable[list[str]]) -> None:
+        for words in phrases:
+            if not words:
+                continue
+            ids = self.table.setdefault(tuple(words), [])
+            if match_id not in ids:
+                ids.append(match_id)
+            sizes = self.lengths.get(words[0], ())
+            if len(words) not in sizes:
+                self.lengths[words[0]] = tuple(sorted((*sizes, len(words))))
+
+    def __call__(self, words: list[str]) -> list[tuple[int, int, int]]:
+        """(match id, start, end) of every occurrence, by start then end."""
+        table, lengths, n = self.table, self.lengths, len(words)
+        out: list[tuple[int, int, int]] = []
+        for i in compress(range(n), map(lengths.__contains__, words)):
+            for size in lengths[words[i]]:
+                if i + size > n:
+                    break
+                ids = table.get(tuple(words[i : i + size]))
+                if ids is not None:
+                    out.extend((match_id, i, i + size) for match_id in ids)
+        return out
+
+
 class TermRuler(BatchPipe):
     """Writes `doc.spans["kg_terms"]`: label = entity type, kb_id = canonical name, id = list rank."""
 
     name = "kg_term_ruler"
 
     def __init__(self, nlp: Language, lexicon: Lexicon) -> None:
-        self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
-        self.lower = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.exact = PhraseTable()
+        self.lower = PhraseTable()
         exact_forms: dict[str, list[str]] = {}
         lower_forms: dict[str, list[str]] = {}
         for term in lexicon.terms:
@@ -66,17 +137,24 @@ class TermRuler(BatchPipe):
                     lower_forms.setdefault(key, []).append(form.lower())
         # match id -> (label, kb_id, span id), parsed once instead of once per match
         self.match_info: dict[int, tuple[str, str, str]] = {}
+        ids: dict[str, int] = {}
         for key in {**exact_forms, **lower_forms}:
             label, canonical, rank = key.split("\t")
-            self.match_info[nlp.vocab.strings.add(key)] = (label, canonical, f"list{rank}")
-        tokenizer = pattern_tokenizer(nlp)
-        for matcher, table in ((self.exact, exact_forms), (self.lower, lower_forms)):
-            for key, forms in table.items():
-                matcher.add(key, list(tokenizer.pipe(forms)))
+            ids[key] = nlp.vocab.strings.add(key)
+            self.match_info[ids[key]] = (label, canonical, f"list{rank}")
+        for matcher, table, fold in ((self.exact, exact_forms, False), (self.lower, lower_forms, True)):
+            keys = list(table)
+            flat = [form for key in keys for form in table[key]]
+            words = iter(pattern_words(nlp, flat))
+            for key in keys:
+                phrases = [next(words) for _ in table[key]]
+                matcher.add(ids[key], [[w.lower() for w in p] for p in phrases] if fold else phrases)
 
     def __call__(self, doc: Doc) -> Doc:
         info = self.match_info
-        rows = [(start, end, *info[match_id]) for match_id, start, end in self.exact(doc) + self.lower(doc)]
+        view = token_view(doc)
+        rows = [(start, end, *info[match_id])
+                for match_id, start, end in self.exact(view.words) + self.lower(view.lower)]
         publish_spans(doc, SPAN_KEY, rows)
         return doc
 
