@@ -26,7 +26,7 @@ import os
 import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
-from itertools import compress
+from itertools import accumulate, chain, compress
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,7 @@ from spacy.tokens import Doc
 from extractors.components.entities import SPAN_KEY
 from extractors.components.view import Row, TokenView, doc_extension, publish_spans, span_rows, token_view
 from extractors.lexicon import Lexicon, load_lexicon
-from extractors.memo import BoundedMemo
+from extractors.memo import MEMO_SIZE, BoundedMemo
 from extractors.normalize import normalize_key
 
 MODEL_DIR = Path(__file__).resolve().parent.parent / "models"
@@ -222,7 +222,7 @@ Mention = tuple[int, int, str, str, str, int, bool]
 """(start, end, rule label, text, source, mentions of its key, in title) of one candidate."""
 
 #: a generated candidate whose name's own score puts every type this far below NONE is not scored
-SCREEN_MARGIN = 3.0
+SCREEN_MARGIN = 2.0
 GEN_LABEL = "GEN"  # the "rule label" of a generated candidate (no rule typed it)
 MAX_MODIFIERS = 2
 _WORDISH = re.compile(r"^(?:[A-Za-z][A-Za-z'\u00c0-\u024f]*|\d[A-Za-z]|[A-Za-z]+\d+)$")
@@ -348,22 +348,34 @@ class SpanFeaturizer:
 
 
 class ContextRows:
-    """`context_features` as rows of the model's weight matrix, without building the strings:
-    the words around a candidate recur, so each (label, word before, word before that) and (label,
-    word after, word after that) maps to its rows once (memoised)."""
+    """`context_features` as rows of the model's weight matrix, without building the strings: the
+    model's context features are parsed once into look-up tables keyed by the words themselves
+    (and the rule label), so a candidate costs eight dict look-ups and no string is made."""
 
     def __init__(self, model: SpanModel) -> None:
         index, matrix = model.matrix
-        unk = len(matrix) - 1
+        self.unk = unk = len(matrix) - 1
         labels = (*CLASSES[:-1], GEN_LABEL)
+        words: dict[str, dict[str, int]] = {"p1": {}, "p2": {}, "n1": {}, "n2": {}}
+        pairs: dict[str, dict[tuple[str, str], int]] = {"p2p1": {}, "n1n2": {}, "rl|p1": {}, "rl|n1": {}}
+        for feature, i in index.items():
+            head, _, value = feature.partition("=")
+            if head in words:
+                words[head][value] = i
+            elif head in ("rl|p1", "rl|n1"):
+                label, _, word = value.partition("|")
+                pairs[head][label, word] = i
+            elif head in pairs:  # "p2p1=a b": a word may hold a space (a whitespace token): every split
+                at = value.find(" ")
+                while at >= 0:
+                    pairs[head][value[:at], value[at + 1:]] = i
+                    at = value.find(" ", at + 1)
+        self._p1, self._p2, self._n1, self._n2 = (words[h] for h in ("p1", "p2", "n1", "n2"))
+        self._pp, self._nn, self._lp, self._ln = (pairs[h] for h in ("p2p1", "n1n2", "rl|p1", "rl|n1"))
 
         def row(feature: str) -> int:
             return index.get(feature, unk)
 
-        self._left: BoundedMemo[tuple[str, str, str], list[int]] = BoundedMemo(
-            lambda k: [row("p1=" + k[2]), row("p2=" + k[1]), row(f"p2p1={k[1]} {k[2]}"), row(f"rl|p1={k[0]}|{k[2]}")])
-        self._right: BoundedMemo[tuple[str, str, str], list[int]] = BoundedMemo(
-            lambda k: [row("n1=" + k[1]), row("n2=" + k[2]), row(f"n1n2={k[1]} {k[2]}"), row(f"rl|n1={k[0]}|{k[1]}")])
         self._m = {(lab, m): [row(f"m={m}"), row(f"rl|m={lab}|{m}")] for lab in labels for m in range(4)}
         self._cue = {w: row("ctx=" + w) for w in _CONTEXT_CUES}
         self._title = {lab: [row("title"), row(f"rl|title={lab}")] for lab in labels}
@@ -372,14 +384,16 @@ class ContextRows:
 
     def rows(self, tv: TokenView, start: int, end: int, label: str, mentions: int, in_title: bool) -> list[int]:
         """The rows of `context_features(tv, start, end, label, mentions, in_title)`, in any order."""
-        lower, n = tv.lower, tv.n
+        lower, n, unk = tv.lower, tv.n, self.unk
         p1 = lower[start - 1] if start > 0 else "<s>"
+        p2 = lower[start - 2] if start > 1 else "<s>"
         n1 = lower[end] if end < n else "</s>"
-        out = (self._left[label, lower[start - 2] if start > 1 else "<s>", p1]
-               + self._right[label, n1, lower[end + 1] if end + 1 < n else "</s>"]
-               + self._m[label, min(mentions, 3)])
+        n2 = lower[end + 1] if end + 1 < n else "</s>"
+        out = [self._p1.get(p1, unk), self._p2.get(p2, unk), self._pp.get((p2, p1), unk),
+               self._lp.get((label, p1), unk), self._n1.get(n1, unk), self._n2.get(n2, unk),
+               self._nn.get((n1, n2), unk), self._ln.get((label, n1), unk), *self._m[label, min(mentions, 3)]]
         cues = _CONTEXT_CUES.intersection(lower[max(0, start - 4) : end + 4])
-        if cues:  # sorted like `context_features`: the float sum is then the same in every process
+        if cues:  # sorted: the float sum is then the same in every process (string hashes are salted)
             out += map(self._cue.__getitem__, sorted(cues))
         if in_title:
             out += self._title[label]
@@ -404,7 +418,9 @@ class SpanClassifier:
         generator = Generator(model.heads, lexicon.cues.get("phrase_blocked_modifiers", frozenset()),
                               STOP_WORDS.__contains__, model.singles) if model.heads else None
         self.featurize = SpanFeaturizer(lexicon, generator)
-        self._text_scores: BoundedMemo[tuple[str, str, str], list[float]] = BoundedMemo(self._text_score)
+        #: name key (text, rule label, source) -> (matrix rows of its own features, screened out)
+        self._names: dict[tuple[str, str, str], tuple[list[int], bool]] = {}
+        self._bias = np.asarray(model.bias, dtype=np.float64)
         self._context = ContextRows(model)
         self.drop_threshold = drop_threshold
         self.list_drop_threshold = list_drop_threshold
@@ -467,14 +483,25 @@ class SpanClassifier:
             out.append((s, e, label, -negp))
         return out, replaced
 
-    def _text_score(self, key: tuple[str, str, str]) -> tuple[list[float], bool]:
-        """(bias plus the weights of a name's own features, whether that alone rules out a
-        generated candidate: every type `SCREEN_MARGIN` below NONE). Memoised: names recur."""
-        text, label, source = key
-        feats = dict.fromkeys(_text_features(text, label, source, self.featurize.lexicon))
-        base = [b + s for b, s in zip(self.model.bias, self.model.scores(feats))]
+    def _name_rows(self, keys: list[tuple[str, str, str]]) -> None:
+        """Memoise, per name key (text, rule label, source), the matrix rows of its own features and
+        whether they alone rule out a generated candidate (every type `SCREEN_MARGIN` below NONE,
+        bias included): all of a Doc's new names are scored with one gather."""
+        index, matrix = self.model.matrix
+        unk, lexicon = len(matrix) - 1, self.featurize.lexicon
+        rows = [[index.get(f, unk) for f in dict.fromkeys(_text_features(text, label, src, lexicon))]
+                for text, label, src in keys]
+        offsets = list(accumulate((len(r) for r in rows[:-1]), initial=0))
+        base = np.add.reduceat(matrix[np.fromiter(chain.from_iterable(rows), dtype=np.intp)], offsets, axis=0)
+        base += self._bias
         none = self.none
-        return base, max(base[:none] + base[none + 1:]) - base[none] < -SCREEN_MARGIN
+        best_other = np.delete(base, none, axis=1).max(axis=1)
+        screened = (best_other - base[:, none] < -SCREEN_MARGIN).tolist()
+        memo = self._names
+        if len(memo) + len(keys) > MEMO_SIZE:
+            memo.clear()
+        for key, r, out in zip(keys, rows, screened):
+            memo[key] = (r, out)
 
     def probabilities(self, doc: Doc) -> tuple[list[Mention], list[list[float]]]:
         """The candidates worth scoring and their class probabilities (`model.proba` of their
@@ -482,24 +509,28 @@ class SpanClassifier:
         tv, mentions = self.featurize.candidates(doc)
         if not mentions:
             return [], []
-        text_scores, context_rows = self._text_scores, self._context.rows
+        names = self._names
+        new = [k for k in dict.fromkeys([(m[3], m[2], m[4]) for m in mentions]) if k not in names]
+        if new:
+            self._name_rows(new)
+        context_rows = self._context.rows
         kept: list[Mention] = []
-        bases: list[list[float]] = []
         flat: list[int] = []
         offsets: list[int] = []
         for mention in mentions:
             s, e, label, text, src, m, title = mention
-            base, screened = text_scores[text, label, src]
+            rows, screened = names[text, label, src]
             if screened and src == "gen":
                 continue  # its name alone rules it out by a wide margin: no context can save it
             kept.append(mention)
-            bases.append(base)
             offsets.append(len(flat))
+            flat += rows
             flat += context_rows(tv, s, e, label, m, title)
         if not kept:
             return [], []
         _, matrix = self.model.matrix
-        scores = np.add.reduceat(matrix[np.array(flat, dtype=np.intp)], offsets, axis=0) + np.asarray(bases)
+        scores = np.add.reduceat(matrix[np.array(flat, dtype=np.intp)], offsets, axis=0)
+        scores += self._bias
         scores -= scores.max(axis=1, keepdims=True)
         np.exp(scores, out=scores)
         scores /= scores.sum(axis=1, keepdims=True)

@@ -86,35 +86,41 @@ def pattern_words(nlp: Language, forms: list[str]) -> list[list[str]]:
 
 class PhraseTable:
     """Token-string sequences -> match ids, matched on a Doc's token strings: what spaCy's
-    PhraseMatcher does on ORTH (or LOWER, given lower-cased words), without a lexeme per pattern word."""
+    PhraseMatcher does on ORTH (or LOWER, given lower-cased words), without a lexeme per pattern
+    word. A trie of dicts: from each token that starts a phrase, one look-up per further word."""
+
+    _END = ""  # a node's key for the ids of the phrases ending there (no token is empty)
 
     def __init__(self) -> None:
-        self.table: dict[tuple[str, ...], list[int]] = {}
-        #: first word -> the lengths of the phrases starting with it, ascending
-        self.lengths: dict[str, tuple[int, ...]] = {}
+        self.root: dict[str, dict] = {}
 
     def add(self, match_id: int, phrases: Iterable[list[str]]) -> None:
         for words in phrases:
             if not words:
                 continue
-            ids = self.table.setdefault(tuple(words), [])
+            node = self.root
+            for word in words:
+                node = node.setdefault(word, {})
+            ids = node.setdefault(self._END, [])
             if match_id not in ids:
                 ids.append(match_id)
-            sizes = self.lengths.get(words[0], ())
-            if len(words) not in sizes:
-                self.lengths[words[0]] = tuple(sorted((*sizes, len(words))))
 
     def __call__(self, words: list[str]) -> list[tuple[int, int, int]]:
         """(match id, start, end) of every occurrence, by start then end."""
-        table, lengths, n = self.table, self.lengths, len(words)
+        root, end_key, n = self.root, self._END, len(words)
         out: list[tuple[int, int, int]] = []
-        for i in compress(range(n), map(lengths.__contains__, words)):
-            for size in lengths[words[i]]:
-                if i + size > n:
-                    break
-                ids = table.get(tuple(words[i : i + size]))
+        for i in compress(range(n), map(root.__contains__, words)):
+            node, j = root[words[i]], i + 1
+            while True:
+                ids = node.get(end_key)
                 if ids is not None:
-                    out.extend((match_id, i, i + size) for match_id in ids)
+                    out.extend([(match_id, i, j) for match_id in ids])
+                if j == n:
+                    break
+                node = node.get(words[j])
+                if node is None:
+                    break
+                j += 1
         return out
 
 
