@@ -79,17 +79,26 @@ class _IssuePrinter:
         self.shown += 1
 
 
-def _load_nlp(model: str | None, no_model: bool = False):
+def _load_nlp(model: str | None, no_model: bool = False, lazy: bool = False):
     """The pipeline, or a one-line error (missing spaCy model: usage; missing or corrupt span
-    classifier file: failure, naming the file and `kg train`)."""
+    classifier file: failure, naming the file and `kg train`).
+
+    With `lazy` and no spaCy model named, only the span classifier file is checked and None is
+    returned: the engine builds a pipeline where one runs (in this process for a small input, else
+    only in the workers; the parent of a worker pool then builds none, which was most of the time
+    before the first paper)."""
     from extractors import ModelNotFound, build_nlp
-    from extractors.components.classifier import ModelError
-    from extractors.pipeline import NO_MODEL_ENV
+    from extractors.components.classifier import ModelError, load_model
+    from extractors.pipeline import NO_MODEL_ENV, model_enabled
 
     if no_model:
         # workers started later read it too and build the same rules-only pipeline
         os.environ[NO_MODEL_ENV] = "1"
     try:
+        if lazy and model is None:
+            if model_enabled():
+                load_model()
+            return None
         return build_nlp(model)
     except ModelNotFound as exc:
         raise fail(str(exc)) from None
@@ -370,7 +379,7 @@ def extract_cmd(
 ) -> None:
     """Write one JSON object per paper: entities, roles, mentions and reported results."""
     filters = _filters(limit, category, year_from, year_to)
-    nlp = _load_nlp(model, no_model)
+    nlp = _load_nlp(model, no_model, lazy=True)
     runner = _engine(workers, engine, scheduler, model, max_chars, paper_timeout)
     if str(output) == "-":
         report = _run_with_progress("extracting", extract_files, inputs=_inputs(inputs), out=sys.stdout, fmt=fmt, nlp=nlp,

@@ -384,23 +384,34 @@ class ContextRows:
 
     def rows(self, tv: TokenView, start: int, end: int, label: str, mentions: int, in_title: bool) -> list[int]:
         """The rows of `context_features(tv, start, end, label, mentions, in_title)`, in any order."""
+        return self.batch(tv, [(start, end, label, "", "", mentions, in_title)])[0]
+
+    def batch(self, tv: TokenView, mentions: list[Mention]) -> list[list[int]]:
+        """`rows` of each mention (one loop, the tables bound to locals)."""
         lower, n, unk = tv.lower, tv.n, self.unk
-        p1 = lower[start - 1] if start > 0 else "<s>"
-        p2 = lower[start - 2] if start > 1 else "<s>"
-        n1 = lower[end] if end < n else "</s>"
-        n2 = lower[end + 1] if end + 1 < n else "</s>"
-        out = [self._p1.get(p1, unk), self._p2.get(p2, unk), self._pp.get((p2, p1), unk),
-               self._lp.get((label, p1), unk), self._n1.get(n1, unk), self._n2.get(n2, unk),
-               self._nn.get((n1, n2), unk), self._ln.get((label, n1), unk), *self._m[label, min(mentions, 3)]]
-        cues = _CONTEXT_CUES.intersection(lower[max(0, start - 4) : end + 4])
-        if cues:  # sorted: the float sum is then the same in every process (string hashes are salted)
-            out += map(self._cue.__getitem__, sorted(cues))
-        if in_title:
-            out += self._title[label]
-            if n1 == ":":
-                out.append(self._colon[label])
-        elif p1 == "." or p1 == "<s>":
-            out.append(self._sent_start)
+        p1_get, p2_get, pp_get, lp_get = self._p1.get, self._p2.get, self._pp.get, self._lp.get
+        n1_get, n2_get, nn_get, ln_get = self._n1.get, self._n2.get, self._nn.get, self._ln.get
+        m_rows, cue_row, title_rows, colon_row = self._m, self._cue.__getitem__, self._title, self._colon
+        cues_in, sent_start = _CONTEXT_CUES.intersection, self._sent_start
+        out: list[list[int]] = []
+        for start, end, label, _text, _src, mentions, in_title in mentions:
+            p1 = lower[start - 1] if start > 0 else "<s>"
+            p2 = lower[start - 2] if start > 1 else "<s>"
+            n1 = lower[end] if end < n else "</s>"
+            n2 = lower[end + 1] if end + 1 < n else "</s>"
+            rows = [p1_get(p1, unk), p2_get(p2, unk), pp_get((p2, p1), unk), lp_get((label, p1), unk),
+                    n1_get(n1, unk), n2_get(n2, unk), nn_get((n1, n2), unk), ln_get((label, n1), unk),
+                    *m_rows[label, mentions if mentions < 3 else 3]]
+            cues = cues_in(lower[start - 4 if start > 4 else 0 : end + 4])
+            if cues:  # sorted: the float sum is then the same in every process (string hashes are salted)
+                rows += map(cue_row, sorted(cues))
+            if in_title:
+                rows += title_rows[label]
+                if n1 == ":":
+                    rows.append(colon_row[label])
+            elif p1 == "." or p1 == "<s>":
+                rows.append(sent_start)
+            out.append(rows)
         return out
 
 
@@ -513,21 +524,22 @@ class SpanClassifier:
         new = [k for k in dict.fromkeys([(m[3], m[2], m[4]) for m in mentions]) if k not in names]
         if new:
             self._name_rows(new)
-        context_rows = self._context.rows
         kept: list[Mention] = []
-        flat: list[int] = []
-        offsets: list[int] = []
+        name_rows: list[list[int]] = []
         for mention in mentions:
-            s, e, label, text, src, m, title = mention
-            rows, screened = names[text, label, src]
-            if screened and src == "gen":
+            rows, screened = names[mention[3], mention[2], mention[4]]
+            if screened and mention[4] == "gen":
                 continue  # its name alone rules it out by a wide margin: no context can save it
             kept.append(mention)
-            offsets.append(len(flat))
-            flat += rows
-            flat += context_rows(tv, s, e, label, m, title)
+            name_rows.append(rows)
         if not kept:
             return [], []
+        flat: list[int] = []
+        offsets: list[int] = []
+        for rows, context in zip(name_rows, self._context.batch(tv, kept)):
+            offsets.append(len(flat))
+            flat += rows
+            flat += context
         _, matrix = self.model.matrix
         scores = np.add.reduceat(matrix[np.array(flat, dtype=np.intp)], offsets, axis=0)
         scores += self._bias
