@@ -415,6 +415,74 @@ class ContextRows:
         return out
 
 
+class NameRows:
+    """`_text_features` as rows of the model's weight matrix, from memoised parts: a new name is
+    mostly made of words, first and last words and shapes already seen, so only its few whole-name
+    features (length, case flags, list look-up) are worked out afresh."""
+
+    def __init__(self, model: SpanModel, lexicon: Lexicon) -> None:
+        index, matrix = model.matrix
+        unk = len(matrix) - 1
+        self.lexicon = lexicon
+
+        def row(feature: str) -> int:
+            return index.get(feature, unk)
+
+        def last_rows(key: tuple[str, str]) -> list[int]:
+            label, last = key
+            rows = [row("last=" + last), row(f"rl|last={label}|{last}"), row("suf=" + last[-3:]),
+                    row(f"rl|suf={label}|{last[-3:]}")]
+            if last.endswith(("ing", "tion", "sion", "ment")):
+                rows.append(row("nominal_head"))
+            if last.endswith(("es", "ed", "izes", "ises")) and not last.endswith("ss"):
+                rows.append(row("verbish_head"))
+            return rows
+
+        def first_rows(key: tuple[str, bool]) -> list[int]:
+            first, several = key
+            rows = [row("first=" + first), row("pre=" + first[:3])]
+            if several and first.endswith(("ed", "es", "izes")):
+                rows.append(row("verbish_first"))
+            return rows
+
+        self._const: BoundedMemo[tuple[str, str], list[int]] = BoundedMemo(
+            lambda k: [row(f"rl={k[0]}"), row(f"src={k[1]}"), row(f"rl|src={k[0]}|{k[1]}")])
+        self._shape: BoundedMemo[tuple[str, str], list[int]] = BoundedMemo(
+            lambda k: [row("shape=" + k[1]), row(f"rl|shape={k[0]}|{k[1]}")])
+        self._last: BoundedMemo[tuple[str, str], list[int]] = BoundedMemo(last_rows)
+        self._first: BoundedMemo[tuple[str, bool], list[int]] = BoundedMemo(first_rows)
+        self._word: BoundedMemo[str, int] = BoundedMemo(lambda w: row("w=" + w))
+        self._short: BoundedMemo[str, int] = BoundedMemo(lambda label: row("short|" + label))
+        self._lex: BoundedMemo[tuple[str, str], list[int]] = BoundedMemo(
+            lambda k: [row("lex=" + k[0]), row("lexsrc=" + k[1])])
+        self._len = [unk] + [row(f"len={i}") for i in range(1, 7)]
+        self._allcaps, self._lower, self._digit, self._innercap = map(row, ("allcaps", "lower", "digit", "innercap"))
+
+    def __call__(self, text: str, label: str, source: str) -> list[int]:
+        """The rows of the distinct `_text_features(text, label, source, lexicon)`, in any order."""
+        words = text.replace("-", " - ").split()
+        lower = [w.lower() for w in words]
+        shape = " ".join(map(_SHAPES.__getitem__, words[:4]))
+        rows = (self._const[label, source] + self._shape[label, shape] + self._last[label, lower[-1]]
+                + self._first[lower[0], len(words) > 1])
+        rows.append(self._len[min(len(words), 6)])
+        rows += map(self._word.__getitem__, dict.fromkeys(w for w in lower if w != "-"))
+        if text.isupper():
+            rows.append(self._allcaps)
+        if text.islower():
+            rows.append(self._lower)
+        if _DIGIT(text):
+            rows.append(self._digit)
+        if text[1:] != text[1:].lower():
+            rows.append(self._innercap)
+        if len(text) <= 3:
+            rows.append(self._short[label])
+        term = self.lexicon.lookup(text) if source != "gen" else None
+        if term is not None:
+            rows += self._lex[term.label, term.source]
+        return rows
+
+
 #: types the rules get right from name lists and number context; dropping one needs more certainty
 _LIST_LABELS = frozenset(("DATASET", "METRIC"))
 
@@ -433,6 +501,7 @@ class SpanClassifier:
         self._names: dict[tuple[str, str, str], tuple[list[int], bool]] = {}
         self._bias = np.asarray(model.bias, dtype=np.float64)
         self._context = ContextRows(model)
+        self._name_rows_of = NameRows(model, lexicon)
         self.drop_threshold = drop_threshold
         self.list_drop_threshold = list_drop_threshold
         self.relabel_threshold = relabel_threshold
@@ -498,10 +567,9 @@ class SpanClassifier:
         """Memoise, per name key (text, rule label, source), the matrix rows of its own features and
         whether they alone rule out a generated candidate (every type `SCREEN_MARGIN` below NONE,
         bias included): all of a Doc's new names are scored with one gather."""
-        index, matrix = self.model.matrix
-        unk, lexicon = len(matrix) - 1, self.featurize.lexicon
-        rows = [[index.get(f, unk) for f in dict.fromkeys(_text_features(text, label, src, lexicon))]
-                for text, label, src in keys]
+        _, matrix = self.model.matrix
+        name_rows = self._name_rows_of
+        rows = [name_rows(text, label, src) for text, label, src in keys]
         offsets = list(accumulate((len(r) for r in rows[:-1]), initial=0))
         base = np.add.reduceat(matrix[np.fromiter(chain.from_iterable(rows), dtype=np.intp)], offsets, axis=0)
         base += self._bias

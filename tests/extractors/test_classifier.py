@@ -122,3 +122,21 @@ def test_context_rows_are_the_rows_of_the_context_features(full_nlp):
     for s, e, label, _text, _src, m, title in mentions:
         want = sorted(index.get(f, len(matrix) - 1) for f in context_features(tv, s, e, label, m, title))
         assert sorted(clf._context.rows(tv, s, e, label, m, title)) == want
+
+
+def test_name_rows_are_the_rows_of_the_name_features(full_nlp):
+    """The fast path (rows from memoised word, first-word, last-word and shape parts) scores exactly
+    the name features training saw, for rule and generated candidates alike."""
+    from extractors.components.classifier import NameRows, _text_features
+
+    clf = full_nlp.get_pipe("kg_classifier")
+    index, matrix = clf.model.matrix
+    lexicon = clf.featurize.lexicon
+    fast = NameRows(clf.model, lexicon)
+    names = [("BERT", "METHOD", "list"), ("text-to-video generation", "GEN", "gen"), ("MS MARCO", "DATASET", "list"),
+             ("IoU", "METRIC", "abbrev"), ("Sparse Concept Anchoring", "GEN", "gen"), ("fine-tuned models", "TASK", "phrase"),
+             ("A", "METHOD", "name"), ("ResNet-50", "METHOD", "list"), ("graph graph networks", "GEN", "gen"),
+             ("optimizes forecasting", "TASK", "phrase"), ("knowledge distillation", "METHOD", "list")]
+    for text, label, source in names * 2:  # the second time from the memos
+        want = sorted(index.get(f, len(matrix) - 1) for f in dict.fromkeys(_text_features(text, label, source, lexicon)))
+        assert sorted(fast(text, label, source)) == want, text
