@@ -8,34 +8,42 @@ noncharacters or lone surrogates, NFC) behave the same whatever the input format
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from kg.ingest.base import IssueCallback
 from kg.ingest.clean import (
+    clean_markup,
     normalise_arxiv_id,
     clean_text,
     normalise_doi,
     parse_year,
     preview,
     split_authors,
+    strip_abstract_label,
     title_key,
 )
 from schema.paper import Paper, ReadIssue
 
-#: canonical field -> the names it may have in an input record (first present one wins)
+#: canonical field -> the names it may have in an input record, JSON key or CSV column, matched
+#: case-insensitively (first present one wins): the names of common exports (Kaggle's arXiv
+#: abstracts CSV has titles/summaries, Semantic Scholar paperId, Zotero abstractNote, Scopus
+#: "Article Title", Hugging Face datasets abstract_text ...)
 FIELD_ALIASES: dict[str, tuple[str, ...]] = {
-    "title": ("title",),
-    "abstract": ("abstract", "summary"),
-    "id": ("id",),
-    "arxiv_id": ("arxiv_id",),
+    "title": ("title", "titles", "paper_title", "article_title", "article title", "document_title", "display_name"),
+    "abstract": ("abstract", "summary", "abstracts", "summaries", "abstract_text", "paper_abstract",
+                 "abstractnote", "description"),
+    "id": ("id", "paper_id", "paperid"),
+    "arxiv_id": ("arxiv_id", "arxivid", "arxiv"),
     "doi": ("doi",),
-    "year": ("year", "date", "published"),
-    "authors": ("authors",),
-    "venue": ("venue", "journal"),
-    "url": ("url",),
+    "year": ("year", "date", "published", "publication_year", "publication_date", "pub_year", "update_date"),
+    "authors": ("authors", "author", "author_names"),
+    "venue": ("venue", "journal", "journal-ref", "journal_ref", "booktitle", "conference"),
+    "url": ("url", "link", "abs_url"),
 }
 
 DUPLICATE_ID = "duplicate id"
+#: the warning for a record kept without a title (its id comes from its abstract)
+NO_TITLE = "missing title"
 
 
 class SeenIds(set[str]):
@@ -74,12 +82,27 @@ def paper_id(title: str, given: object = None, arxiv_id: object = None, doi: obj
 
 
 def pick(record: Mapping[str, object], field: str) -> object:
-    """The value of a canonical field in a record, trying its aliases in order."""
+    """The value of a canonical field in a record, trying its aliases in order.
+
+    Keys are matched case-insensitively: pass a record through `lower_keys` first when its
+    keys may not be lower-case (`make_paper` does).
+    """
     for key in FIELD_ALIASES[field]:
         value = record.get(key)
         if value is not None:
             return value
     return None
+
+
+def lower_keys(record: Mapping[str, object]) -> Mapping[str, object]:
+    """The record with lower-case, stripped keys (itself when they are already; the first of two
+    keys differing only in case wins)."""
+    if all(isinstance(key, str) and key.islower() and key == key.strip() for key in record):
+        return record
+    lowered: dict[str, object] = {}
+    for key, value in record.items():
+        lowered.setdefault(str(key).strip().lower(), value)
+    return lowered
 
 
 def make_paper(
@@ -91,38 +114,42 @@ def make_paper(
     on_issue: IssueCallback,
     seen: set[str],
     prefix: str = "",
+    markup: Callable[[str], str] = clean_markup,
 ) -> Paper | None:
     """Validate one record into a `Paper`, or report why it is skipped and return None.
 
-    `record` uses canonical or alias field names (see `FIELD_ALIASES`). Title and abstract are
-    required; a bad year or authors value is a warning and the paper is kept without it.
-    `prefix` starts every reason (e.g. "record 3: " where a line number means nothing).
+    `record` uses canonical or alias field names (see `FIELD_ALIASES`, any case). The abstract
+    is required; a record without a title is kept with a warning (title "", id from its other
+    ids or else its abstract), and so is one with a bad year or authors value (without it).
+    Title and abstract go through `markup` (LaTeX where the text shows some; the arXiv reader
+    passes `clean_latex`), the abstract loses a leading "Abstract" label. `prefix` starts every
+    reason (e.g. "record 3: " where a line number means nothing).
     """
 
     def report(reason: str, skipped: bool = True) -> None:
         on_issue(ReadIssue(file=file, line=line, reason=prefix + reason, skipped=skipped))
 
-    raw_title = pick(record, "title")
-    title = clean_text(raw_title) if isinstance(raw_title, str) else ""
-    if not title:
-        report("missing title")
-        return None
+    record = lower_keys(record)
     raw_abstract = pick(record, "abstract")
     if raw_abstract is None:
-        report("missing abstract")
+        report("missing abstract" if pick(record, "title") is not None else "missing title and abstract")
         return None
-    abstract = clean_text(raw_abstract) if isinstance(raw_abstract, str) else ""
+    abstract = strip_abstract_label(clean_text(markup(raw_abstract))) if isinstance(raw_abstract, str) else ""
     if not abstract:
         report("empty abstract")
         return None
+    raw_title = pick(record, "title")
+    title = clean_text(markup(raw_title)) if isinstance(raw_title, str) else ""
 
-    pid = paper_id(title, record.get("id"), record.get("arxiv_id"), record.get("doi"))
+    pid = paper_id(title or abstract, record.get("id"), record.get("arxiv_id"), record.get("doi"))
     if pid in seen:
         report(f"{DUPLICATE_ID} {pid}")
         return None
     seen.add(pid)
     if isinstance(seen, SeenIds):
         seen.last = (file, line)
+    if not title:
+        report(f"{NO_TITLE} (kept: abstract {preview(abstract, 40)}, id {pid})", skipped=False)
 
     year = None
     raw_year = pick(record, "year")
