@@ -10,6 +10,7 @@ from kg.ingest.arxiv import read_arxiv
 from kg.ingest.base import IngestError, IssueCallback, Reader
 from kg.ingest.filters import KeepPredicate, PaperFilter
 from kg.ingest.jsonl import read_json, read_jsonl
+from kg.ingest.layout import sniff
 from kg.ingest.openalex import read_openalex
 from kg.ingest.records import SeenIds
 from kg.ingest.summary import ReadSummary
@@ -78,11 +79,23 @@ def detect_format(path: Path | str) -> str:
     return fmt
 
 
+#: formats whose files may hold arXiv snapshot or OpenAlex records, recognised by content
+_JSON_FORMATS = ("json", "jsonl")
+
+
 def _job_format(path: Path, fmt: str | None) -> str | None:
-    """The reader for one input: `fmt`, else by extension; None for a directory (reported, not read)."""
+    """The reader for one input: `fmt`, else by extension and, for JSON, by content (a file of
+    arXiv snapshot or OpenAlex records goes to that reader); None for a directory (reported)."""
     if path.is_dir():
         return None  # whatever its name: one file-level issue, the other inputs go on
-    return fmt if fmt is not None else detect_format(path)
+    if fmt is not None:
+        return fmt
+    fmt = detect_format(path)
+    if fmt in _JSON_FORMATS:
+        record = sniff(path).record
+        if record in SELECTING_READERS:
+            return record
+    return fmt
 
 
 def _check_format(fmt: str) -> str:
@@ -135,9 +148,12 @@ def read_papers(
     if filters.by_category:
         for path, job_fmt in jobs:
             if job_fmt is not None and job_fmt not in SELECTING_READERS:
+                hint = ""
+                if job_fmt in _JSON_FORMATS and "categories" in sniff(path).keys:
+                    hint = " (its records have categories: for arXiv records add --format arxiv)"
                 raise IngestError(
                     f"{path}: a category filter needs an input format with categories "
-                    f"({', '.join(SELECTING_READERS)}); {job_fmt!r} has none"
+                    f"({', '.join(SELECTING_READERS)}); {job_fmt!r} has none{hint}"
                 )
     summary = summary if summary is not None else ReadSummary()
 
