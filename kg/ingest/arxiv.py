@@ -1,4 +1,5 @@
-"""arXiv metadata snapshot reader (Kaggle "arxiv-metadata-oai-snapshot.json", JSON Lines).
+"""arXiv metadata reader: the Kaggle snapshot ("arxiv-metadata-oai-snapshot.json", JSON Lines)
+and the arXiv API's Atom feed.
 
 Each line is one paper as arXiv's OAI interface describes it::
 
@@ -14,7 +15,9 @@ A `Paper` gets id "arXiv:<id>", the title and abstract with line breaks and LaTe
 string, the year of the first version (else of ``update_date``, else of the id), the journal
 reference as venue, and https://arxiv.org/abs/<id> as url. Categories are not kept on the paper:
 they go to the optional `keep` predicate, which sees each record before it is cleaned.
-The format cannot be told from a file name (.json, .jsonl): ask for it with ``--format arxiv``.
+A .json or .jsonl file of such records is recognised by its content (`kg.ingest.layout`), in
+JSON Lines (the snapshot) or as an array; ``--format arxiv`` asks for this reader whatever the
+file holds, and also reads the arXiv API's Atom feed (`kg.ingest.atom`).
 """
 
 from __future__ import annotations
@@ -91,6 +94,8 @@ def record_authors(record: Mapping[str, Any]) -> tuple[str, ...]:
     raw = record.get("authors")
     if isinstance(raw, str) and raw.strip():
         return split_authors(strip_affiliations(clean_latex(raw))) or ()
+    if isinstance(raw, list):  # an Atom feed's names (`kg.ingest.atom`)
+        return tuple(name for value in raw if isinstance(value, str) and (name := clean_latex(value)))
     return ()
 
 
@@ -153,4 +158,4 @@ def read_arxiv(
     keep
         ``keep(year, categories)``: False drops the record silently (it is filtered, not bad).
     """
-    return read_by_content(_parse_arxiv, path, on_issue, seen, keep=keep)
+    return read_by_content(_parse_arxiv, path, on_issue, seen, atom=True, keep=keep)

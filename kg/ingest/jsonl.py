@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from kg.ingest.base import WHITESPACE_ONLY, IssueCallback, fail_file, file_reader
-from kg.ingest.layout import Layout, sniff
+from kg.ingest.atom import iter_atom_records
+from kg.ingest.layout import ATOM_LAYOUT, Layout, sniff
 from kg.ingest.records import make_paper
 from kg.ingest.snapshot import NOT_AN_OBJECT, iter_json_objects
 from kg.paths import format_suffix
@@ -61,9 +62,12 @@ def _iter_line_records(stream: BinaryIO, name: str, on_issue: IssueCallback) -> 
 
 
 def iter_records(stream: BinaryIO, name: str, on_issue: IssueCallback, container: str) -> Iterator[Record]:
-    """The objects of a JSON input: JSON Lines when `container` is "lines", else a document."""
+    """The objects of a JSON input: JSON Lines when `container` is "lines", else a document
+    (or, for "atom", the entries of an arXiv Atom feed as snapshot records)."""
     if container == "lines":
         return _iter_line_records(stream, name, on_issue)
+    if container == "atom":
+        return iter_atom_records(stream, name, on_issue)
     return _iter_document_records(stream, name, on_issue)
 
 
@@ -221,18 +225,24 @@ def _parse_plain(
 
 
 def read_by_content(
-    parse: Callable[..., Iterator[Paper]], path: Path, on_issue: IssueCallback, seen: set[str] | None, **options: Any
+    parse: Callable[..., Iterator[Paper]], path: Path, on_issue: IssueCallback, seen: set[str] | None,
+    *, atom: bool = False, **options: Any,
 ) -> Iterator[Paper]:
-    """Run a JSON stream parser (taking ``container=``) on a file, its container told by `sniff`.
+    """Run a JSON stream parser (taking ``container=``) on a file, its container told by `sniff`;
+    with `atom`, the parser also takes an arXiv API Atom feed (container "atom").
 
-    A file in a layout no JSON reader takes (XML, a zip archive, OpenAlex authors) is one
+    A file in a layout the parser does not take (XML, a zip archive, OpenAlex authors) is one
     file-level issue that says what was found and what reads it (`unreadable_layout`).
     """
     layout = sniff(Path(path))
-    if (reason := unreadable_layout(layout)) is not None:
+    if atom and layout.record == ATOM_LAYOUT:
+        container = "atom"
+    elif (reason := unreadable_layout(layout)) is not None:
         on_issue(ReadIssue(file=str(path), reason=reason))
         return iter(())
-    return file_reader(partial(parse, container=json_container(layout, Path(path)), **options))(path, on_issue, seen=seen)
+    else:
+        container = json_container(layout, Path(path))
+    return file_reader(partial(parse, container=container, **options))(path, on_issue, seen=seen)
 
 
 def read_json(path: Path, on_issue: IssueCallback, *, seen: set[str] | None = None) -> Iterator[Paper]:
@@ -247,7 +257,7 @@ read_jsonl = read_json
 FOREIGN_LAYOUTS: dict[str, str] = {
     "zip": "a zip archive (a Kaggle download?): unzip it and pass the file inside, "
            "e.g. arxiv-metadata-oai-snapshot.json",
-    "arxiv-atom": "an arXiv API Atom feed (XML): pass it with --format arxiv",
+    ATOM_LAYOUT: "an arXiv API Atom feed (XML): pass it with --format arxiv",
     "oai-pmh": "arXiv OAI-PMH XML, which kg does not read: use the Kaggle JSON snapshot "
                "(arxiv-metadata-oai-snapshot.json) or an arXiv API Atom feed with --format arxiv",
     "xml": "XML, which kg does not read: convert it to JSON Lines with title and abstract fields",

@@ -38,6 +38,8 @@ OPENALEX_FIELDS = ("abstract_inverted_index", "authorships", "publication_year",
 OPENALEX_ENTITIES = {"A": "authors", "S": "sources", "I": "institutions", "C": "concepts", "P": "publishers",
                      "F": "funders", "T": "topics"}
 
+#: the record layout of an arXiv API Atom feed (read by `kg.ingest.atom` under --format arxiv)
+ATOM_LAYOUT = "arxiv-atom"
 ZIP_MAGIC = b"PK\x03\x04"
 
 _DECODER = json.JSONDecoder()
@@ -117,7 +119,7 @@ def sniff_text(head: str) -> Layout:
     if first == "<":
         lowered = text[:4000].lower()
         if "<feed" in lowered and "arxiv" in lowered:
-            return Layout("xml", "arxiv-atom")
+            return Layout("xml", ATOM_LAYOUT)
         if "<oai-pmh" in lowered:
             return Layout("xml", "oai-pmh")
         return Layout("xml")

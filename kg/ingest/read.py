@@ -58,7 +58,11 @@ EXTENSIONS: dict[str, str] = {
     ".json": "json",
     ".csv": "csv",
     ".tsv": "tsv",
+    ".xml": "arxiv",  # an arXiv API Atom feed; any other XML is reported as such by the reader
+    ".atom": "arxiv",
 }
+#: a zip archive is read by the JSON reader only to say, as a failed file, that it must be unzipped
+ZIP_SUFFIX = ".zip"
 
 
 def detect_format(path: Path | str) -> str:
@@ -90,6 +94,8 @@ def _job_format(path: Path, fmt: str | None) -> str | None:
         return None  # whatever its name: one file-level issue, the other inputs go on
     if fmt is not None:
         return fmt
+    if format_suffix(path) == ZIP_SUFFIX:
+        return "json"
     fmt = detect_format(path)
     if fmt in _JSON_FORMATS:
         record = sniff(path).record
