@@ -61,8 +61,8 @@ def test_read_unknown_format_raises_before_reading_anything(fixtures_dir: Path) 
     good = fixtures_dir / "papers.jsonl"
     with pytest.raises(IngestError, match="unknown input format 'xml'"):
         read_papers([good], fmt="xml", on_issue=issues.append)
-    with pytest.raises(IngestError, match="papers.xml"):
-        read_papers([good, Path("missing.txt"), Path("papers.xml")], on_issue=issues.append)
+    with pytest.raises(IngestError, match="papers.pdf"):
+        read_papers([good, Path("missing.txt"), Path("papers.pdf")], on_issue=issues.append)
     assert issues == []
 
 
