@@ -176,8 +176,13 @@ _LATEX_MARKERS = ("\\", "$", "{", "}", "``", "''")
 LATEX_MATH_RE = re.compile(r"(?<!\\)(\${1,2})(.+?)(?<!\\)\1", re.DOTALL)
 
 #: math as TeX authors write it in a text that may not be LaTeX at all: no space just inside either
-#: dollar and no digit just after the closing one, so prices ("$5 and $10", "$5-$10") are not math
-LATEX_TIGHT_MATH_RE = re.compile(r"(?<!\\)(\${1,2})(?=[^\s$])(.+?)(?<=[^\s\\])\1(?!\d)", re.DOTALL)
+#: dollar, and a digit just after the closing one only when the formula holds a LaTeX marker
+#: (``$\times$2``), so prices ("$5 and $10", "$5-$10") are not math
+LATEX_TIGHT_MATH_RE = re.compile(
+    r"(?<!\\)(\${1,2})(?=[^\s$])"
+    r"((?:[^$]*?[\\^_{][^$]*?(?<=[^\s\\])(?=\1))|(?:.+?(?<=[^\s\\])(?=\1(?!\d))))\1",
+    re.DOTALL,
+)
 
 #: a LaTeX command or escape (\emph, \'e, \%): with a tight formula, the evidence that a text from a
 #: reader other than `arxiv` holds LaTeX at all (`clean_markup`)

@@ -141,7 +141,7 @@ def make_paper(
     raw_title = pick(record, "title")
     title = clean_text(markup(raw_title)) if isinstance(raw_title, str) else ""
 
-    pid = paper_id(title or abstract, record.get("id"), record.get("arxiv_id"), record.get("doi"))
+    pid = paper_id(title or abstract, pick(record, "id"), pick(record, "arxiv_id"), pick(record, "doi"))
     if pid in seen:
         report(f"{DUPLICATE_ID} {pid}")
         return None

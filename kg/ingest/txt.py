@@ -2,8 +2,9 @@
 
 The format comes from web dumps, which can hold boilerplate lines ("Get trending papers in your
 email inbox!"). A line pair is only a paper when the second line reads as the abstract of the
-first: prose (it ends or contains a sentence) longer than its title, or long enough to be an
-abstract on its own (150 characters or 25 words: a long title can have a shorter abstract). There is no minimum
+first: prose (it ends or contains a sentence), of any length, except that after a "title" that
+is itself a sentence (ends with "." or "!") it must be longer than it or long enough to be an
+abstract on its own (150 characters or 25 words). There is no minimum
 length, as in every other reader (`records.make_paper` keeps any non-empty abstract), so a
 one-sentence abstract is read here as in JSON. Other lines are reported and skipped, never
 turned into fake papers; a long prose line with no title line before it is kept as a paper
@@ -40,12 +41,14 @@ def is_prose(line: str) -> bool:
 
 def looks_like_abstract(line: str, title: str | None = None) -> bool:
     """True for prose that is an abstract on its own (`STANDALONE_MIN_CHARS` or
-    `STANDALONE_MIN_WORDS` long), or, after a `title` line, for any prose longer than the title."""
+    `STANDALONE_MIN_WORDS` long), or, after a `title` line, for any prose at all, unless that
+    "title" is itself a sentence (ends with "." or "!", as "Get trending papers in your email
+    inbox once a day!" does) and the line is shorter than it."""
     if not is_prose(line):
         return False
-    if title is not None and len(line) > len(title):
+    if len(line) >= STANDALONE_MIN_CHARS or line.count(" ") + 1 >= STANDALONE_MIN_WORDS:
         return True
-    return len(line) >= STANDALONE_MIN_CHARS or line.count(" ") + 1 >= STANDALONE_MIN_WORDS
+    return title is not None and (len(line) > len(title) or not title.endswith((".", "!")))
 
 
 def looks_like_title(line: str) -> bool:
