@@ -88,15 +88,22 @@ _JSON_FORMATS = ("json", "jsonl")
 
 
 def _job_format(path: Path, fmt: str | None) -> str | None:
-    """The reader for one input: `fmt`, else by extension and, for JSON, by content (a file of
-    arXiv snapshot or OpenAlex records goes to that reader); None for a directory (reported)."""
+    """The reader for one input: `fmt`, else by extension and, for JSON (or a file whose name
+    does not tell), by content: arXiv snapshot or OpenAlex records go to that reader. None for a
+    directory (reported, not read)."""
     if path.is_dir():
         return None  # whatever its name: one file-level issue, the other inputs go on
     if fmt is not None:
         return fmt
     if format_suffix(path) == ZIP_SUFFIX:
         return "json"
-    fmt = detect_format(path)
+    try:
+        fmt = detect_format(path)
+    except IngestError:  # no telling extension (an OpenAlex snapshot's part_000.gz): JSON by content?
+        layout = sniff(path)
+        if layout.container not in ("lines", "document"):
+            raise
+        return layout.record if layout.record in SELECTING_READERS else "json"
     if fmt in _JSON_FORMATS:
         record = sniff(path).record
         if record in SELECTING_READERS:

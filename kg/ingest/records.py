@@ -26,18 +26,19 @@ from schema.paper import Paper, ReadIssue
 
 #: canonical field -> the names it may have in an input record, JSON key or CSV column, matched
 #: case-insensitively (first present one wins): the names of common exports (Kaggle's arXiv
-#: abstracts CSV has titles/summaries, Semantic Scholar paperId, Zotero abstractNote, Scopus
-#: "Article Title", Hugging Face datasets abstract_text ...)
+#: abstracts CSV has titles/summaries, Semantic Scholar paperId, Zotero "Abstract Note", Scopus
+#: "Source title", Web of Science "Article Title", Hugging Face datasets abstract_text ...)
 FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "title": ("title", "titles", "paper_title", "article_title", "article title", "document_title", "display_name"),
     "abstract": ("abstract", "summary", "abstracts", "summaries", "abstract_text", "paper_abstract",
-                 "abstractnote", "description"),
+                 "abstractnote", "abstract note", "description"),
     "id": ("id", "paper_id", "paperid"),
     "arxiv_id": ("arxiv_id", "arxivid", "arxiv"),
     "doi": ("doi",),
-    "year": ("year", "date", "published", "publication_year", "publication_date", "pub_year", "update_date"),
+    "year": ("year", "date", "published", "publication_year", "publication_date", "pub_year", "publication year", "update_date"),
     "authors": ("authors", "author", "author_names"),
-    "venue": ("venue", "journal", "journal-ref", "journal_ref", "booktitle", "conference"),
+    "venue": ("venue", "journal", "journal-ref", "journal_ref", "booktitle", "conference", "source title",
+              "publication title"),
     "url": ("url", "link", "abs_url"),
 }
 

@@ -359,3 +359,12 @@ def test_txt_boilerplate_pair_is_still_not_a_paper(tmp_path: Path) -> None:
     papers, summary = _read(path)
     assert [p.title for p in papers] == ["Dense Retrieval"]
     assert [i.line for i in summary.issues] == [1, 2]
+
+
+def test_openalex_snapshot_part_without_an_extension_is_recognised(tmp_path: Path, fixtures_dir: Path) -> None:
+    part = tmp_path / "updated_date=2024-05-01" / "part_000.gz"
+    part.parent.mkdir()
+    part.write_bytes(gzip.compress((fixtures_dir / "openalex.jsonl").read_bytes(), mtime=0))
+    papers, summary = _read(part)
+    assert [p.id for p in papers] == ["openalex:W3034999214", "openalex:W2963341956", "openalex:W4318000004"]
+    assert [i.reason for i in summary.issues] == ["no abstract"]

@@ -50,7 +50,7 @@ def test_tabular_missing_abstract_column_is_one_file_level_issue(tmp_path: Path)
     assert papers == []
     assert [str(i) for i in issues] == [
         f"{path}: no abstract column (columns: name, text, year; accepted names: "
-        "abstract, summary, abstracts, summaries, abstract_text, paper_abstract, abstractnote, description)"
+        "abstract, summary, abstracts, summaries, abstract_text, paper_abstract, abstractnote, abstract note, description)"
     ]
     assert issues[0].line is None
 
