@@ -394,7 +394,8 @@ def clean_markup(text: str) -> str:
     A CSV or JSON export of arXiv papers carries the same LaTeX as the snapshot, but ordinary
     text must come through unchanged: LaTeX is only resolved when the text holds a command or
     escape (``\\emph{..}``, ``Fr\\'echet``, ``3.9\\%``) or a tightly written formula (``$\\times$``,
-    ``$n$``), and then prices stay prices. Otherwise only whitespace is normalised.
+    ``$n$``), and then prices stay prices. Otherwise the text is returned as it is (`clean_text`
+    normalises its whitespace).
 
     >>> clean_markup(r"Fr\\'echet distance 3.9\\% lower, $2\\times$ faster")
     'Fréchet distance 3.9% lower, 2× faster'
@@ -403,7 +404,7 @@ def clean_markup(text: str) -> str:
     """
     if ("\\" in text and LATEX_EVIDENCE_RE.search(text)) or ("$" in text and LATEX_TIGHT_MATH_RE.search(text)):
         return clean_latex(text, tight_math=True)
-    return normalise_whitespace(text)
+    return text
 
 
 #: a label opening an abstract copied from a PDF or a publisher's page: "ABSTRACT", or "Abstract"

@@ -82,28 +82,32 @@ def paper_id(title: str, given: object = None, arxiv_id: object = None, doi: obj
     return hash_id(title)
 
 
-def pick(record: Mapping[str, object], field: str) -> object:
-    """The value of a canonical field in a record, trying its aliases in order.
+#: input name (lower case) -> (canonical field, rank among that field's names)
+_NAME_FIELD: dict[str, tuple[str, int]] = {
+    name: (field, rank) for field, names in FIELD_ALIASES.items() for rank, name in enumerate(names)
+}
 
-    Keys are matched case-insensitively: pass a record through `lower_keys` first when its
-    keys may not be lower-case (`make_paper` does).
+
+def canonical_fields(record: Mapping[str, object]) -> dict[str, object]:
+    """Canonical field -> value of a record whose keys are any of `FIELD_ALIASES`, in any case.
+
+    One pass over the record's keys: for each field the earliest name in its alias list wins;
+    None values count as missing; keys that name no field are ignored.
     """
-    for key in FIELD_ALIASES[field]:
-        value = record.get(key)
-        if value is not None:
-            return value
-    return None
-
-
-def lower_keys(record: Mapping[str, object]) -> Mapping[str, object]:
-    """The record with lower-case, stripped keys (itself when they are already; the first of two
-    keys differing only in case wins)."""
-    if all(isinstance(key, str) and key.islower() and key == key.strip() for key in record):
-        return record
-    lowered: dict[str, object] = {}
+    found: dict[str, object] = {}
+    ranks: dict[str, int] = {}
     for key, value in record.items():
-        lowered.setdefault(str(key).strip().lower(), value)
-    return lowered
+        if value is None:
+            continue
+        hit = _NAME_FIELD.get(key)
+        if hit is None:
+            if not isinstance(key, str) or (hit := _NAME_FIELD.get(key.strip().lower())) is None:
+                continue
+        field, rank = hit
+        if rank < ranks.get(field, len(FIELD_ALIASES[field])):
+            found[field] = value
+            ranks[field] = rank
+    return found
 
 
 def make_paper(
@@ -130,19 +134,19 @@ def make_paper(
     def report(reason: str, skipped: bool = True) -> None:
         on_issue(ReadIssue(file=file, line=line, reason=prefix + reason, skipped=skipped))
 
-    record = lower_keys(record)
-    raw_abstract = pick(record, "abstract")
+    fields = canonical_fields(record)
+    raw_abstract = fields.get("abstract")
     if raw_abstract is None:
-        report("missing abstract" if pick(record, "title") is not None else "missing title and abstract")
+        report("missing abstract" if "title" in fields else "missing title and abstract")
         return None
     abstract = strip_abstract_label(clean_text(markup(raw_abstract))) if isinstance(raw_abstract, str) else ""
     if not abstract:
         report("empty abstract")
         return None
-    raw_title = pick(record, "title")
+    raw_title = fields.get("title")
     title = clean_text(markup(raw_title)) if isinstance(raw_title, str) else ""
 
-    pid = paper_id(title or abstract, pick(record, "id"), pick(record, "arxiv_id"), pick(record, "doi"))
+    pid = paper_id(title or abstract, fields.get("id"), fields.get("arxiv_id"), fields.get("doi"))
     if pid in seen:
         report(f"{DUPLICATE_ID} {pid}")
         return None
@@ -153,12 +157,12 @@ def make_paper(
         report(f"{NO_TITLE} (kept: abstract {preview(abstract, 40)}, id {pid})", skipped=False)
 
     year = None
-    raw_year = pick(record, "year")
+    raw_year = fields.get("year")
     if raw_year is not None and raw_year != "":
         year = parse_year(raw_year)
         if year is None:
             report(f"unparseable year ({preview(str(raw_year), 30)})", skipped=False)
-    authors = split_authors(pick(record, "authors"))
+    authors = split_authors(fields.get("authors"))
     if authors is None:
         report("authors is not a list or a string", skipped=False)
         authors = ()
@@ -168,8 +172,8 @@ def make_paper(
         abstract=abstract,
         year=year,
         authors=authors,
-        venue=_optional_text(pick(record, "venue")),
-        url=_optional_text(pick(record, "url")),
+        venue=_optional_text(fields.get("venue")),
+        url=_optional_text(fields.get("url")),
         source=source,
     )
 
