@@ -1,4 +1,5 @@
-"""arXiv metadata snapshot reader (Kaggle "arxiv-metadata-oai-snapshot.json", JSON Lines).
+"""arXiv metadata reader: the Kaggle snapshot ("arxiv-metadata-oai-snapshot.json", JSON Lines)
+and the arXiv API's Atom feed.
 
 Each line is one paper as arXiv's OAI interface describes it::
 
@@ -14,17 +15,18 @@ A `Paper` gets id "arXiv:<id>", the title and abstract with line breaks and LaTe
 string, the year of the first version (else of ``update_date``, else of the id), the journal
 reference as venue, and https://arxiv.org/abs/<id> as url. Categories are not kept on the paper:
 they go to the optional `keep` predicate, which sees each record before it is cleaned.
-The format cannot be told from a file name (.json, .jsonl): ask for it with ``--format arxiv``.
+A .json or .jsonl file of such records is recognised by its content (`kg.ingest.layout`), in
+JSON Lines (the snapshot) or as an array; ``--format arxiv`` asks for this reader whatever the
+file holds, and also reads the arXiv API's Atom feed (`kg.ingest.atom`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from kg.ingest.base import IssueCallback, file_reader
+from kg.ingest.base import IssueCallback
 from kg.ingest.clean import (
     arxiv_id_year,
     clean_latex,
@@ -36,8 +38,8 @@ from kg.ingest.clean import (
     strip_affiliations,
 )
 from kg.ingest.filters import KeepPredicate
+from kg.ingest.jsonl import iter_records, read_by_content
 from kg.ingest.records import make_paper
-from kg.ingest.snapshot import iter_json_objects
 from schema.paper import Paper, ReadIssue
 
 SOURCE = "arxiv"
@@ -92,6 +94,8 @@ def record_authors(record: Mapping[str, Any]) -> tuple[str, ...]:
     raw = record.get("authors")
     if isinstance(raw, str) and raw.strip():
         return split_authors(strip_affiliations(clean_latex(raw))) or ()
+    if isinstance(raw, list):  # an Atom feed's names (`kg.ingest.atom`)
+        return tuple(name for value in raw if isinstance(value, str) and (name := clean_latex(value)))
     return ()
 
 
@@ -101,11 +105,12 @@ def _text(value: object) -> str | None:
 
 
 def record_to_fields(record: Mapping[str, Any], arxiv_id: str, year: int | None) -> dict[str, object]:
-    """The canonical fields of `records.make_paper` for one snapshot record."""
+    """The canonical fields of `records.make_paper` for one snapshot record (title and abstract
+    raw: `make_paper` resolves their LaTeX with `clean_latex`)."""
     return {
         "id": ID_PREFIX + arxiv_id,
-        "title": _text(record.get("title")),
-        "abstract": _text(record.get("abstract")),
+        "title": record.get("title"),
+        "abstract": record.get("abstract"),
         "year": year,
         "authors": record_authors(record),
         "venue": _text(record.get("journal-ref")),
@@ -114,22 +119,25 @@ def record_to_fields(record: Mapping[str, Any], arxiv_id: str, year: int | None)
 
 
 def _parse_arxiv(
-    stream: BinaryIO, name: str, on_issue: IssueCallback, seen: set[str], *, keep: KeepPredicate | None = None
+    stream: BinaryIO, name: str, on_issue: IssueCallback, seen: set[str], *,
+    keep: KeepPredicate | None = None, container: str = "lines",
 ) -> Iterator[Paper]:
-    """One snapshot record per line; records `keep` rejects are dropped before any cleaning."""
-    for lineno, record in iter_json_objects(stream, name, on_issue):
+    """One snapshot record per line (or per element of an array); records `keep` rejects are
+    dropped before any cleaning."""
+    for lineno, record, prefix in iter_records(stream, name, on_issue, container):
         arxiv_id = record_id(record)
         if arxiv_id is None:
-            on_issue(ReadIssue(file=name, line=lineno, reason="missing id"))
+            on_issue(ReadIssue(file=name, line=lineno, reason=f"{prefix}missing id"))
             continue
         if not is_arxiv_id(arxiv_id):  # most likely another format read as arxiv
-            on_issue(ReadIssue(file=name, line=lineno, reason=f"not an arXiv id ({preview(arxiv_id, 40)})"))
+            on_issue(ReadIssue(file=name, line=lineno, reason=f"{prefix}not an arXiv id ({preview(arxiv_id, 40)})"))
             continue
         year = record_year(record, arxiv_id)
         if keep is not None and not keep(year, record_categories(record)):
             continue
         fields = record_to_fields(record, arxiv_id, year)
-        paper = make_paper(fields, file=name, line=lineno, source=SOURCE, on_issue=on_issue, seen=seen)
+        paper = make_paper(fields, file=name, line=lineno, source=SOURCE, on_issue=on_issue, seen=seen,
+                           prefix=prefix, markup=clean_latex)
         if paper is not None:
             yield paper
 
@@ -150,4 +158,4 @@ def read_arxiv(
     keep
         ``keep(year, categories)``: False drops the record silently (it is filtered, not bad).
     """
-    return file_reader(partial(_parse_arxiv, keep=keep))(path, on_issue, seen=seen)
+    return read_by_content(_parse_arxiv, path, on_issue, seen, atom=True, keep=keep)

@@ -175,6 +175,19 @@ _LATEX_MARKERS = ("\\", "$", "{", "}", "``", "''")
 #: inline or display math: $...$ or $$...$$, not opened or closed by an escaped \$
 LATEX_MATH_RE = re.compile(r"(?<!\\)(\${1,2})(.+?)(?<!\\)\1", re.DOTALL)
 
+#: math as TeX authors write it in a text that may not be LaTeX at all: no space just inside either
+#: dollar, and a digit just after the closing one only when the formula holds a LaTeX marker
+#: (``$\times$2``), so prices ("$5 and $10", "$5-$10") are not math
+LATEX_TIGHT_MATH_RE = re.compile(
+    r"(?<!\\)(\${1,2})(?=[^\s$])"
+    r"((?:[^$]*?[\\^_{][^$]*?(?<=[^\s\\])(?=\1))|(?:.+?(?<=[^\s\\])(?=\1(?!\d))))\1",
+    re.DOTALL,
+)
+
+#: a LaTeX command or escape (\emph, \'e, \%): with a tight formula, the evidence that a text from a
+#: reader other than `arxiv` holds LaTeX at all (`clean_markup`)
+LATEX_EVIDENCE_RE = re.compile(r"\\(?:[A-Za-z]+|[%&_#${}'`^\"~=.])")
+
 #: a symbol accent: \'e, \'{e}, \"{\i}  (no space allowed after the command: "\' " is an apostrophe)
 LATEX_SYMBOL_ACCENT_RE = re.compile(r"""\\(['`^"~=.])(?:\{\s*(\\[ij]|[A-Za-z])\s*\}|(\\[ij](?![A-Za-z])|[A-Za-z]))""")
 
@@ -199,7 +212,8 @@ LATEX_FRAC_RE = re.compile(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
 
 #: an old-style font declaration ({\em x}, {\bf x}) or a spacing command: dropped
 LATEX_DECLARATION_RE = re.compile(
-    r"\\(?:(?:em|bf|it|sl|sc|rm|tt|sf|cal|normalfont|displaystyle|left|right|quad|qquad)(?![A-Za-z])|[,;:!> ])\s*"
+    r"\\(?:(?:em|bf|it|sl|sc|rm|tt|sf|cal|normalfont|displaystyle|left|right|quad|qquad|noindent|par|"
+    r"newline|smallskip|medskip|bigskip)(?![A-Za-z])|[,;:!> ])\s*"
 )
 
 #: a named command inside math, looked up in `LATEX_SYMBOLS`
@@ -337,13 +351,16 @@ def _clean_text_part(text: str) -> str:
     return text
 
 
-def clean_latex(text: str) -> str:
+def clean_latex(text: str, *, tight_math: bool = False) -> str:
     """Plain readable text from an arXiv title or abstract: line breaks, LaTeX and math resolved.
 
     Parameters
     ----------
     text
         Raw field text, hard-wrapped and possibly holding LaTeX.
+    tight_math
+        Only read ``$...$`` as math when written the TeX way (`LATEX_TIGHT_MATH_RE`): for texts
+        not known to be LaTeX, where a dollar is more likely a price.
 
     Returns
     -------
@@ -362,13 +379,58 @@ def clean_latex(text: str) -> str:
         text = LATEX_SYMBOL_ACCENT_RE.sub(_replace_symbol_accent, text)
         text = LATEX_LETTER_ACCENT_RE.sub(_replace_letter_accent, text)
         text = LATEX_LETTER_RE.sub(lambda m: _LETTERS[m.group(1)], text)
-    parts = LATEX_MATH_RE.split(text)  # [text, delimiter, math, text, delimiter, math, ..., text]
+    parts = (LATEX_TIGHT_MATH_RE if tight_math else LATEX_MATH_RE).split(text)  # [text, delimiter, math, text, delimiter, math, ..., text]
     pieces = []
     for index in range(0, len(parts), 3):
         pieces.append(_clean_text_part(parts[index]))
         if index + 2 < len(parts):
             pieces.append(clean_math(parts[index + 2]))
     return normalise_whitespace("".join(pieces))
+
+
+def clean_markup(text: str) -> str:
+    """`clean_latex` for a text from any reader: run only when the text shows LaTeX.
+
+    A CSV or JSON export of arXiv papers carries the same LaTeX as the snapshot, but ordinary
+    text must come through unchanged: LaTeX is only resolved when the text holds a command or
+    escape (``\\emph{..}``, ``Fr\\'echet``, ``3.9\\%``) or a tightly written formula (``$\\times$``,
+    ``$n$``), and then prices stay prices. Otherwise the text is returned as it is (`clean_text`
+    normalises its whitespace).
+
+    >>> clean_markup(r"Fr\\'echet distance 3.9\\% lower, $2\\times$ faster")
+    'Fréchet distance 3.9% lower, 2× faster'
+    >>> clean_markup("C# tools cost $5 and $10 {per seat}")
+    'C# tools cost $5 and $10 {per seat}'
+    """
+    if ("\\" in text and LATEX_EVIDENCE_RE.search(text)) or ("$" in text and LATEX_TIGHT_MATH_RE.search(text)):
+        return clean_latex(text, tight_math=True)
+    return text
+
+
+#: a label opening an abstract copied from a PDF or a publisher's page: "ABSTRACT", or "Abstract"
+#: followed by a colon, a full stop or a dash ("Abstract: We ...", "Abstract. In ...", "Abstract—We")
+ABSTRACT_LABEL_RE = re.compile(r"^(?:(?:Abstract|ABSTRACT)\s*(?:[:.]|[\u2013\u2014-](?=\s|[A-Z]))|ABSTRACT\b)\s*")
+#: "Abstract" then a word that opens a sentence: a label too; any other word keeps it, as the
+#: first word of the text ("Abstract Meaning Representation is ...", "Abstract interpretation ...")
+ABSTRACT_WORD_RE = re.compile(
+    r"^Abstract\s+(?=(?:We|This|These|Our|In|The|A|An|Here|To|For|With|As|It|Recent|Recently|Many|Most|"
+    r"Although|While|Despite|Since|Given|How|What|When|Existing|Current|Background|Objective|Objectives|"
+    r"Purpose|Motivation|Introduction|Context|Aims?|Summary|Methods?|Results?)\b)"
+)
+
+
+def strip_abstract_label(abstract: str) -> str:
+    """An abstract without a leading "Abstract" label (OpenAlex and PDF-scraped abstracts have one).
+
+    >>> strip_abstract_label("Abstract: We propose X.")
+    'We propose X.'
+    >>> strip_abstract_label("Abstract Meaning Representation (AMR) is a graph formalism.")
+    'Abstract Meaning Representation (AMR) is a graph formalism.'
+    """
+    if abstract[:8].lower() != "abstract":
+        return abstract
+    match = ABSTRACT_LABEL_RE.match(abstract) or ABSTRACT_WORD_RE.match(abstract)
+    return abstract[match.end():] or abstract if match else abstract
 
 
 # --- arXiv ids and author strings -----------------------------------------------------------

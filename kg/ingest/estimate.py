@@ -1,7 +1,8 @@
 """A quick estimate of how many records some input files hold, so progress bars can show an ETA.
 
 Counting newlines of an uncompressed file runs at disk speed (a few seconds for 4 GB), a tiny
-cost next to extracting it. Compressed files and JSON arrays are not estimated (None).
+cost next to extracting it. JSON Lines are told by content (the Kaggle snapshot is named .json);
+compressed files, JSON arrays and XML are not estimated (None).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from kg.ingest.base import IngestError
+from kg.ingest.layout import sniff
 from kg.ingest.read import detect_format
 
 BLOCK = 16 * 1024 * 1024
@@ -37,6 +39,8 @@ def estimate_records(paths: Iterable[str | Path], fmt: str | None = None, limit:
             with path.open("rb") as fh:
                 if fh.read(2) == GZIP_MAGIC:
                     return None
+            if kind in ("json", "arxiv", "openalex"):  # one record per line only in JSON Lines
+                kind = "jsonl" if sniff(path).container == "lines" else "json"
             if kind not in PER_LINE:
                 return None
             lines = count_lines(path)

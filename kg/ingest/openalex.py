@@ -21,17 +21,17 @@ work's concepts and topics, including each topic's subfield, field and domain.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
-from functools import partial
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from kg.ingest.base import IssueCallback, file_reader
+from kg.ingest.base import IssueCallback
 from kg.ingest.clean import clean_html, is_openalex_work_id, parse_year, preview
 from kg.ingest.filters import KeepPredicate
+from kg.ingest.jsonl import iter_records, read_by_content
 from kg.ingest.records import make_paper
-from kg.ingest.snapshot import iter_json_objects
 from schema.paper import Paper, ReadIssue
 
 SOURCE = "openalex"
@@ -138,36 +138,58 @@ def work_url(record: Mapping[str, Any], short_id: str) -> str:
     return OPENALEX_URL + short_id
 
 
+def work_abstract(record: Mapping[str, Any]) -> str | None:
+    """The abstract of a work: rebuilt from ``abstract_inverted_index`` (also when an export wrote
+    the index as a JSON string), else a plain ``abstract`` field; None when there is none.
+
+    Raises
+    ------
+    MalformedIndex
+        When the index is neither an object nor a JSON object string, or its positions are bad.
+    """
+    index = record.get("abstract_inverted_index")
+    if isinstance(index, str) and index.strip():
+        try:
+            index = json.loads(index)
+        except json.JSONDecodeError as exc:
+            raise MalformedIndex(f"a string that is not JSON: {exc.msg}") from None
+    if index:
+        if not isinstance(index, dict):
+            raise MalformedIndex(f"a {type(index).__name__}, not an object")
+        return rebuild_abstract(index)
+    plain = record.get("abstract")
+    return plain if isinstance(plain, str) and plain.strip() else None
+
+
 def _parse_openalex(
-    stream: BinaryIO, name: str, on_issue: IssueCallback, seen: set[str], *, keep: KeepPredicate | None = None
+    stream: BinaryIO, name: str, on_issue: IssueCallback, seen: set[str], *,
+    keep: KeepPredicate | None = None, container: str = "lines",
 ) -> Iterator[Paper]:
-    """One work per line; filtered works are dropped before their abstract is rebuilt."""
+    """One work per line, or per element of an array or API page; filtered works are dropped
+    before their abstract is rebuilt."""
 
-    def report(lineno: int, reason: str) -> None:
-        on_issue(ReadIssue(file=name, line=lineno, reason=reason))
+    for lineno, record, prefix in iter_records(stream, name, on_issue, container):
 
-    for lineno, record in iter_json_objects(stream, name, on_issue):
+        def report(reason: str) -> None:
+            on_issue(ReadIssue(file=name, line=lineno, reason=prefix + reason))
+
         short_id = work_id(record)
         if short_id is None:
-            report(lineno, "missing id")
+            report("missing id")
             continue
         if not is_openalex_work_id(short_id):  # most likely another format read as openalex
-            report(lineno, f"not an OpenAlex work id ({preview(short_id, 40)})")
+            report(f"not an OpenAlex work id ({preview(short_id, 40)})")
             continue
         year = work_year(record)
         if keep is not None and not keep(year, work_categories(record)):
             continue
-        index = record.get("abstract_inverted_index")
-        if not index:
-            report(lineno, NO_ABSTRACT)
-            continue
-        if not isinstance(index, dict):
-            report(lineno, f"malformed abstract_inverted_index (a {type(index).__name__}, not an object)")
-            continue
         try:
-            abstract = rebuild_abstract(index)
+            abstract = work_abstract(record)
         except MalformedIndex as exc:
-            report(lineno, f"malformed abstract_inverted_index ({exc})")
+            report(f"malformed abstract_inverted_index ({exc})")
+            continue
+        if abstract is None:
+            report(NO_ABSTRACT)
             continue
         title = record.get("title") or record.get("display_name")
         fields = {
@@ -179,7 +201,7 @@ def _parse_openalex(
             "venue": work_venue(record),
             "url": work_url(record, short_id),
         }
-        paper = make_paper(fields, file=name, line=lineno, source=SOURCE, on_issue=on_issue, seen=seen)
+        paper = make_paper(fields, file=name, line=lineno, source=SOURCE, on_issue=on_issue, seen=seen, prefix=prefix)
         if paper is not None:
             yield paper
 
@@ -200,4 +222,4 @@ def read_openalex(
     keep
         ``keep(year, categories)``: False drops the work silently (it is filtered, not bad).
     """
-    return file_reader(partial(_parse_openalex, keep=keep))(path, on_issue, seen=seen)
+    return read_by_content(_parse_openalex, path, on_issue, seen, keep=keep)

@@ -10,6 +10,7 @@ from kg.ingest.arxiv import read_arxiv
 from kg.ingest.base import IngestError, IssueCallback, Reader
 from kg.ingest.filters import KeepPredicate, PaperFilter
 from kg.ingest.jsonl import read_json, read_jsonl
+from kg.ingest.layout import sniff
 from kg.ingest.openalex import read_openalex
 from kg.ingest.records import SeenIds
 from kg.ingest.summary import ReadSummary
@@ -57,7 +58,11 @@ EXTENSIONS: dict[str, str] = {
     ".json": "json",
     ".csv": "csv",
     ".tsv": "tsv",
+    ".xml": "arxiv",  # an arXiv API Atom feed; any other XML is reported as such by the reader
+    ".atom": "arxiv",
 }
+#: a zip archive is read by the JSON reader only to say, as a failed file, that it must be unzipped
+ZIP_SUFFIX = ".zip"
 
 
 def detect_format(path: Path | str) -> str:
@@ -78,11 +83,32 @@ def detect_format(path: Path | str) -> str:
     return fmt
 
 
+#: formats whose files may hold arXiv snapshot or OpenAlex records, recognised by content
+_JSON_FORMATS = ("json", "jsonl")
+
+
 def _job_format(path: Path, fmt: str | None) -> str | None:
-    """The reader for one input: `fmt`, else by extension; None for a directory (reported, not read)."""
+    """The reader for one input: `fmt`, else by extension and, for JSON (or a file whose name
+    does not tell), by content: arXiv snapshot or OpenAlex records go to that reader. None for a
+    directory (reported, not read)."""
     if path.is_dir():
         return None  # whatever its name: one file-level issue, the other inputs go on
-    return fmt if fmt is not None else detect_format(path)
+    if fmt is not None:
+        return fmt
+    if format_suffix(path) == ZIP_SUFFIX:
+        return "json"
+    try:
+        fmt = detect_format(path)
+    except IngestError:  # no telling extension (an OpenAlex snapshot's part_000.gz): JSON by content?
+        layout = sniff(path)
+        if layout.container not in ("lines", "document"):
+            raise
+        return layout.record if layout.record in SELECTING_READERS else "json"
+    if fmt in _JSON_FORMATS:
+        record = sniff(path).record
+        if record in SELECTING_READERS:
+            return record
+    return fmt
 
 
 def _check_format(fmt: str) -> str:
@@ -135,9 +161,12 @@ def read_papers(
     if filters.by_category:
         for path, job_fmt in jobs:
             if job_fmt is not None and job_fmt not in SELECTING_READERS:
+                hint = ""
+                if job_fmt in _JSON_FORMATS and "categories" in sniff(path).keys:
+                    hint = " (its records have categories: for arXiv records add --format arxiv)"
                 raise IngestError(
                     f"{path}: a category filter needs an input format with categories "
-                    f"({', '.join(SELECTING_READERS)}); {job_fmt!r} has none"
+                    f"({', '.join(SELECTING_READERS)}); {job_fmt!r} has none{hint}"
                 )
     summary = summary if summary is not None else ReadSummary()
 

@@ -1,8 +1,9 @@
 """CSV and TSV readers: a header row, then one paper per record (quoted newlines allowed).
 
-Column names are matched case-insensitively against `records.FIELD_ALIASES` (title;
-abstract|summary; id; year|date|published; authors; venue|journal; url; doi; arxiv_id). Issues
-carry the line a record starts on. Lines are decoded one by one so that invalid UTF-8 only
+Column names are matched case-insensitively against `records.FIELD_ALIASES` (title, titles,
+paper_title ...; abstract, summary, summaries, abstract_text, description ...; id; year, date ...;
+authors; venue, journal ...; url; doi; arxiv_id). An abstract column is required; a file without
+a title column is read with a warning per record. Issues carry the line a record starts on. Lines are decoded one by one so that invalid UTF-8 only
 costs the record it sits in; a record with broken quoting or the wrong number of fields only
 costs its first line (the rows it swallowed are read again).
 """
@@ -30,7 +31,9 @@ from schema.paper import Paper, ReadIssue
 #: largest field accepted (the csv default, 128 KiB, is too small for some abstracts; a bound
 #: still stops an unclosed quote from swallowing a whole file into memory)
 MAX_FIELD_CHARS = 32 << 20
-REQUIRED_COLUMNS = ("title", "abstract")
+REQUIRED_COLUMNS = ("abstract",)
+#: columns of an OpenAlex CSV export, which holds no abstract text (only the JSON formats do)
+OPENALEX_COLUMNS = ("publication_year", "abstract_inverted_index", "authorships.author.display_name", "cited_by_count")
 #: most physical lines one record may span (a quoted multi-line abstract has a few dozen): an
 #: unclosed quote is found after this many lines, not at the end of a big file
 MAX_RECORD_LINES = 2000
@@ -168,8 +171,7 @@ def _parse_table(
             columns = column_map(header)
             missing = [field for field in REQUIRED_COLUMNS if field not in columns]
             if missing:
-                found = ", ".join(column.strip() for column in header)
-                raise fail_file(f"no {' or '.join(missing)} column (columns: {found})")
+                raise fail_file(_missing_columns_reason(missing, header))
             width = len(header)
             continue
         if len(row) != width:
@@ -183,6 +185,18 @@ def _parse_table(
             yield paper
     if header is None:
         raise fail_file(WHITESPACE_ONLY if not content else "no header row")
+
+
+def _missing_columns_reason(missing: list[str], header: list[str]) -> str:
+    """Why a header cannot be read: the missing fields, the columns found, and for an OpenAlex
+    export (no abstract text in CSV) what to download instead."""
+    names = {column.strip().lower() for column in header}
+    if any(column in names for column in OPENALEX_COLUMNS):
+        return ("an OpenAlex CSV export, which has no abstract text: download the works as JSON "
+                "(https://api.openalex.org/works?filter=..., or a snapshot's works/ files) and pass that file")
+    found = ", ".join(column.strip() for column in header)
+    accepted = ", ".join(FIELD_ALIASES[missing[0]])
+    return f"no {' or '.join(missing)} column (columns: {found}; accepted names: {accepted})"
 
 
 def _parse_csv(stream: BinaryIO, name: str, on_issue: IssueCallback, seen: set[str]) -> Iterator[Paper]:

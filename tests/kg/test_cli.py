@@ -86,11 +86,11 @@ def test_cli_build_missing_file_fails_without_traceback(tmp_path):
 
 
 def test_cli_build_unknown_format_is_usage_error(tmp_path):
-    path = tmp_path / "papers.xml"
-    path.write_text("<x/>", encoding="utf-8")
+    path = tmp_path / "papers.pdf"
+    path.write_text("%PDF-1.7", encoding="utf-8")
     result = invoke("build", path, "--out", tmp_path / "g.graphml")
     assert result.exit_code == EXIT_USAGE
-    assert "papers.xml" in result.output
+    assert "papers.pdf" in result.output
 
 
 def test_cli_extract_writes_the_contract(small_corpus, tmp_path):

@@ -24,3 +24,13 @@ def test_estimate_unknown_for_compressed_or_missing(tmp_path):
     arr = tmp_path / "p.json"
     arr.write_text("[]", encoding="utf-8")
     assert estimate_records([arr]) is None
+
+
+def test_estimate_counts_json_lines_named_json_but_not_an_array(tmp_path):
+    snapshot = tmp_path / "arxiv-metadata-oai-snapshot.json"
+    snapshot.write_text('{"id": "0704.0001", "title": "a", "abstract": "b", "versions": []}\n' * 5, encoding="utf-8")
+    assert estimate_records([snapshot]) == 5
+    pretty = tmp_path / "works.json"
+    pretty.write_text('[\n  {"title": "a",\n   "abstract": "b"}\n]\n', encoding="utf-8")
+    assert estimate_records([pretty]) is None
+    assert estimate_records([pretty], fmt="openalex") is None

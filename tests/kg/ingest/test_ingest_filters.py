@@ -134,9 +134,10 @@ def test_filters_category_filter_on_a_format_without_categories_is_a_usage_error
     with pytest.raises(IngestError) as info:
         read_papers([fixtures_dir / "arxiv.jsonl", fixtures_dir / "papers.csv"], fmt=None,
                     filters=PaperFilter(categories=("cs.CL",)))
+    # arxiv.jsonl is recognised as arXiv records by its content: only the CSV has no categories
     assert str(info.value) == (
-        f"{fixtures_dir / 'arxiv.jsonl'}: a category filter needs an input format with categories "
-        "(arxiv, openalex); 'jsonl' has none"
+        f"{fixtures_dir / 'papers.csv'}: a category filter needs an input format with categories "
+        "(arxiv, openalex); 'csv' has none"
     )
 
 

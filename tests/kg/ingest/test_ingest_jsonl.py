@@ -9,6 +9,7 @@ import pytest
 
 from kg.ingest import jsonl as jsonl_module
 from kg.ingest.jsonl import read_json, read_jsonl
+from kg.ingest.records import hash_id
 from schema.paper import Paper, ReadIssue
 
 ABSTRACT = "We propose a dense retriever.\nIt beats BM25 on  five datasets."
@@ -56,8 +57,7 @@ def test_jsonl_normalises_whitespace_and_ignores_blank_lines(tmp_path: Path) -> 
     ("line", "reason"),
     [
         ('["a list"]', "not a JSON object (list)"),
-        (_line(abstract=ABSTRACT), "missing title"),
-        (_line(title="  ", abstract=ABSTRACT), "missing title"),
+        (_line(venue="V"), "missing title and abstract"),
         (_line(title="T"), "missing abstract"),
         (_line(title="T", abstract=" \n "), "empty abstract"),
         (_line(title="T", summary=""), "empty abstract"),
@@ -69,6 +69,21 @@ def test_jsonl_bad_record_is_skipped_with_its_reason(tmp_path: Path, line: str, 
     papers, issues = _read(read_jsonl, path)
     assert [p.title for p in papers] == ["Good"]
     assert [(i.line, i.reason, i.skipped) for i in issues] == [(2, reason, True)]
+
+
+@pytest.mark.parametrize("line", [_line(abstract=ABSTRACT), _line(title="  ", abstract=ABSTRACT)])
+def test_jsonl_record_without_a_title_is_kept_with_a_warning(tmp_path: Path, line: str) -> None:
+    path = tmp_path / "papers.jsonl"
+    path.write_text(_line(title="Good", abstract="Fine.") + "\n" + line + "\n")
+    papers, issues = _read(read_jsonl, path)
+    assert [(p.title, p.abstract) for p in papers] == [
+        ("Good", "Fine."), ("", "We propose a dense retriever. It beats BM25 on five datasets.")
+    ]
+    assert papers[1].id == hash_id(papers[1].abstract)  # from the abstract: two untitled papers stay apart
+    assert [(i.line, i.skipped) for i in issues] == [(2, False)]
+    assert issues[0].reason == (
+        f"missing title (kept: abstract 'We propose a dense retriever. It beats B', id {papers[1].id})"
+    )
 
 
 def test_jsonl_bad_year_and_authors_are_warnings_and_the_paper_is_kept(tmp_path: Path) -> None:

@@ -119,7 +119,8 @@ def test_openalex_rebuild_rejects_malformed_positions(index: dict) -> None:
     [
         (None, "no abstract"),
         ({}, "no abstract"),
-        ("Plain text abstract", "malformed abstract_inverted_index (a str, not an object)"),
+        ("Plain text abstract", "malformed abstract_inverted_index (a string that is not JSON: Expecting value)"),
+        ([["Fine.", 0]], "malformed abstract_inverted_index (a list, not an object)"),
         ({"word": [0], "other": "1"}, "malformed abstract_inverted_index (positions of 'other' are not a list)"),
     ],
 )
@@ -133,7 +134,7 @@ def test_openalex_work_without_a_usable_abstract_is_skipped(tmp_path: Path, inde
     assert [(i.line, i.reason) for i in issues] == [(2, reason)]
 
 
-def test_openalex_missing_id_and_title_are_reported(tmp_path: Path) -> None:
+def test_openalex_missing_id_is_reported_and_missing_title_kept_with_a_warning(tmp_path: Path) -> None:
     path = tmp_path / "works.jsonl"
     index = {"Text.": [0]}
     path.write_text(
@@ -142,9 +143,11 @@ def test_openalex_missing_id_and_title_are_reported(tmp_path: Path) -> None:
         + "{not json\n"
     )
     papers, issues = _read(path)
-    assert papers == []
-    assert [(i.line, i.reason) for i in issues] == [
-        (1, "missing id"), (2, "missing title"), (3, "malformed JSON (Expecting property name enclosed in double quotes at column 2)")
+    assert [(p.id, p.title, p.abstract) for p in papers] == [("openalex:W9", "", "Text.")]
+    assert [(i.line, i.reason, i.skipped) for i in issues] == [
+        (1, "missing id", True),
+        (2, "missing title (kept: abstract 'Text.', id openalex:W9)", False),
+        (3, "malformed JSON (Expecting property name enclosed in double quotes at column 2)", True),
     ]
 
 

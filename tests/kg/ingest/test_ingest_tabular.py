@@ -43,13 +43,26 @@ def test_tabular_issue_line_is_where_the_record_starts(tmp_path: Path) -> None:
     assert [str(i) for i in issues] == [f"{path}:4: empty abstract"]
 
 
-def test_tabular_missing_required_columns_is_one_file_level_issue(tmp_path: Path) -> None:
+def test_tabular_missing_abstract_column_is_one_file_level_issue(tmp_path: Path) -> None:
     path = tmp_path / "papers.csv"
-    path.write_text(_csv([["name", "Summary", "year"], ["A", ABSTRACT, "2020"]]))
+    path.write_text(_csv([["name", "text", "year"], ["A", ABSTRACT, "2020"]]))
     papers, issues = _read(read_csv, path)
     assert papers == []
-    assert [str(i) for i in issues] == [f"{path}: no title column (columns: name, Summary, year)"]
+    assert [str(i) for i in issues] == [
+        f"{path}: no abstract column (columns: name, text, year; accepted names: "
+        "abstract, summary, abstracts, summaries, abstract_text, paper_abstract, abstractnote, abstract note, description)"
+    ]
     assert issues[0].line is None
+
+
+def test_tabular_without_a_title_column_keeps_every_record_with_a_warning(tmp_path: Path) -> None:
+    path = tmp_path / "papers.csv"
+    path.write_text(_csv([["name", "Summary", "year"], ["A", ABSTRACT, "2020"], ["B", "Second one.", "2021"]]))
+    papers, issues = _read(read_csv, path)
+    assert [(p.title, p.year) for p in papers] == [("", 2020), ("", 2021)]
+    assert [(i.line, i.skipped, i.reason.split(" (")[0]) for i in issues] == [
+        (2, False, "missing title"), (3, False, "missing title")
+    ]
 
 
 def test_tabular_invalid_utf8_in_a_middle_record(tmp_path: Path) -> None:

@@ -51,15 +51,15 @@ def test_txt_web_dump_head_skips_two_boilerplate_lines(fixtures_dir: Path) -> No
     assert papers[0].abstract.startswith("Response retrieval is a subset of neural ranking")
 
 
-def test_txt_abstract_without_a_title_is_reported(tmp_path: Path) -> None:
+def test_txt_abstract_without_a_title_is_kept_with_a_warning(tmp_path: Path) -> None:
     long_abstract = (ABSTRACT_1 + " ") * 3
     path = tmp_path / "papers.txt"
     path.write_text(f"Dense Retrieval\n{ABSTRACT_1}\n{long_abstract}\nLate Interaction\n{ABSTRACT_2}\n")
     papers, issues = _read(path)
-    assert [p.title for p in papers] == ["Dense Retrieval", "Late Interaction"]
-    assert len(issues) == 1
-    assert issues[0].line == 3
-    assert issues[0].reason.startswith("abstract without a title: 'We propose a dense")
+    assert [p.title for p in papers] == ["Dense Retrieval", "", "Late Interaction"]
+    assert papers[1].abstract == long_abstract.strip()
+    assert [(i.line, i.skipped) for i in issues] == [(3, False)]
+    assert issues[0].reason.startswith("missing title (kept: abstract 'We propose a dense")
 
 
 def test_txt_dangling_last_title_is_reported(tmp_path: Path) -> None:
