@@ -36,7 +36,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from extractors.components.entities import SPAN_KEY
-from extractors.components.view import Row, TokenView, doc_extension, publish_spans, span_rows, token_view
+from extractors.components.view import BatchPipe, Row, TokenView, doc_extension, publish_spans, span_rows, token_view
 from extractors.lexicon import Lexicon, load_lexicon
 from extractors.memo import MEMO_SIZE, BoundedMemo
 from extractors.normalize import normalize_key
@@ -487,7 +487,7 @@ class NameRows:
 _LIST_LABELS = frozenset(("DATASET", "METRIC"))
 
 
-class SpanClassifier:
+class SpanClassifier(BatchPipe):
     """Drops or retypes the rules' entities by the model's verdict (per entity key), and adds the
     generated candidates the model is sure of."""
 

@@ -25,7 +25,7 @@ from extractors.components.names import SPAN_KEY as NAMES_KEY
 from extractors.components.names import is_version
 from extractors.components.phrases import SPAN_KEY as PHRASES_KEY
 from extractors.components.terms import SPAN_KEY as TERMS_KEY
-from extractors.components.view import Row, TokenView, doc_extension, publish_spans, span_rows, token_view
+from extractors.components.view import BatchPipe, Row, TokenView, doc_extension, publish_spans, span_rows, token_view
 from extractors.lexicon import Lexicon, load_lexicon
 from extractors.memo import BoundedMemo
 from extractors.normalize import normalize_key
@@ -763,7 +763,7 @@ def _unify_labels(rows: list[Row], keys: list[str], confs: list[float]) -> None:
     rows[:] = [row[:2] + (label,) + row[3:] for row, label in zip(rows, labels)]
 
 
-class EntityResolver:
+class EntityResolver(BatchPipe):
     """Writes `doc.spans["kg"]` and its attrs (key, confidence, source)."""
 
     def __init__(self, lexicon: Lexicon) -> None:

@@ -41,7 +41,7 @@ from spacy.tokens import Doc
 
 from extractors.components.entities import SPAN_KEY, kg_columns
 from extractors.components.sentences import SentenceIndex
-from extractors.components.view import Row, TokenView, append_spans, extension_key, span_rows, token_view
+from extractors.components.view import BatchPipe, Row, TokenView, append_spans, extension_key, span_rows, token_view
 from extractors.lexicon import Lexicon, load_lexicon
 from extractors.normalize import normalize_key
 
@@ -835,7 +835,7 @@ def _find_results(doc: Doc, view: TokenView, text: str, candidates: list[Number]
 _RESULTS = extension_key("kg_results")
 
 
-class ResultExtractor:
+class ResultExtractor(BatchPipe):
     def __call__(self, doc: Doc) -> Doc:
         # `doc._.kg_results = ...` without building an Underscore object (a plain extension's
         # value lives in `doc.user_data`)

@@ -26,7 +26,7 @@ from spacy.vocab import Vocab
 
 from extractors.components.entities import SPAN_KEY
 from extractors.components.sentences import SentenceIndex
-from extractors.components.view import TokenView, doc_extension, span_rows, token_view
+from extractors.components.view import BatchPipe, TokenView, doc_extension, span_rows, token_view
 from extractors.lexicon import Lexicon, load_lexicon
 from extractors.memo import lexeme_flags
 
@@ -180,7 +180,7 @@ def _paren_group_end(lower: Sequence[str], i: int, limit: int) -> int:
     return i
 
 
-class RoleTagger:
+class RoleTagger(BatchPipe):
     """Writes `doc.spans["kg"].attrs["role"]`, one role per mention, from the kg rows and token lists."""
 
     def __init__(self, lexicon: Lexicon, vocab: Vocab) -> None:

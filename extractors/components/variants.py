@@ -17,7 +17,7 @@ from spacy.tokens import Doc
 
 from extractors.components.entities import SPAN_KEY
 from extractors.components.names import is_coined
-from extractors.components.view import extension_key, span_rows, token_view
+from extractors.components.view import BatchPipe, extension_key, span_rows, token_view
 from extractors.lexicon import Lexicon, Term, load_lexicon
 from extractors.memo import BoundedMemo
 from extractors.normalize import normalize_key
@@ -57,7 +57,7 @@ def _sub_names(parts: list[str], sizes: Iterable[int] | None = None) -> Iterator
             yield joined[starts[i] : starts[i + size] - 1]
 
 
-class VariantLinker:
+class VariantLinker(BatchPipe):
     """Writes `doc._.kg_variants`; keeps the per-form checks across papers.
 
     A variant's family is the first of its sub-names (longest first, then leftmost) that is
