@@ -2,7 +2,7 @@
 
 Words are whitespace-delimited runs of tokens; a word counts as a coined name if its shape says so
 (inner capitals, an all-caps acronym, letters mixed with digits). Names followed by a version or
-another acronym are extended ("PARSEME 1.1", "MS MARCO"). Spans go to `doc.spans["kg_names"]`.
+another acronym are extended ("PARSEME 1.1", "MS MARCO"). Spans are kept as rows under "kg_names" (`span_rows`).
 
 Speed: a coined name always holds an upper-case letter or a digit, so only the words around such
 tokens are looked at (found with C-level `map`/`compress` over the Doc's `TokenView`), and the
@@ -17,7 +17,7 @@ from itertools import compress
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from extractors.components.view import BatchPipe, publish_spans, token_view
+from extractors.components.view import BatchPipe, publish_rows, token_view
 from extractors.lexicon import load_lexicon
 from extractors.memo import MEMO_SIZE, BoundedMemo
 from extractors.tokenizer import MAX_WORD_CHARS
@@ -246,7 +246,7 @@ def coined_name_spans(doc: Doc, stop_names: frozenset[str] = frozenset()) -> lis
 
 
 class NameFinder(BatchPipe):
-    """Writes `doc.spans["kg_names"]` (label NAME; the resolver decides the type)."""
+    """Keeps rows under "kg_names" (`span_rows`; label NAME, the resolver decides the type)."""
 
     name = "kg_names"
 
@@ -255,11 +255,11 @@ class NameFinder(BatchPipe):
 
     def __call__(self, doc: Doc) -> Doc:
         spans = coined_name_spans(doc, self.stop_names)
-        publish_spans(doc, SPAN_KEY, [(s, e, "NAME", "", "") for s, e in spans])
+        publish_rows(doc, SPAN_KEY, [(s, e, "NAME", "", "") for s, e in spans])
         return doc
 
 
-@Language.factory("kg_names", assigns=["doc.spans"], default_config={"terms_path": None})
+@Language.factory("kg_names", assigns=[], default_config={"terms_path": None})
 def make_name_finder(nlp: Language, name: str, terms_path: str | None) -> NameFinder:
     finder = NameFinder(load_lexicon(terms_path).stop_names)
     finder.name = name

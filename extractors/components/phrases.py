@@ -8,7 +8,7 @@ also no judgement such as "reliable", "unified": `phrase_task_blocked_modifiers`
 head (`phrase_metric_heads`: "accuracy") takes exactly one lower-case modifier that is not a
 judgement ("higher", "competitive": `phrase_metric_blocked_modifiers`): papers name the measure
 they report as "classification accuracy", "zero-shot accuracy", "prediction accuracy". Spans go to
-`doc.spans["kg_phrases"]` labelled METHOD, TASK or METRIC.
+rows under "kg_phrases" (`span_rows`) labelled METHOD, TASK or METRIC.
 
 Speed: the heads are found with one C-level `map` over the Doc's `TokenView`, and only the few
 words in front of a head are looked at, with a cached spelling test.
@@ -25,7 +25,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
-from extractors.components.view import BatchPipe, TokenView, publish_spans, token_view
+from extractors.components.view import BatchPipe, TokenView, publish_rows, token_view
 from extractors.lexicon import Lexicon, load_lexicon
 from extractors.memo import MEMO_SIZE, BoundedMemo, lexeme_flags
 
@@ -151,7 +151,7 @@ def phrase_spans(doc: Doc, lexicon: Lexicon) -> list[tuple[int, int, str]]:
 
 
 class PhraseFinder(BatchPipe):
-    """Writes `doc.spans["kg_phrases"]` (labels METHOD, TASK)."""
+    """Keeps rows under "kg_phrases" (`span_rows`; labels METHOD, TASK)."""
 
     name = "kg_phrases"
 
@@ -159,11 +159,11 @@ class PhraseFinder(BatchPipe):
         self.lexicon = lexicon
 
     def __call__(self, doc: Doc) -> Doc:
-        publish_spans(doc, SPAN_KEY, [(s, e, lab, "", "") for s, e, lab in phrase_spans(doc, self.lexicon)])
+        publish_rows(doc, SPAN_KEY, [(s, e, lab, "", "") for s, e, lab in phrase_spans(doc, self.lexicon)])
         return doc
 
 
-@Language.factory("kg_phrases", assigns=["doc.spans"], default_config={"terms_path": None})
+@Language.factory("kg_phrases", assigns=[], default_config={"terms_path": None})
 def make_phrase_finder(nlp: Language, name: str, terms_path: str | None) -> PhraseFinder:
     finder = PhraseFinder(load_lexicon(terms_path))
     finder.name = name

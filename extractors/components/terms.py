@@ -16,7 +16,7 @@ from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
-from extractors.components.view import BatchPipe, publish_spans, token_view
+from extractors.components.view import BatchPipe, publish_rows, token_view
 from extractors.lexicon import Lexicon, Term, load_lexicon
 
 SPAN_KEY = "kg_terms"
@@ -125,7 +125,7 @@ class PhraseTable:
 
 
 class TermRuler(BatchPipe):
-    """Writes `doc.spans["kg_terms"]`: label = entity type, kb_id = canonical name, id = list rank."""
+    """Keeps its matches as rows under "kg_terms" (`span_rows`): label = entity type, kb_id = canonical name, id = list rank."""
 
     name = "kg_term_ruler"
 
@@ -161,13 +161,13 @@ class TermRuler(BatchPipe):
         view = token_view(doc)
         rows = [(start, end, *info[match_id])
                 for match_id, start, end in self.exact(view.words) + self.lower(view.lower)]
-        publish_spans(doc, SPAN_KEY, rows)
+        publish_rows(doc, SPAN_KEY, rows)
         return doc
 
 
 @Language.factory(
     "kg_term_ruler",
-    assigns=["doc.spans"],
+    assigns=[],  # rows under "kg_terms" in doc.user_data (`span_rows`)
     default_config={"terms_path": None},
 )
 def make_term_ruler(nlp: Language, name: str, terms_path: str | None) -> TermRuler:

@@ -121,6 +121,15 @@ def publish_spans(doc: Doc, key: str, rows: list[Row]) -> None:
     doc.user_data[(_ROWS_KEY, key)] = list(map(tuple, rows))
 
 
+def publish_rows(doc: Doc, key: str, rows: list[Row]) -> None:
+    """Keep a component's intermediate spans as rows only (read them with `span_rows`), without
+    a `doc.spans` group: only later components read them, and building a SpanGroup of them cost
+    about 3% of extraction time. Any group an earlier run left under `key` is dropped."""
+    if key in doc.spans:
+        del doc.spans[key]
+    doc.user_data[(_ROWS_KEY, key)] = list(map(tuple, rows))
+
+
 def _fill_group(doc: Doc, group: SpanGroup, rows: list[Row]) -> None:
     """Append one span per row: the same spans as `Span(doc, start, end, label=..., kb_id=...,
     span_id=...)`, but through one reused Span whose fields are set from the TokenView offsets
@@ -168,11 +177,12 @@ def append_spans(doc: Doc, key: str, rows: list[Row], attrs: dict[str, list[Any]
 
 
 def span_rows(doc: Doc, key: str) -> list[Row]:
-    """Rows of `doc.spans[key]`: the publisher's own when the group is unchanged, else read from the group."""
+    """Rows of `doc.spans[key]`: the publisher's own when the group is unchanged, else read from
+    the group; without a group, the rows `publish_rows` kept."""
     group = doc.spans.get(key)
-    if group is None:
-        return []
     rows = doc.user_data.get((_ROWS_KEY, key))
+    if group is None:
+        return rows or []  # `publish_rows` rows, or nothing
     if rows is None or len(rows) != len(group):
         rows = [(sp.start, sp.end, sp.label_, sp.kb_id_, sp.id_) for sp in group]
     return rows

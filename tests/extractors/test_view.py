@@ -154,3 +154,15 @@ def test_bounded_memo_computes_once_and_stays_bounded():
     assert [memo["a"], memo["a"], memo["b"]] == ["A", "A", "B"] and calls == ["a", "b"]
     assert memo["c"] == "C" and len(memo) == 1  # full: emptied before "c" went in
     assert memo.get("zzz") is None and "zzz" not in memo  # .get does not compute
+
+
+def test_published_rows_are_read_back_without_a_span_group():
+    import spacy
+    from extractors.components.view import publish_rows, publish_spans, span_rows
+
+    doc = spacy.blank("en")("We fine-tune BERT on GLUE.")
+    publish_spans(doc, "kg_terms", [(3, 4, "METHOD", "BERT", "list0")])
+    publish_rows(doc, "kg_terms", [(3, 4, "METHOD", "BERT", "list0"), (5, 6, "DATASET", "GLUE", "list1")])
+    assert "kg_terms" not in doc.spans  # the earlier group is gone, not left stale
+    assert span_rows(doc, "kg_terms") == [(3, 4, "METHOD", "BERT", "list0"), (5, 6, "DATASET", "GLUE", "list1")]
+    assert span_rows(doc, "kg_names") == []
