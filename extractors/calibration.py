@@ -24,12 +24,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from spacy.tokens import Doc
-
-from extractors.components.entities import SPAN_KEY, kg_columns
 from schema import Entity, Extraction
+
+if TYPE_CHECKING:  # spaCy loads only where Docs are made (`drop_below` needs none)
+    from spacy.tokens import Doc
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -59,6 +59,8 @@ def entity_evidence(doc: Doc) -> dict[tuple[str, str], tuple[float, str]]:
     The first span wins ties, as in `extractors.records`, which builds one entity per
     (label, key) from the same span group.
     """
+    from extractors.components.entities import SPAN_KEY, kg_columns
+
     if SPAN_KEY not in doc.spans:
         return {}
     cols = kg_columns(doc)

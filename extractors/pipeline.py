@@ -8,7 +8,6 @@ machines); a user's installed model can be named instead and our components are 
 from __future__ import annotations
 
 import gc
-import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +23,7 @@ from extractors.components.view import extension_key
 from extractors.lexicon import load_lexicon
 from extractors.tokenizer import add_final_period_suffix, tokenize
 from extractors.records import doc_to_extraction
+from extractors.spanmodel import NO_MODEL_ENV, model_enabled  # noqa: F401 - re-exported
 from schema import Extraction, Paper
 
 CONFIG_PATH = Path(__file__).parent / "config.cfg"
@@ -32,7 +32,6 @@ TERMS_USERS = ("kg_term_ruler", "kg_names", "kg_phrases", "kg_entities", "kg_cla
 KG_COMPONENTS = ("kg_term_ruler", "kg_abbreviations", "kg_names", "kg_phrases", "kg_entities", "kg_classifier",
                  "kg_roles", "kg_results", "kg_variants")
 LEARNED = "kg_classifier"
-NO_MODEL_ENV = "KG_NO_MODEL"
 
 
 #: where `doc._.kg_title_chars` lives in `doc.user_data`
@@ -41,12 +40,6 @@ _TITLE_CHARS_KEY = extension_key("kg_title_chars")
 
 class ModelNotFound(ValueError):
     """The spaCy model a user named is not installed."""
-
-
-def model_enabled() -> bool:
-    """Whether pipelines include the learned span classifier: yes unless KG_NO_MODEL is set (the
-    CLI's --no-model sets it, so worker processes started later build the same pipeline)."""
-    return os.environ.get(NO_MODEL_ENV, "").strip().lower() not in ("1", "true", "yes")
 
 
 def build_nlp(model: str | None = None, terms_path: str | None = None, use_model: bool | None = None,

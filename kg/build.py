@@ -12,22 +12,22 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import chain, islice
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from pydantic_core import PydanticSerializationError
-from spacy.language import Language
 
-from extractors import build_nlp, extract
 from extractors.calibration import drop_below
 from kg.backends.base import EntitySummary, GraphBackend, WriteStats
 from kg.builder import build_batch, content_hash, extractor_version
 from kg.ingest import ReadSummary, read_papers
-from extractors.learned import LearnedNameMatcher
 from kg.ingest.filters import PaperFilter
 from kg.resolve import AliasIndex, Overrides, Resolver
 from kg.textsafe import deep, utf8_text
 from schema import Extraction, Paper, ReadIssue
 from schema.graph import ENTITY_NODE_LABEL, NodeLabel
+
+if TYPE_CHECKING:  # spaCy loads only where a pipeline runs (a parent of worker processes needs none)
+    from spacy.language import Language
 
 DATA_DIR = Path(__file__).parent / "data"
 SAMPLE_CORPUS = DATA_DIR / "papers_sample.txt"
@@ -102,6 +102,8 @@ def extract_pairs(
     Entities with a confidence below `min_confidence` are dropped with the results and
     relations that need them (`extractors.calibration.drop_below`).
     """
+    from extractors import extract
+
     for chunk in _chunks(papers, CHUNK):
         for paper, extraction in zip(chunk, extract(chunk, nlp=nlp)):
             yield paper, drop_below(extraction, min_confidence)
@@ -155,6 +157,7 @@ class Engine:
         worker processes, whose pipelines are rebuilt when spaCy's string store has grown, so memory
         stays bounded on any input size.
         """
+        from extractors import build_nlp
         from kg.engines import LostPaper, extract_parallel
 
         summary = report.summary
@@ -240,6 +243,9 @@ def build_graph(
     (calibrated) confidence below `min_confidence` are dropped right after extraction, so they
     do not teach the index, and again after learned forms are added, so none reaches the graph.
     """
+    from extractors import build_nlp
+    from extractors.learned import LearnedNameMatcher
+
     report = RunReport()
     engine = engine or Engine()
     nlp = nlp or build_nlp(engine.model)  # also finds learned names in the second pass

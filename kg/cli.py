@@ -87,18 +87,21 @@ def _load_nlp(model: str | None, no_model: bool = False, lazy: bool = False):
     returned: the engine builds a pipeline where one runs (in this process for a small input, else
     only in the workers; the parent of a worker pool then builds none, which was most of the time
     before the first paper)."""
-    from extractors import ModelNotFound, build_nlp
-    from extractors.components.classifier import ModelError, load_model
-    from extractors.pipeline import NO_MODEL_ENV, model_enabled
+    from extractors.spanmodel import NO_MODEL_ENV, ModelError, load_model, model_enabled
 
     if no_model:
         # workers started later read it too and build the same rules-only pipeline
         os.environ[NO_MODEL_ENV] = "1"
-    try:
-        if lazy and model is None:
+    if lazy and model is None:
+        try:
             if model_enabled():
                 load_model()
-            return None
+        except ModelError as exc:
+            raise fail(str(exc), EXIT_FAILED) from None
+        return None
+    from extractors import ModelNotFound, build_nlp  # spaCy loads here
+
+    try:
         return build_nlp(model)
     except ModelNotFound as exc:
         raise fail(str(exc)) from None

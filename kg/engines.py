@@ -48,13 +48,13 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from operator import attrgetter
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from spacy.language import Language
-
-from extractors import build_nlp, extract
 from extractors.calibration import drop_below
 from schema import Extraction, Paper
+
+if TYPE_CHECKING:  # spaCy loads where a pipeline is built: workers, or this process for a small input
+    from spacy.language import Language
 
 __all__ = [
     "CHUNK", "ENGINES", "MAX_NEW_STRINGS", "MAX_RESTARTS", "EngineStats", "ExtractFn", "LostPaper", "PaperTimeout",
@@ -80,13 +80,15 @@ KILL_GRACE = 2.0
 _WATCH_EVERY = 0.25
 
 #: per-chunk work: `(papers, nlp, min_confidence) -> one Extraction per paper, in order`
-ExtractFn = Callable[[list[Paper], Language, float], list[Extraction]]
+ExtractFn = Callable[[list[Paper], "Language", float], list[Extraction]]
 #: what a worker makes of each Extraction when the caller asks for an ``output`` form
 OutputFn = Callable[[Extraction], Any]
 
 
 def extract_chunk(papers: list[Paper], nlp: Language, min_confidence: float = 0.0) -> list[Extraction]:
     """The default chunk work: the pipeline, then the confidence cut (as `kg.build.extract_pairs`)."""
+    from extractors import extract
+
     return [drop_below(extraction, min_confidence) for extraction in extract(papers, nlp=nlp)]
 
 
@@ -109,6 +111,8 @@ def cached_nlp(model: str | None = None) -> Language:
     key = (model, threading.get_ident())
     cached = _NLP_CACHE.get(key)
     if cached is None:
+        from extractors import build_nlp
+
         nlp = build_nlp(model)
         cached = _NLP_CACHE[key] = (nlp, len(nlp.vocab.strings))
         if _FREEZE_PIPELINES:
