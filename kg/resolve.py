@@ -21,6 +21,7 @@ Override file (TOML)::
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -34,6 +35,8 @@ LABELS = ("METHOD", "DATASET", "METRIC", "TASK")
 #: stands for "a node already in the graph" where `AliasIndex.definitions` lists paper ids
 GRAPH_SOURCE = "(graph)"
 DEFAULT_OVERRIDES = Path("kg-overrides.toml")
+#: at most this many neighbouring entities remembered per defined entity
+MAX_CONTEXT = 300
 
 
 class OverridesError(ValueError):
@@ -101,8 +104,9 @@ class AliasIndex:
     """Which normalised form names which key, and the papers that say so.
 
     Forms and keys linked by unanimous definitions form clusters (union-find); each cluster's
-    canonical key is the one most papers use as a key (ties: the shorter, then alphabetical), so
-    the answer does not depend on the order papers arrive in.
+    canonical key is a key some paper defines (not a bare acronym's), the one most papers use
+    (ties: the shorter, then alphabetical), so the answer does not depend on the order papers
+    arrive in.
     """
 
     #: (label, form key) -> {entity key: [paper ids]}
@@ -113,6 +117,9 @@ class AliasIndex:
     names: dict[tuple[str, str], Counter] = field(default_factory=lambda: defaultdict(Counter))
     #: (label, key) -> multi-word surface forms papers defined for it (for finding them elsewhere)
     long_forms: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
+    #: (label, key) -> "LABEL:key" of other entities in the papers that define it (at most
+    #: `MAX_CONTEXT`): what a paper writing only the acronym must share to mean the same thing
+    context: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
     _canonical: dict[tuple[str, str], str] | None = field(default=None, repr=False)
     _display: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
 
@@ -124,8 +131,14 @@ class AliasIndex:
             self.names[(ent.label, ent.key)][ent.name] += 1
             surface = entity_forms(ent)
             forms = {normalize_key(f) for f in surface} - {ent.key, ""}
-            if forms:  # a definition: remember its multi-word spellings
+            if forms:  # a definition: remember its multi-word spellings and what surrounds it
                 self.long_forms[(ent.label, ent.key)].update(f for f in surface if " " in f.strip())
+                around = self.context[(ent.label, ent.key)]
+                for other in extraction.entities:
+                    if len(around) >= MAX_CONTEXT:
+                        break
+                    if other is not ent:
+                        around.add(f"{other.label}:{other.key}")
             for form in forms:
                 papers = self.definitions[(ent.label, form)].setdefault(ent.key, [])
                 if extraction.id not in papers:
@@ -175,7 +188,9 @@ class AliasIndex:
         self._display = {}
         for root, keys in members.items():
             label = root[0]
-            best = max(keys, key=lambda k: (self.key_papers.get((label, k), 0), -len(k), [-ord(c) for c in k]))
+            # a key that some paper defines (its long form) before a bare acronym's, however common
+            best = max(keys, key=lambda k: (bool(self.long_forms.get((label, k))), self.key_papers.get((label, k), 0),
+                                            -len(k), [-ord(c) for c in k]))
             counts: Counter = Counter()
             for k in keys:
                 canonical[(label, k)] = best
@@ -212,6 +227,20 @@ class AliasIndex:
                 if defs is None or len(defs) == 1:
                     out[(label, target)].add(form)
         return dict(out)
+
+    def meanings(self, key: str) -> set[tuple[str, str]]:
+        """Every (label, canonical key) a form is defined as, across all labels."""
+        out = set()
+        for label in LABELS:
+            for k in self.definitions.get((label, key), {}):
+                out.add((label, self.target(label, k) or k))
+        return out
+
+    def members(self, label: str, target: str) -> list[str]:
+        """The keys that resolve to `target` (itself included)."""
+        if self._canonical is None:
+            self._canonical = self._clusters()
+        return [k for (lab, k), t in self._canonical.items() if lab == label and t == target] or [target]
 
     def ambiguous(self) -> dict[tuple[str, str], dict[str, list[str]]]:
         """Forms that papers define as different things (left unmerged)."""
@@ -250,6 +279,8 @@ class Resolver:
         entities: dict[tuple[str, str], Entity] = {}
         for ent in extraction.entities:
             new_key, forced_name = self.key_for(ent.label, ent.key)
+            if forced_name is None and is_bare_acronym(ent):
+                new_key = self._bare_meaning(extraction, ent, new_key)
             if new_key != ent.key:
                 renamed[(ent.label, ent.key)] = new_key
                 merged[(ent.label, new_key)].add(ent.key)
@@ -284,6 +315,37 @@ class Resolver:
         return extraction.model_copy(update={"entities": list(entities.values()), "results": results,
                                              "relations": relations}), dict(merged)
 
+    def _bare_meaning(self, extraction: Extraction, ent: Entity, proposed: str) -> str:
+        """The key of an acronym a paper writes without defining it: the corpus's meaning when it
+        has only one (under any label), else the one meaning of its label that the paper's
+        context supports; else its own key (see `unresolved_reason`)."""
+        meanings = self.index.meanings(ent.key)
+        if not meanings:
+            return proposed
+        if len(meanings) == 1:
+            return proposed if next(iter(meanings))[0] == ent.label else ent.key
+        supported = [k for lab, k in meanings if lab == ent.label and self._supports(extraction, ent, k)]
+        if len(supported) == 1 and not self._forbidden(ent.label, ent.key, supported[0]):
+            return supported[0]
+        return ent.key
+
+    def _supports(self, extraction: Extraction, ent: Entity, target: str) -> bool:
+        """Whether a paper shares an entity with the papers that define `target`, or writes most
+        of the words of one of its long forms."""
+        label = ent.label
+        keys = self.index.members(label, target)
+        around = set().union(*(self.index.context.get((label, k), set()) for k in keys))
+        own = {f"{e.label}:{e.key}" for e in extraction.entities if e is not ent}
+        if own & around - {f"{label}:{k}" for k in keys}:
+            return True
+        words = content_words(" ".join([extraction.title or "", *extraction.sentences]))
+        for k in keys:
+            for form in self.index.long_forms.get((label, k), ()):
+                needed = content_words(form)
+                if needed and 2 * len(needed & words) > len(needed):
+                    return True
+        return False
+
     def _split(self, extraction: Extraction) -> Extraction:
         """Undo in-paper merges of forms the user said must stay apart."""
         if not self.overrides.splits:
@@ -304,6 +366,33 @@ class Resolver:
                                                   "aliases": sorted({m.text for m in mentions} - {text}),
                                                   "mentions": mentions}))
         return extraction.model_copy(update={"entities": out}) if changed else extraction
+
+
+_WORD = re.compile(r"[a-z][a-z0-9]{3,}")
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-case words of four letters or more (what two texts must share to be about one thing)."""
+    return set(_WORD.findall(text.lower()))
+
+
+def is_bare_acronym(entity: Entity) -> bool:
+    """An acronym written without its long form anywhere in the paper ("IS = 3.52", "FWN is fast")."""
+    text = entity.text.strip()
+    if " " in text or len(text) > 10 or sum(c.isupper() for c in text) < 2:
+        return False
+    return not ({normalize_key(f) for f in entity_forms(entity)} - {entity.key, ""})
+
+
+def unresolved_reason(index: AliasIndex, label: str, key: str) -> str | None:
+    """Why an entity written as a bare acronym was not joined to a meaning other papers define."""
+    meanings = index.meanings(key)
+    if not meanings or meanings == {(label, key)}:
+        return None
+    names = ", ".join(sorted(f"{index.display_name(lab, k) or k} ({lab.lower()})" for lab, k in meanings))
+    if len(meanings) == 1:
+        return f"defined elsewhere only as {names}, another type"
+    return f"defined as several things ({names}) and nothing in its papers says which"
 
 
 def build_index(extractions: Iterable[Extraction]) -> AliasIndex:
