@@ -28,7 +28,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from extractors.normalize import normalize_key
+from extractors.normalize import clean_name, normalize_key
+from extractors.learned import is_common_phrase
 from schema import Entity, Extraction, Relation, ResultRecord
 
 LABELS = ("METHOD", "DATASET", "METRIC", "TASK")
@@ -128,7 +129,7 @@ class AliasIndex:
         self._canonical = None
         for ent in extraction.entities:
             self.key_papers[(ent.label, ent.key)] += 1
-            self.names[(ent.label, ent.key)][ent.name] += 1
+            self.names[(ent.label, ent.key)][clean_name(ent.name)] += 1
             surface = entity_forms(ent)
             forms = {normalize_key(f) for f in surface} - {ent.key, ""}
             if forms:  # a definition: remember its multi-word spellings and what surrounds it
@@ -218,13 +219,15 @@ class AliasIndex:
         return target if target is not None and target != key else None
 
     def learned_forms(self) -> dict[tuple[str, str], set[str]]:
-        """Multi-word defined forms by the key they resolve to; forms defined ambiguously are left out."""
+        """Multi-word defined forms by the key they resolve to, to be found in other papers: only
+        specific names; forms defined ambiguously and common phrases ("natural language", "ground
+        truth": `extractors.learned.is_common_phrase`) are left out."""
         out: dict[tuple[str, str], set[str]] = defaultdict(set)
         for (label, key), forms in self.long_forms.items():
             target = self.target(label, key) or key
             for form in forms:
                 defs = self.definitions.get((label, normalize_key(form)))
-                if defs is None or len(defs) == 1:
+                if (defs is None or len(defs) == 1) and not is_common_phrase(form):
                     out[(label, target)].add(form)
         return dict(out)
 
@@ -285,7 +288,7 @@ class Resolver:
                 renamed[(ent.label, ent.key)] = new_key
                 merged[(ent.label, new_key)].add(ent.key)
             update: dict = {"key": new_key}
-            name = forced_name or self.index.display_name(ent.label, new_key)
+            name = forced_name or self.index.display_name(ent.label, new_key) or clean_name(ent.name)
             if name is not None and name != ent.name:
                 update["name"] = name
                 update["aliases"] = sorted({*ent.aliases, ent.name} - {name})
