@@ -24,7 +24,7 @@ from spacy.matcher import PhraseMatcher
 
 from extractors.components.sentences import SentenceIndex
 from extractors.components.terms import pattern_tokenizer
-from extractors.lexicon import read_word_list
+from extractors.lexicon import load_lexicon, read_word_list
 from extractors.pipeline import make_doc
 from extractors.records import _field_offsets
 from schema import Entity, Extraction, Mention, Paper
@@ -63,7 +63,11 @@ class LearnedNameMatcher:
         self.names = dict(names or {})
         self.source = nlp
         self.sentencizer = nlp.get_pipe("sentencizer") if "sentencizer" in nlp.pipe_names else None
-        self.patterns = {lk: sorted({f.lower() for f in surface if usable_form(f)}) for lk, surface in forms.items()}
+        lexicon = load_lexicon()
+        # a form the name lists know is found by the extractor itself, where the context makes it
+        # an entity: learning it would add it to every paper that merely writes the words
+        self.patterns = {lk: sorted({f.lower() for f in surface if usable_form(f) and lexicon.lookup(f) is None})
+                         for lk, surface in forms.items()}
         self.max_new_strings = max_new_strings
         self.rebuilds = 0  # fresh vocabularies started so far
         self._start()

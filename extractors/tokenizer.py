@@ -16,7 +16,9 @@ FINAL_PERIOD = r"(?<=[A-Za-z0-9\)])\.$"
 #: an acronym definition written without a space, "single-linkage(SL)": the "(" after a lower-case
 #: word, before an acronym of two capitals or more that ends the token, is its own token (not
 #: "Zn(CN)2", "f(x)" or "log(N)")
-GLUED_ACRONYM = r"(?<=[a-z]{2})\((?=[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*$)"
+GLUED_ACRONYM = r"(?:(?<=[a-z]{2})|(?<=[a-z]~))\((?=[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*$)"
+#: LaTeX's non-breaking space before such a "(": "Referring Image Segmentation~(RIS)"
+GLUED_TILDE = r"(?<=[a-z])~(?=\([A-Z])"
 
 #: longest run of non-space characters the tokenizer is given whole. spaCy strips affixes off a run
 #: one at a time, searching the rest of the run each time: 100,000 "(" took minutes. Real text
@@ -62,7 +64,7 @@ def add_final_period_suffix(nlp: Language) -> None:
 def _extend(nlp: Language, tokenizer: Tokenizer) -> None:
     suffixes = list(nlp.Defaults.suffixes or []) + [FINAL_PERIOD]
     tokenizer.suffix_search = compile_suffix_regex(suffixes).search
-    infixes = list(nlp.Defaults.infixes or []) + [GLUED_ACRONYM]
+    infixes = list(nlp.Defaults.infixes or []) + [GLUED_ACRONYM, GLUED_TILDE]
     tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
 
 

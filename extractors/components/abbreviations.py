@@ -20,7 +20,7 @@ if not Doc.has_extension("kg_abbreviations"):
 
 _BOUNDARY = {",", ";", ":", ".", "(", ")", "[", "]", "!", "?"}
 #: quotes around a long form ('"Design in Tiles" (DiT)') are not part of it
-_QUOTES = frozenset({'"', "'", "“", "”", "‘", "’", "``", "''"})
+_QUOTES = frozenset({'"', "'", "“", "”", "‘", "’", "``", "''", "~"})
 
 
 @lru_cache(maxsize=MEMO_SIZE)
