@@ -355,10 +355,22 @@ class Resolver:
             return extraction
         out: list[Entity] = []
         changed = False
+        rekeyed: dict[tuple[str, str], str] = {}
         for ent in extraction.entities:
             groups: dict[int | None, list] = defaultdict(list)
             for m in ent.mentions:
                 groups[self.overrides.splits.get((ent.label, normalize_key(m.text)))].append(m)
+            own = self.overrides.splits.get((ent.label, ent.key))
+            if len(groups) == 1 and None not in groups and own is not None and own not in groups:
+                # every mention is a form split from the entity's key ("SSM" that the lists
+                # resolved to state space model): the entity is that form
+                text = ent.mentions[0].text
+                key = normalize_key(text)
+                rekeyed[(ent.label, ent.key)] = key
+                out.append(ent.model_copy(update={"key": key, "name": text, "text": text,
+                                                  "aliases": sorted({m.text for m in ent.mentions} - {text})}))
+                changed = True
+                continue
             if len({g for g in groups if g is not None}) < 2:
                 out.append(ent)
                 continue
@@ -368,7 +380,19 @@ class Resolver:
                 out.append(ent.model_copy(update={"key": normalize_key(text), "name": text, "text": text,
                                                   "aliases": sorted({m.text for m in mentions} - {text}),
                                                   "mentions": mentions}))
-        return extraction.model_copy(update={"entities": out}) if changed else extraction
+        if not changed:
+            return extraction
+        update: dict = {"entities": out}
+        if rekeyed:
+            def rk(label: str, key: str | None) -> str | None:
+                return rekeyed.get((label, key), key) if key is not None else None
+
+            update["results"] = [r.model_copy(update={"metric": rk("METRIC", r.metric), "dataset": rk("DATASET", r.dataset),
+                                                      "method": rk("METHOD", r.method)}) for r in extraction.results]
+            update["relations"] = [rel.model_copy(update={"source": rk(rel.label, rel.source),
+                                                          "target": rk(rel.label, rel.target)})
+                                   for rel in extraction.relations]
+        return extraction.model_copy(update=update)
 
 
 _WORD = re.compile(r"[a-z][a-z0-9]{3,}")
