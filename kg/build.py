@@ -252,7 +252,9 @@ def build_graph(
     nlp = nlp or build_nlp(engine.model)  # also finds learned names in the second pass
     papers = read_papers(inputs, fmt=fmt, summary=report.summary, on_issue=on_issue, filters=filters)
     known = backend.paper_versions() if incremental else {}
-    old_cache = ExtractionCache(cache, min_confidence) if cache is not None else None
+    # the old cache matters when the graph already holds papers (--incremental, --append)
+    old_cache = (ExtractionCache(cache, min_confidence)
+                 if cache is not None and (known or (not incremental and backend.paper_versions())) else None)
     seen: set[str] = set()
     changed: list[str] = []
     reused: list[str] = []  # unchanged papers resolved again from the cache

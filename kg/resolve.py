@@ -22,6 +22,7 @@ Override file (TOML)::
 from __future__ import annotations
 
 import re
+import sys
 import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -37,7 +38,7 @@ LABELS = ("METHOD", "DATASET", "METRIC", "TASK")
 GRAPH_SOURCE = "(graph)"
 DEFAULT_OVERRIDES = Path("kg-overrides.toml")
 #: at most this many neighbouring entities remembered per defined entity
-MAX_CONTEXT = 300
+MAX_CONTEXT = 100
 
 
 class OverridesError(ValueError):
@@ -123,10 +124,11 @@ class AliasIndex:
     context: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
     _canonical: dict[tuple[str, str], str] | None = field(default=None, repr=False)
     _display: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
+    _members: dict[tuple[str, str], list[str]] | None = field(default=None, repr=False)
 
     def add(self, extraction: Extraction) -> None:
         """Learn from every entity that has more than one form (an acronym definition, say)."""
-        self._canonical = None
+        self._canonical = self._members = None
         for ent in extraction.entities:
             self.key_papers[(ent.label, ent.key)] += 1
             self.names[(ent.label, ent.key)][clean_name(ent.name)] += 1
@@ -139,7 +141,7 @@ class AliasIndex:
                     if len(around) >= MAX_CONTEXT:
                         break
                     if other is not ent:
-                        around.add(f"{other.label}:{other.key}")
+                        around.add(sys.intern(f"{other.label}:{other.key}"))  # one copy per entity
             for form in forms:
                 papers = self.definitions[(ent.label, form)].setdefault(ent.key, [])
                 if extraction.id not in papers:
@@ -153,7 +155,7 @@ class AliasIndex:
         merged them did. So a later run resolves a paper's entity to the key one run over all the
         inputs would give, and `kg.build` folds existing nodes a new definition links together.
         """
-        self._canonical = None
+        self._canonical = self._members = None
         if papers:
             self.key_papers[(label, key)] += papers
             if name:
@@ -243,7 +245,11 @@ class AliasIndex:
         """The keys that resolve to `target` (itself included)."""
         if self._canonical is None:
             self._canonical = self._clusters()
-        return [k for (lab, k), t in self._canonical.items() if lab == label and t == target] or [target]
+        if self._members is None:
+            self._members = defaultdict(list)
+            for (lab, k), t in self._canonical.items():
+                self._members[(lab, t)].append(k)
+        return self._members.get((label, target)) or [target]
 
     def ambiguous(self) -> dict[tuple[str, str], dict[str, list[str]]]:
         """Forms that papers define as different things (left unmerged)."""

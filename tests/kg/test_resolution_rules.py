@@ -236,3 +236,16 @@ def test_incremental_build_equals_a_fresh_build_when_a_definition_comes_or_goes(
     assert runner.invoke(app, ["build", str(v2), "-o", str(fresh)]).exit_code == 0
     assert shape(graph) == shape(fresh)
     assert (tmp_path / "g.graphml.extractions.jsonl").exists()
+
+
+def test_incremental_after_append_still_equals_a_fresh_build(tmp_path):
+    """The extraction file keeps the papers of every run that loaded into the graph (--append)."""
+    runner = CliRunner()
+    graph, fresh = tmp_path / "g.graphml", tmp_path / "fresh.graphml"
+    assert runner.invoke(app, ["build", str(write(tmp_path / "a.jsonl", FWN[:1])), "-o", str(graph)]).exit_code == 0
+    assert runner.invoke(app, ["build", str(write(tmp_path / "b.jsonl", FWN[1:])), "-o", str(graph),
+                               "--append"]).exit_code == 0
+    v2 = write(tmp_path / "v2.jsonl", FWN[1:])  # the definition goes
+    assert runner.invoke(app, ["build", str(v2), "-o", str(graph), "--incremental"]).exit_code == 0
+    assert runner.invoke(app, ["build", str(v2), "-o", str(fresh)]).exit_code == 0
+    assert shape(graph) == shape(fresh)
