@@ -13,7 +13,10 @@ its vocabulary has gained `max_new_strings` strings, as extraction workers rebui
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from pathlib import Path
 
 import spacy
 from spacy.language import Language
@@ -21,11 +24,29 @@ from spacy.matcher import PhraseMatcher
 
 from extractors.components.sentences import SentenceIndex
 from extractors.components.terms import pattern_tokenizer
+from extractors.lexicon import load_lexicon, read_word_list
 from extractors.pipeline import make_doc
 from extractors.records import _field_offsets
 from schema import Entity, Extraction, Mention, Paper
 
 LEARNED_CONFIDENCE = 0.6
+
+
+COMMON_WORDS = Path(__file__).parent / "patterns" / "common_words.txt"
+
+
+@lru_cache(maxsize=1)
+def _common_words() -> frozenset[str]:
+    return read_word_list(COMMON_WORDS)
+
+
+def is_common_phrase(form: str) -> bool:
+    """A phrase of everyday words ("natural language", "ground truth", "quantum computing", "Very
+    Low Mass"): what one paper abbreviates is no name that another paper writing it means; a
+    specific name has a rarer word ("frobnicated widget network", "empirical mode decomposition")."""
+    words = [w for w in re.split(r"[^a-z]+", form.lower()) if w]
+    common = _common_words()
+    return bool(words) and all(w in common or len(w) <= 2 for w in words)
 
 
 def usable_form(form: str) -> bool:
@@ -42,7 +63,11 @@ class LearnedNameMatcher:
         self.names = dict(names or {})
         self.source = nlp
         self.sentencizer = nlp.get_pipe("sentencizer") if "sentencizer" in nlp.pipe_names else None
-        self.patterns = {lk: sorted({f.lower() for f in surface if usable_form(f)}) for lk, surface in forms.items()}
+        lexicon = load_lexicon()
+        # a form the name lists know is found by the extractor itself, where the context makes it
+        # an entity: learning it would add it to every paper that merely writes the words
+        self.patterns = {lk: sorted({f.lower() for f in surface if usable_form(f) and lexicon.lookup(f) is None})
+                         for lk, surface in forms.items()}
         self.max_new_strings = max_new_strings
         self.rebuilds = 0  # fresh vocabularies started so far
         self._start()

@@ -104,6 +104,8 @@ def normalize_key(text: str, acronym: bool | None = None) -> str:
         # "GANs", "LLMs": a plural 's' glued to a coined name
         if text.rstrip(_STRIP).endswith("s") and text.rstrip(_STRIP)[-2:-1].isupper() and len(last) > 2:
             words[-1] = last[:-1]
+        elif _CAMEL_PLURAL.search(text.rstrip(_STRIP)) and not last.endswith(_NOT_PLURAL):
+            words[-1] = last[:-1]  # "ResNets", "U-Nets", "DenseNets": plurals of a capitalised last part
         # names in coined casing are spelled with and without separators: "MS MARCO"/"MSMARCO",
         # "NYUD-v2"/"NYUDv2" (but "top-1 accuracy" stays words)
         if any(c.isupper() for c in text[1:]):
@@ -112,6 +114,11 @@ def normalize_key(text: str, acronym: bool | None = None) -> str:
         words[-1] = singularize(last)
     return " ".join(words)
 
+
+#: a coined name whose last part is a capitalised word plus "s" after an earlier capital or a
+#: separator: "ResNets", "U-Nets" (not "NeurIPS", "DARTS", "iOS")
+_CAMEL_PLURAL = re.compile(r"(?:[A-Z][a-z]*|[-\s])[A-Z][a-z]+s$")
+_NOT_PLURAL = ("ss", "us", "is", "news", "ics", "ops")
 
 _PIECES = re.compile(r"[\s\-\u2010\u2011]+")
 
@@ -124,3 +131,29 @@ def _looks_coined(s: str) -> bool:
         return False
     pieces = _PIECES.split(s)
     return len(pieces) < 2 or not all(len(w) >= 2 and w.isalpha() and (w.islower() or w.istitle()) for w in pieces)
+
+
+#: LaTeX markup that wraps a word: "\textit{BERT}" -> "BERT"
+_LATEX_WRAP = re.compile(r"\\(?:text(?:it|bf|tt|rm|sc|sf)?|emph|math(?:rm|bf|cal|it|tt|sf)|operatorname)\s*\{([^{}]*)\}")
+_LATEX_COMMAND = re.compile(r"\\([A-Za-z]+)\s*")
+_PAIRS = {'"': '"', "'": "'", "“": "”", "‘": "’", "(": ")", "[": "]", "{": "}", "«": "»"}
+_CLOSERS = {v: k for k, v in _PAIRS.items()}
+_BRACES = dict.fromkeys(map(ord, "{}$"))
+
+
+def clean_name(name: str) -> str:
+    """A display name without LaTeX markup or a quote or bracket it does not close: '"Design in Tiles'
+    -> 'Design in Tiles', '\\textit{DiT}' -> 'DiT' (balanced ones stay: "Mask R-CNN (ours)")."""
+    s = name
+    if "\\" in s or "$" in s or "{" in s:
+        s = _LATEX_COMMAND.sub(r"\1", _LATEX_WRAP.sub(r"\1", s)).translate(_BRACES)
+    s = " ".join(s.split())
+    changed = True
+    while s and changed:
+        changed = False
+        if s[0] in _PAIRS and (_PAIRS[s[0]] not in s[1:] or s[-1] == _PAIRS[s[0]] and s[0] in "\"'“‘"):
+            s, changed = s[1:].rstrip(_PAIRS[s[0]]) if s[-1] == _PAIRS[s[0]] else s[1:], True
+        elif s and s[-1] in _CLOSERS and _CLOSERS[s[-1]] not in s[:-1]:
+            s, changed = s[:-1], True
+        s = s.strip()
+    return s or name

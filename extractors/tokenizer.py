@@ -10,9 +10,15 @@ from collections.abc import Callable
 from spacy.language import Language
 from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
-from spacy.util import compile_suffix_regex, registry
+from spacy.util import compile_infix_regex, compile_suffix_regex, registry
 
 FINAL_PERIOD = r"(?<=[A-Za-z0-9\)])\.$"
+#: an acronym definition written without a space, "single-linkage(SL)": the "(" after a lower-case
+#: word, before an acronym of two capitals or more that ends the token, is its own token (not
+#: "Zn(CN)2", "f(x)" or "log(N)")
+GLUED_ACRONYM = r"(?:(?<=[a-z]{2})|(?<=[a-z]~))\((?=[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*$)"
+#: LaTeX's non-breaking space before such a "(": "Referring Image Segmentation~(RIS)"
+GLUED_TILDE = r"(?<=[a-z])~(?=\([A-Z])"
 
 #: longest run of non-space characters the tokenizer is given whole. spaCy strips affixes off a run
 #: one at a time, searching the rest of the run each time: 100,000 "(" took minutes. Real text
@@ -51,17 +57,22 @@ def tokenize(nlp: Language, text: str) -> Doc:
 
 
 def add_final_period_suffix(nlp: Language) -> None:
-    """Extend `nlp.tokenizer`'s suffix rules in place (also used on installed models)."""
+    """Extend `nlp.tokenizer`'s suffix and infix rules in place (also used on installed models)."""
+    _extend(nlp, nlp.tokenizer)
+
+
+def _extend(nlp: Language, tokenizer: Tokenizer) -> None:
     suffixes = list(nlp.Defaults.suffixes or []) + [FINAL_PERIOD]
-    nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
+    tokenizer.suffix_search = compile_suffix_regex(suffixes).search
+    infixes = list(nlp.Defaults.infixes or []) + [GLUED_ACRONYM, GLUED_TILDE]
+    tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
 
 
 @registry.tokenizers("kg.tokenizer.v1")
 def create_tokenizer() -> Callable[[Language], Tokenizer]:
     def make(nlp: Language) -> Tokenizer:
         tokenizer = registry.tokenizers.get("spacy.Tokenizer.v1")()(nlp)
-        suffixes = list(nlp.Defaults.suffixes or []) + [FINAL_PERIOD]
-        tokenizer.suffix_search = compile_suffix_regex(suffixes).search
+        _extend(nlp, tokenizer)
         return tokenizer
 
     return make

@@ -19,6 +19,7 @@ from pydantic_core import PydanticSerializationError
 from extractors.calibration import drop_below
 from kg.backends.base import EntitySummary, GraphBackend, WriteStats
 from kg.builder import build_batch, content_hash, extractor_version
+from kg.extraction_cache import ExtractionCache, spill_lines, write_cache
 from kg.ingest import ReadSummary, read_papers
 from kg.ingest.filters import PaperFilter
 from kg.resolve import AliasIndex, Overrides, Resolver
@@ -224,8 +225,14 @@ def build_graph(
     on_issue: Callable[[ReadIssue], None] | None = None, progress: Callable[[int], None] | None = None,
     overrides: Overrides | None = None, min_confidence: float = 0.0, incremental: bool = False,
     filters: PaperFilter | None = None, engine: Engine | None = None, prune: bool = False,
+    cache: Path | None = None,
 ) -> RunReport:
     """Extract every paper, resolve entities across papers, and upsert into `backend`.
+
+    With `cache` (a file, `kg.extraction_cache`), the extractions of the graph's papers are kept
+    there, and an incremental build resolves the unchanged papers again from it instead of keeping
+    their old entities, so it gives exactly the graph a fresh build of the snapshot gives (without
+    a cache, unchanged papers keep what an earlier resolution gave them).
 
     With `incremental`, `backend` already holds a graph built from an earlier snapshot and the
     inputs are the new snapshot: papers whose content hash and extractor version are unchanged are
@@ -251,10 +258,15 @@ def build_graph(
     nlp = nlp or build_nlp(engine.model)  # also finds learned names in the second pass
     papers = read_papers(inputs, fmt=fmt, summary=report.summary, on_issue=on_issue, filters=filters)
     known = backend.paper_versions() if incremental else {}
+    # the old cache matters when the graph already holds papers (--incremental, --append)
+    old_cache = (ExtractionCache(cache, min_confidence)
+                 if cache is not None and (known or (not incremental and backend.paper_versions())) else None)
     seen: set[str] = set()
     changed: list[str] = []
+    reused: list[str] = []  # unchanged papers resolved again from the cache
     if incremental:
-        papers = _new_or_changed(papers, known, seen, changed, report, progress)
+        papers = _new_or_changed(papers, known, seen, changed, report, progress,
+                                 old_cache if old_cache is not None and old_cache.exists else None, reused)
     index = AliasIndex()
     run_ids: set[str] = set()
     with tempfile.TemporaryFile("w+", encoding="utf-8") as spill:
@@ -262,9 +274,14 @@ def build_graph(
             index.add(extraction)
             run_ids.add(paper.id)
             spill.write(json.dumps([paper.model_dump(mode="json"), extraction.model_dump(mode="json")]) + "\n")
+        for paper_id in reused:
+            line = old_cache.line(paper_id)
+            index.add(Extraction.model_validate(json.loads(line)[1]))
+            run_ids.add(paper_id)
+            spill.write(line)
         spill.seek(0)
         # a changed paper whose new version failed extraction keeps its old version (reported above)
-        replaced = [pid for pid in changed if pid in run_ids]
+        replaced = [pid for pid in changed if pid in run_ids] + reused
         if replaced:
             report.stats = report.stats + backend.remove_papers(replaced)
         existing = [] if incremental else backend.entity_summary(run_ids)
@@ -290,17 +307,30 @@ def build_graph(
         if pending:
             report.stats = report.stats + backend.upsert(build_batch(pending))
             report.extracted += len(pending)
+        report.extracted -= len(reused)  # loaded again, not extracted
+        if incremental:
+            _remove_gone(backend, known, seen, prune, report)
+        if cache is not None:
+            keep = set(backend.paper_versions()) - run_ids
+            write_cache(cache, spill_lines(spill), old_cache, sorted(keep), min_confidence)
+    if old_cache is not None:
+        old_cache.close()
     if incremental:
-        gone = sorted(set(known) - seen)
-        if gone and report.summary.read:  # an unreadable snapshot must not wipe the graph
-            if report.summary.complete or prune:
-                report.stats = report.stats + backend.remove_papers(gone)
-                report.removed = len(gone)
-            else:
-                report.kept = len(gone)
         report.changed = len(changed)
     report.aliases = index
     return report
+
+
+def _remove_gone(backend: GraphBackend, known: dict[str, tuple], seen: set[str], prune: bool,
+                 report: RunReport) -> None:
+    """Incremental builds: remove the papers the new snapshot no longer has, when it was read completely."""
+    gone = sorted(set(known) - seen)
+    if gone and report.summary.read:  # an unreadable snapshot must not wipe the graph
+        if report.summary.complete or prune:
+            report.stats = report.stats + backend.remove_papers(gone)
+            report.removed = len(gone)
+        else:
+            report.kept = len(gone)
 
 
 def _fold_existing(backend: GraphBackend, resolver: Resolver, existing: Iterable[EntitySummary],
@@ -317,14 +347,24 @@ def _fold_existing(backend: GraphBackend, resolver: Resolver, existing: Iterable
 
 
 def _new_or_changed(papers: Iterable[Paper], known: dict[str, tuple], seen: set[str], changed: list[str],
-                    report: RunReport, progress: Callable[[int], None] | None) -> Iterator[Paper]:
-    """The papers an incremental build must extract; records what it saw and skipped."""
+                    report: RunReport, progress: Callable[[int], None] | None,
+                    cache: ExtractionCache | None = None, reused: list[str] | None = None) -> Iterator[Paper]:
+    """The papers an incremental build must extract; records what it saw and skipped. With a
+    `cache`, unchanged papers it holds go to `reused`; unchanged ones it lacks are extracted again
+    (as changed), so that every paper is resolved against the new snapshot."""
     version = extractor_version()
     for paper in papers:
         seen.add(paper.id)
         before = known.get(paper.id)
         if before == (content_hash(paper), version):
             report.unchanged += 1
+            if cache is not None and reused is not None:
+                if not cache.has(paper):
+                    report.unchanged -= 1
+                    changed.append(paper.id)
+                    yield paper
+                    continue
+                reused.append(paper.id)
             if progress is not None:
                 progress(1)
             continue

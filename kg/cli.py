@@ -312,6 +312,7 @@ def build(
     nlp = _load_nlp(model, no_model)  # first: a missing model file fails before anything is touched
     runner = _engine(workers, engine, scheduler, model, max_chars, paper_timeout)
     from kg.backends import BackendError, get_backend
+    from kg.extraction_cache import cache_path
     from kg.resolve import DEFAULT_OVERRIDES, Overrides, OverridesError
 
     override_file = overrides or (DEFAULT_OVERRIDES if DEFAULT_OVERRIDES.exists() else None)
@@ -341,7 +342,8 @@ def build(
         try:
             report = _run_with_progress("building", build_graph, inputs=_inputs(inputs), backend=store, fmt=fmt,
                                         nlp=nlp, overrides=rules, min_confidence=min_confidence,
-                                        incremental=incremental, filters=filters, engine=runner, prune=prune)
+                                        incremental=incremental, filters=filters, engine=runner, prune=prune,
+                                        cache=None if neo4j else cache_path(out_path))
             counts = store.counts()
             if report.summary.read and not neo4j:
                 store.save(out_path)

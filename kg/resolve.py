@@ -21,19 +21,24 @@ Override file (TOML)::
 
 from __future__ import annotations
 
+import re
+import sys
 import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from extractors.normalize import normalize_key
+from extractors.normalize import clean_name, normalize_key
+from extractors.learned import is_common_phrase
 from schema import Entity, Extraction, Relation, ResultRecord
 
 LABELS = ("METHOD", "DATASET", "METRIC", "TASK")
 #: stands for "a node already in the graph" where `AliasIndex.definitions` lists paper ids
 GRAPH_SOURCE = "(graph)"
 DEFAULT_OVERRIDES = Path("kg-overrides.toml")
+#: at most this many neighbouring entities remembered per defined entity
+MAX_CONTEXT = 100
 
 
 class OverridesError(ValueError):
@@ -101,8 +106,9 @@ class AliasIndex:
     """Which normalised form names which key, and the papers that say so.
 
     Forms and keys linked by unanimous definitions form clusters (union-find); each cluster's
-    canonical key is the one most papers use as a key (ties: the shorter, then alphabetical), so
-    the answer does not depend on the order papers arrive in.
+    canonical key is a key some paper defines (not a bare acronym's), the one most papers use
+    (ties: the shorter, then alphabetical), so the answer does not depend on the order papers
+    arrive in.
     """
 
     #: (label, form key) -> {entity key: [paper ids]}
@@ -113,19 +119,29 @@ class AliasIndex:
     names: dict[tuple[str, str], Counter] = field(default_factory=lambda: defaultdict(Counter))
     #: (label, key) -> multi-word surface forms papers defined for it (for finding them elsewhere)
     long_forms: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
+    #: (label, key) -> "LABEL:key" of other entities in the papers that define it (at most
+    #: `MAX_CONTEXT`): what a paper writing only the acronym must share to mean the same thing
+    context: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
     _canonical: dict[tuple[str, str], str] | None = field(default=None, repr=False)
     _display: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
+    _members: dict[tuple[str, str], list[str]] | None = field(default=None, repr=False)
 
     def add(self, extraction: Extraction) -> None:
         """Learn from every entity that has more than one form (an acronym definition, say)."""
-        self._canonical = None
+        self._canonical = self._members = None
         for ent in extraction.entities:
             self.key_papers[(ent.label, ent.key)] += 1
-            self.names[(ent.label, ent.key)][ent.name] += 1
+            self.names[(ent.label, ent.key)][clean_name(ent.name)] += 1
             surface = entity_forms(ent)
             forms = {normalize_key(f) for f in surface} - {ent.key, ""}
-            if forms:  # a definition: remember its multi-word spellings
+            if forms:  # a definition: remember its multi-word spellings and what surrounds it
                 self.long_forms[(ent.label, ent.key)].update(f for f in surface if " " in f.strip())
+                around = self.context[(ent.label, ent.key)]
+                for other in extraction.entities:
+                    if len(around) >= MAX_CONTEXT:
+                        break
+                    if other is not ent:
+                        around.add(sys.intern(f"{other.label}:{other.key}"))  # one copy per entity
             for form in forms:
                 papers = self.definitions[(ent.label, form)].setdefault(ent.key, [])
                 if extraction.id not in papers:
@@ -139,7 +155,7 @@ class AliasIndex:
         merged them did. So a later run resolves a paper's entity to the key one run over all the
         inputs would give, and `kg.build` folds existing nodes a new definition links together.
         """
-        self._canonical = None
+        self._canonical = self._members = None
         if papers:
             self.key_papers[(label, key)] += papers
             if name:
@@ -175,7 +191,9 @@ class AliasIndex:
         self._display = {}
         for root, keys in members.items():
             label = root[0]
-            best = max(keys, key=lambda k: (self.key_papers.get((label, k), 0), -len(k), [-ord(c) for c in k]))
+            # a key that some paper defines (its long form) before a bare acronym's, however common
+            best = max(keys, key=lambda k: (bool(self.long_forms.get((label, k))), self.key_papers.get((label, k), 0),
+                                            -len(k), [-ord(c) for c in k]))
             counts: Counter = Counter()
             for k in keys:
                 canonical[(label, k)] = best
@@ -203,15 +221,35 @@ class AliasIndex:
         return target if target is not None and target != key else None
 
     def learned_forms(self) -> dict[tuple[str, str], set[str]]:
-        """Multi-word defined forms by the key they resolve to; forms defined ambiguously are left out."""
+        """Multi-word defined forms by the key they resolve to, to be found in other papers: only
+        specific names; forms defined ambiguously and common phrases ("natural language", "ground
+        truth": `extractors.learned.is_common_phrase`) are left out."""
         out: dict[tuple[str, str], set[str]] = defaultdict(set)
         for (label, key), forms in self.long_forms.items():
             target = self.target(label, key) or key
             for form in forms:
                 defs = self.definitions.get((label, normalize_key(form)))
-                if defs is None or len(defs) == 1:
+                if (defs is None or len(defs) == 1) and not is_common_phrase(form):
                     out[(label, target)].add(form)
         return dict(out)
+
+    def meanings(self, key: str) -> set[tuple[str, str]]:
+        """Every (label, canonical key) a form is defined as, across all labels."""
+        out = set()
+        for label in LABELS:
+            for k in self.definitions.get((label, key), {}):
+                out.add((label, self.target(label, k) or k))
+        return out
+
+    def members(self, label: str, target: str) -> list[str]:
+        """The keys that resolve to `target` (itself included)."""
+        if self._canonical is None:
+            self._canonical = self._clusters()
+        if self._members is None:
+            self._members = defaultdict(list)
+            for (lab, k), t in self._canonical.items():
+                self._members[(lab, t)].append(k)
+        return self._members.get((label, target)) or [target]
 
     def ambiguous(self) -> dict[tuple[str, str], dict[str, list[str]]]:
         """Forms that papers define as different things (left unmerged)."""
@@ -250,11 +288,13 @@ class Resolver:
         entities: dict[tuple[str, str], Entity] = {}
         for ent in extraction.entities:
             new_key, forced_name = self.key_for(ent.label, ent.key)
+            if forced_name is None and is_bare_acronym(ent):
+                new_key = self._bare_meaning(extraction, ent, new_key)
             if new_key != ent.key:
                 renamed[(ent.label, ent.key)] = new_key
                 merged[(ent.label, new_key)].add(ent.key)
             update: dict = {"key": new_key}
-            name = forced_name or self.index.display_name(ent.label, new_key)
+            name = forced_name or self.index.display_name(ent.label, new_key) or clean_name(ent.name)
             if name is not None and name != ent.name:
                 update["name"] = name
                 update["aliases"] = sorted({*ent.aliases, ent.name} - {name})
@@ -284,16 +324,59 @@ class Resolver:
         return extraction.model_copy(update={"entities": list(entities.values()), "results": results,
                                              "relations": relations}), dict(merged)
 
+    def _bare_meaning(self, extraction: Extraction, ent: Entity, proposed: str) -> str:
+        """The key of an acronym a paper writes without defining it: the corpus's meaning when it
+        has only one (under any label), else the one meaning of its label that the paper's
+        context supports; else its own key (see `unresolved_reason`)."""
+        meanings = self.index.meanings(ent.key)
+        if not meanings:
+            return proposed
+        if len(meanings) == 1:
+            return proposed if next(iter(meanings))[0] == ent.label else ent.key
+        supported = [k for lab, k in meanings if lab == ent.label and self._supports(extraction, ent, k)]
+        if len(supported) == 1 and not self._forbidden(ent.label, ent.key, supported[0]):
+            return supported[0]
+        return ent.key
+
+    def _supports(self, extraction: Extraction, ent: Entity, target: str) -> bool:
+        """Whether a paper shares an entity with the papers that define `target`, or writes most
+        of the words of one of its long forms."""
+        label = ent.label
+        keys = self.index.members(label, target)
+        around = set().union(*(self.index.context.get((label, k), set()) for k in keys))
+        own = {f"{e.label}:{e.key}" for e in extraction.entities if e is not ent}
+        if own & around - {f"{label}:{k}" for k in keys}:
+            return True
+        words = content_words(" ".join([extraction.title or "", *extraction.sentences]))
+        for k in keys:
+            for form in self.index.long_forms.get((label, k), ()):
+                needed = content_words(form)
+                if needed and 2 * len(needed & words) > len(needed):
+                    return True
+        return False
+
     def _split(self, extraction: Extraction) -> Extraction:
         """Undo in-paper merges of forms the user said must stay apart."""
         if not self.overrides.splits:
             return extraction
         out: list[Entity] = []
         changed = False
+        rekeyed: dict[tuple[str, str], str] = {}
         for ent in extraction.entities:
             groups: dict[int | None, list] = defaultdict(list)
             for m in ent.mentions:
                 groups[self.overrides.splits.get((ent.label, normalize_key(m.text)))].append(m)
+            own = self.overrides.splits.get((ent.label, ent.key))
+            if len(groups) == 1 and None not in groups and own is not None and own not in groups:
+                # every mention is a form split from the entity's key ("SSM" that the lists
+                # resolved to state space model): the entity is that form
+                text = ent.mentions[0].text
+                key = normalize_key(text)
+                rekeyed[(ent.label, ent.key)] = key
+                out.append(ent.model_copy(update={"key": key, "name": text, "text": text,
+                                                  "aliases": sorted({m.text for m in ent.mentions} - {text})}))
+                changed = True
+                continue
             if len({g for g in groups if g is not None}) < 2:
                 out.append(ent)
                 continue
@@ -303,7 +386,46 @@ class Resolver:
                 out.append(ent.model_copy(update={"key": normalize_key(text), "name": text, "text": text,
                                                   "aliases": sorted({m.text for m in mentions} - {text}),
                                                   "mentions": mentions}))
-        return extraction.model_copy(update={"entities": out}) if changed else extraction
+        if not changed:
+            return extraction
+        update: dict = {"entities": out}
+        if rekeyed:
+            def rk(label: str, key: str | None) -> str | None:
+                return rekeyed.get((label, key), key) if key is not None else None
+
+            update["results"] = [r.model_copy(update={"metric": rk("METRIC", r.metric), "dataset": rk("DATASET", r.dataset),
+                                                      "method": rk("METHOD", r.method)}) for r in extraction.results]
+            update["relations"] = [rel.model_copy(update={"source": rk(rel.label, rel.source),
+                                                          "target": rk(rel.label, rel.target)})
+                                   for rel in extraction.relations]
+        return extraction.model_copy(update=update)
+
+
+_WORD = re.compile(r"[a-z][a-z0-9]{3,}")
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-case words of four letters or more (what two texts must share to be about one thing)."""
+    return set(_WORD.findall(text.lower()))
+
+
+def is_bare_acronym(entity: Entity) -> bool:
+    """An acronym written without its long form anywhere in the paper ("IS = 3.52", "FWN is fast")."""
+    text = entity.text.strip()
+    if " " in text or len(text) > 10 or sum(c.isupper() for c in text) < 2:
+        return False
+    return not ({normalize_key(f) for f in entity_forms(entity)} - {entity.key, ""})
+
+
+def unresolved_reason(index: AliasIndex, label: str, key: str) -> str | None:
+    """Why an entity written as a bare acronym was not joined to a meaning other papers define."""
+    meanings = index.meanings(key)
+    if not meanings or meanings == {(label, key)}:
+        return None
+    names = ", ".join(sorted(f"{index.display_name(lab, k) or k} ({lab.lower()})" for lab, k in meanings))
+    if len(meanings) == 1:
+        return f"defined elsewhere only as {names}, another type"
+    return f"defined as several things ({names}) and nothing in its papers says which"
 
 
 def build_index(extractions: Iterable[Extraction]) -> AliasIndex:

@@ -19,6 +19,8 @@ if not Doc.has_extension("kg_abbreviations"):
     Doc.set_extension("kg_abbreviations", default=())
 
 _BOUNDARY = {",", ";", ":", ".", "(", ")", "[", "]", "!", "?"}
+#: quotes around a long form ('"Design in Tiles" (DiT)') are not part of it
+_QUOTES = frozenset({'"', "'", "“", "”", "‘", "’", "``", "''", "~"})
 
 
 @lru_cache(maxsize=MEMO_SIZE)
@@ -87,14 +89,18 @@ def _long_form_start(doc: Doc, tv: TokenView, k: int, i: int, short_core: str, s
     if span is None or len(span) == 0 or tv.span_text(span.start, span.end).lower() == short.lower():
         return None
     long_start = span.start
-    # the long form should not swallow a leading article or preposition
+    # the long form should not swallow a leading article, preposition or quote
     while long_start < i - 1:
         tok = doc[long_start]
-        if not (tok.is_stop and tok.is_lower):
+        if not ((tok.is_stop and tok.is_lower) or tok.text in _QUOTES):
             break
         long_start += 1
-    if "-" not in tv.span_text(long_start, i) and sum(1 for t in doc[long_start:i] if not t.is_punct) < 2:
-        return None
+    words = [t.text for t in doc[long_start:i] if not t.is_punct]
+    if "-" not in tv.span_text(long_start, i) and len(words) < 2:
+        # one word ("infrared (IR)"): only a long word whose first letter the acronym shares
+        if not (len(words) == 1 and words[0].isalpha() and words[0].islower()
+                and len(words[0]) >= len(short_core) + 4):
+            return None
     return long_start
 
 
@@ -130,9 +136,12 @@ def abbreviation_pairs(doc: Doc) -> tuple[tuple[int, int, int, int], ...]:
                 n_words += 1
         if k == i:
             continue
-        long_start = _long_form_start(doc, tv, k, i, short_core, short)
+        long_end = i
+        while long_end > k + 1 and words[long_end - 1] in _QUOTES:
+            long_end -= 1
+        long_start = _long_form_start(doc, tv, k, long_end, short_core, short)
         if long_start is not None:
-            pairs.append((long_start, i, i + 1, j))
+            pairs.append((long_start, long_end, i + 1, j))
     return tuple(pairs)
 
 

@@ -14,6 +14,7 @@ component's time.
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_left
 from operator import itemgetter
 from typing import NamedTuple
@@ -26,7 +27,7 @@ from extractors.components.names import is_version
 from extractors.components.phrases import SPAN_KEY as PHRASES_KEY
 from extractors.components.terms import SPAN_KEY as TERMS_KEY
 from extractors.components.view import BatchPipe, Row, TokenView, doc_extension, publish_spans, span_rows, token_view
-from extractors.lexicon import Lexicon, load_lexicon
+from extractors.lexicon import Lexicon, Term, load_lexicon
 from extractors.memo import BoundedMemo
 from extractors.normalize import normalize_key
 
@@ -447,6 +448,28 @@ def _select(cands: list[Candidate], n_tokens: int) -> list[Candidate]:
     return kept
 
 
+def _content_words(text: str) -> set[str]:
+    """First four letters of each word of 3 letters or more, accents removed ("Fréchet" = "Frechet")."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return {w[:4] for w in re.split(r"[^a-z0-9]+", plain) if len(w) >= 3 and w not in _FILLER}
+
+
+_FILLER = frozenset({"the", "and", "for", "from", "with", "via"})
+
+
+def same_meaning(long_text: str, canonical: str) -> bool:
+    """Whether a paper's long form and a listed name of its acronym can mean the same thing: the
+    listed name is the acronym itself (no expansion to contradict), or they share at least half of
+    the content words of the shorter ("Very Low Mass" is not "vision-language model")."""
+    theirs = _content_words(canonical)
+    if not theirs or (" " not in canonical.strip() and "-" not in canonical and not canonical.islower()):
+        return True
+    ours = _content_words(long_text)
+    if not ours:
+        return False
+    return 2 * len(ours & theirs) >= min(len(ours), len(theirs))
+
+
 def _acronym_candidates(tv: TokenView, abbreviations: tuple, cands: list[Candidate],
                         rules: EntityRules, other_field: bool, dropped: set[str]) -> dict[str, tuple[str, str, str]]:
     """Type both forms of each acronym definition (adding or overriding their candidates) and
@@ -478,6 +501,15 @@ def _acronym_candidates(tv: TokenView, abbreviations: tuple, cands: list[Candida
             if (term is not None and term.rank == 2 and term.label == "DATASET"
                     and not dataset_evidence(tv, ss, se, rules)):
                 term = None  # "human-computer interaction (HCI)": a listed acronym, not data here
+            if term is not None and not same_meaning(long_text, term.canonical):
+                # the paper's own long form wins over the list's meaning of the acronym:
+                # "international relations (IR)" is not information retrieval
+                term = None
+            if term is None and le - ls == 1:
+                label = ""  # "infrared (IR)": one plain word that nothing types is no entity
+            elif term is not None and normalize_key(term.canonical) == normalize_key(short_text, acronym=True):
+                # the list knows the acronym, not what it stands for: its type, the paper's name
+                term = Term(term.label, term.pattern, long_text, term.exact, term.source)
         if term is not None:
             label, name = term.label, term.canonical
         else:

@@ -10,6 +10,8 @@ since the same names recur across papers.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterable, Iterator
 
 from spacy.language import Language
@@ -30,6 +32,10 @@ _VARIANTS = extension_key("kg_variants")
 _MISSING = object()
 #: `VariantLinker.family_entry` of a sub-name that cannot name a family
 _NOT_FAMILY = object()
+
+
+#: a version glued to a coined name: "YOLOv8", "NYUDv2" (the family is the part before "v")
+_GLUED_VERSION = re.compile(r"([A-Z][A-Za-z]*[A-Z][A-Za-z]*?)(v\d+(?:\.\d+)?)$")
 
 
 def _parts(text: str) -> list[str]:
@@ -107,6 +113,8 @@ class VariantLinker(BatchPipe):
                     parts = _parts(name)
                     if len(parts) > 1:
                         variants.append((i, label, parts))
+                elif " " not in name and (glued := _GLUED_VERSION.match(name)) is not None:
+                    variants.append((i, label, [glued[1], glued[2]]))  # "YOLOv8" -> YOLO
             else:
                 names.append(None)
         if not variants:

@@ -37,13 +37,14 @@ def register(app: typer.Typer) -> None:
         if as_json:
             sys.stdout.write(utf8_text(json.dumps([e.to_dict() for e in entries], indent=1, ensure_ascii=False)) + "\n")
             return
-        table = Table("label", "name", "key", "papers", "forms: example papers (--json for all)", "merged keys",
+        table = Table("label", "name", "key", "papers", "forms: example papers (--json for all)", "merged keys / why not merged",
                       show_lines=True)
         for e in entries:
             forms = "\n".join(terminal(f"{form!r}: {', '.join(papers[:2])}{' ...' if len(papers) > 2 else ''}")
                               for form, papers in sorted(e.forms.items()))
+            merged = ", ".join(e.merged_keys) + (f"\n{e.unresolved}" if e.unresolved else "")
             table.add_row(terminal(e.label), terminal(e.name), terminal(e.key), str(e.papers), forms,
-                          terminal(", ".join(e.merged_keys)))
+                          terminal(merged.strip()))
         out.print(table)
         out.print("A wrong merge? Add to kg-overrides.toml and rebuild:\n"
                   '  [[split]]\n  label = "METHOD"\n  names = ["SSM", "state space model"]\n'
