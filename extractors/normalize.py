@@ -93,6 +93,8 @@ def normalize_key(text: str, acronym: bool | None = None) -> str:
     if acronym is None:
         acronym = _looks_coined(s)
     s = s.casefold().replace("’", "'").translate(_DASHES)
+    if "{" in s or "}" in s:  # LaTeX grouping braces, which `clean_name` drops from the display name too
+        s = s.translate(_BRACES)
     s = _split_letter_digit(s)
     words = s.split()
     if not words:

@@ -25,3 +25,12 @@ def test_normalize_distinct_keys_for_distinct_things(a, b):
                                            ("analysis", "analysis"), ("patches", "patch")])
 def test_normalize_singularize(word, singular):
     assert singularize(word) == singular
+
+
+def test_latex_braces_do_not_split_a_key():
+    """A paper writing "HyperZ{cdotZ{cdot}W}" in its abstract and "HyperZcdotZcdotW" in its title names
+    one thing: the key drops the braces as the display name does (else a rerun merged the two)."""
+    from extractors.normalize import clean_name, normalize_key
+
+    assert normalize_key("HyperZ{cdotZ{cdot}W") == normalize_key("HyperZcdotZcdotW")
+    assert normalize_key(clean_name("HyperZ{cdotZ{cdot}W")) == normalize_key("HyperZ{cdotZ{cdot}W")
