@@ -16,7 +16,7 @@ import resource
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from kg.backends.base import QueryError, QueryStopped
+from kg.backends.base import BackendError, QueryError, QueryStopped
 
 T = TypeVar("T")
 
@@ -58,7 +58,9 @@ def _child(conn: Any, fn: Callable[..., Any], args: tuple, memory: int | None) -
     except MemoryError:
         conn.send(("memory", None))
     except QueryError as exc:
-        conn.send(("error", str(exc)))
+        conn.send(("stopped" if isinstance(exc, QueryStopped) else "error", str(exc)))
+    except BackendError as exc:  # e.g. an unreadable index: the parent reports it as a failure, not a usage error
+        conn.send(("backend", str(exc)))
     except BaseException as exc:  # anything else: its own line, the parent re-raises nothing raw
         conn.send(("crash", f"{type(exc).__name__}: {exc}"))
     finally:
@@ -110,4 +112,8 @@ def run_bounded(fn: Callable[..., T], *args: Any, timeout: float | None = DEFAUL
                          "combinations) or use the Neo4j backend for very large graphs")
     if status == "error":
         raise QueryError(value)
+    if status == "stopped":
+        raise QueryStopped(value)
+    if status == "backend":
+        raise BackendError(value)
     raise QueryError(f"the embedded engine failed on this query: {value}")

@@ -347,6 +347,9 @@ def build(
             counts = store.counts()
             if report.summary.read and not neo4j:
                 store.save(out_path)
+                from kg.commands.index import write_build_index
+
+                write_build_index(store.to_networkx(), out_path)  # the index `kg query` runs on
         except BackendError as exc:
             raise fail(str(exc), EXIT_FAILED) from None
     out.print(_summary_table(report, counts))
@@ -497,6 +500,19 @@ def query(
     if write and backend is not BackendName.neo4j:
         raise fail("--write needs --backend neo4j: the embedded engine only reads (rebuild the file instead)")
     params = dict(parse_param(p) for p in param or [])
+    if backend is BackendName.networkx and named is None:  # LadybugDB index beside the graph file
+        from kg.commands.index import query_embedded
+
+        try:
+            result = query_embedded(graph, cypher, params, timeout, memory_limit)
+        except QueryStopped as exc:
+            raise fail(str(exc), EXIT_FAILED) from None
+        except QueryError as exc:
+            raise fail(str(exc)) from None
+        except BackendError as exc:
+            raise fail(str(exc), EXIT_FAILED) from None
+        _print_result(result, fmt)
+        return
     store = _open_store(backend, graph, uri, user, password, database)
     try:
         from kg.named_queries import run_named
@@ -711,7 +727,8 @@ def _register_commands() -> None:
 
 
 #: modules under kg/commands/ that each register one or more commands
-COMMAND_MODULES: tuple[str, ...] = ("aliases", "eval_spans", "calibration", "leaderboard", "report", "train", "viz")
+COMMAND_MODULES: tuple[str, ...] = ("aliases", "eval_spans", "calibration", "index", "leaderboard", "report", "train",
+                                     "viz")
 _register_commands()
 
 

@@ -45,6 +45,8 @@ _CLAUSE_WORDS = ("WHERE", "RETURN", "WITH", "MATCH", "OPTIONAL", "UNWIND", "ORDE
 _WORD = re.compile(r"[A-Za-z_]\w*")
 _REFUSED_CLAUSE = re.compile(_KW + r"(COPY|LOAD|EXPORT|IMPORT|ATTACH|INSTALL|USE|CALL|CHECKPOINT|BEGIN|COMMIT"
                              r"|ROLLBACK|DROP|ALTER)(?![\w(])(?!\s*[:)\]},.=<>])", re.I)
+_WRITE_CLAUSE = re.compile(_KW + r"(CREATE|MERGE|DETACH\s+DELETE|DELETE|SET|REMOVE|FOREACH)(?!\w)(?!\s*[:)\]},.=<>])",
+                           re.I)
 _REFUSED_FUNCTION = re.compile(_KW + r"(id|elementId|keys|properties|exists)\s*\(", re.I)
 _FUNCTION_WHY = {
     "id": "id() numbers differ between engines; compare nodes directly (a <> b) or use their key",
@@ -297,6 +299,10 @@ def translate(cypher: str) -> Translated:
         raise _refuse(cypher, semi, "one statement at a time: remove the ';' and what follows")
     if not code.strip():
         raise QueryError("empty query")
+    if m := _WRITE_CLAUSE.search(code):
+        word = " ".join(m.group(1).upper().split()).split()[0]
+        raise _refuse(cypher, m.start(), f"{word} is not allowed: queries are read-only on the embedded engine "
+                      "(change the graph with kg build, or use --backend neo4j --write)")
     if m := _REFUSED_CLAUSE.search(code):
         word = m.group(1).upper()
         why = ("procedures differ between Neo4j and the embedded engine; use --backend neo4j for CALL"

@@ -53,6 +53,13 @@ class IndexFileError(GraphFileError):
     """A query index that cannot be used; the message names it and how to rebuild it."""
 
 
+class _OutOfMemory(QueryStopped):
+    """LadybugDB could not get the memory a query (or opening the index) needs."""
+
+
+_NO_MEMORY = "query stopped: it ran out of memory; narrow it (LIMIT, fewer MATCH combinations) or raise --memory-limit"
+
+
 @dataclass(frozen=True)
 class IndexStats:
     """What `write_index` loaded and how long it took."""
@@ -307,8 +314,8 @@ def ensure_index(graph: str | Path, note: Callable[[str], None] | None = None) -
     reason = index_status(graph, index)
     if reason is None:
         return index
-    if note is not None:
-        note(f"{reason}; building the query index from {graph}")
+    if note is not None and index.exists():  # a missing index is built quietly (a graph saved by the library)
+        note(f"{reason}; rebuilding the query index from {graph}")
     G = read_graph_file(graph)
     try:
         write_index(G, index, source=graph)
@@ -356,8 +363,7 @@ def _query_error(exc: BaseException, timeout: float | None) -> QueryError:
         return QueryStopped(f"query stopped: it ran longer than the {timeout or 0:g} s timeout; narrow it (LIMIT, a "
                             "bounded path length such as *1..3) or raise --timeout")
     if "Buffer manager exception" in line or "allocate" in line.lower():
-        return QueryStopped("query stopped: it ran out of memory; narrow it (LIMIT, fewer MATCH combinations) or "
-                            "raise --memory-limit")
+        return _OutOfMemory(_NO_MEMORY)
     if m := _MISSING_TABLE.search(line):
         return QueryError(f"no label or relationship type {m.group(1)} in the graph")
     if m := _MISSING_PROPERTY.search(line):
@@ -427,6 +433,8 @@ class LadybugIndex:
                                    max_db_size=_pow2_at_least(2 * size))
             self._conn = lb.Connection(self._db)
         except RuntimeError as exc:
+            if "Buffer manager exception" in str(exc):  # mmap refused under the --memory-limit cap
+                raise _OutOfMemory(_NO_MEMORY) from None
             raise IndexFileError(f"{self.path}: the query index is corrupt or unreadable ({_first_line(exc)}); "
                                  f"{_rebuild_hint(self.path, self.graph)}") from None
 
@@ -468,9 +476,13 @@ class LadybugIndex:
 
 def query_index(index: str | Path, graph: str | Path | None, cypher: str, params: Mapping[str, Any] | None,
                 timeout: float | None = None, memory: int | None = None) -> QueryResult:
-    """Open the index, run one query, close it (what `kg query` runs in its bounded child process)."""
-    with LadybugIndex(index, graph, memory) as idx:
-        return idx.query(cypher, params, timeout)
+    """Open the index, run one query, close it (what `kg query` runs in its bounded child process;
+    running out of memory becomes the MemoryError `kg.bounded` reports with the limit)."""
+    try:
+        with LadybugIndex(index, graph, memory) as idx:
+            return idx.query(cypher, params, timeout)
+    except _OutOfMemory:
+        raise MemoryError from None
 
 
 def query_graph(G: nx.MultiDiGraph, cypher: str, params: Mapping[str, Any] | None = None) -> QueryResult:

@@ -1,0 +1,86 @@
+"""`kg index`: (re)build the LadybugDB query index beside a graph file (kg/ladybug_index.py), and the
+embedded `kg query` path that runs on it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+
+def write_build_index(G: Any, graph: Path) -> None:
+    """After `kg build` saved `graph`: write its query index; a failure is a warning (`kg query`
+    rebuilds a missing index itself)."""
+    from kg.cli import err
+    from kg.ladybug_index import index_path, write_index
+    from kg.textsafe import terminal
+
+    target = index_path(graph)
+    try:
+        stats = write_index(G, target, source=graph)
+    except (OSError, RuntimeError) as exc:
+        err.print(f"[yellow]warning:[/] {terminal(target)}: query index not written ({terminal(exc)}); "
+                  f"`kg query` builds it on first use", highlight=False, soft_wrap=True)
+        return
+    err.print(f"query index written to {terminal(stats.path)}", highlight=False)
+
+
+def query_embedded(graph: Path, cypher: str, params: Mapping[str, Any], timeout: float,
+                   memory_mb: int | None) -> Any:
+    """`kg query` on the embedded default: bring the index up to date, then run the query in a child
+    process that `--timeout` and `--memory-limit` can stop (kg.bounded)."""
+    from kg.backends import BackendError
+    from kg.bounded import MEMORY_SHARE, available_memory, run_bounded
+    from kg.build import EXIT_FAILED
+    from kg.cli import err, fail
+    from kg.ladybug_index import ensure_index, query_index
+    from kg.textsafe import terminal
+
+    if not graph.exists():
+        raise fail(f"{graph}: no such graph file (run `kg build` first, or pass --graph)")
+    try:
+        index = ensure_index(graph, note=lambda m: err.print(f"note: {terminal(m)}", highlight=False,
+                                                              soft_wrap=True))
+    except BackendError as exc:
+        raise fail(str(exc), EXIT_FAILED) from None
+    if memory_mb:
+        memory = memory_mb * 2**20
+    else:
+        free = available_memory()
+        memory = int(free * MEMORY_SHARE) if free else None
+    return run_bounded(query_index, index, graph, cypher, params, timeout, memory, timeout=timeout, memory=memory)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `index` command to `app`."""
+    from kg.build import DEFAULT_GRAPH
+
+    @app.command("index")
+    def index_cmd(
+        graph: Annotated[Path, typer.Option("--graph", "-g", help="Saved graph file.")] = DEFAULT_GRAPH,
+    ) -> None:
+        """Rebuild the query index (graph.lbdb/, LadybugDB) that `kg query` runs on, from the graph file.
+
+        `kg build` writes it and `kg query` rebuilds it when the graph file changed; run this after
+        replacing the graph file by hand, or when `kg query` reports the index unreadable.
+        """
+        from kg.backends import BackendError
+        from kg.backends.networkx_backend import read_graph_file
+        from kg.build import EXIT_FAILED
+        from kg.cli import fail, out
+        from kg.ladybug_index import index_path, write_index
+        from kg.textsafe import terminal
+
+        if not graph.exists():
+            raise fail(f"{graph}: no such graph file (run `kg build` first, or pass --graph)")
+        try:
+            G = read_graph_file(graph)
+            stats = write_index(G, index_path(graph), source=graph)
+        except BackendError as exc:
+            raise fail(str(exc), EXIT_FAILED) from None
+        except (OSError, RuntimeError) as exc:
+            raise fail(f"{index_path(graph)}: cannot write the query index: {exc}", EXIT_FAILED) from None
+        out.print(f"wrote {terminal(stats.path)}: {stats.nodes:,} nodes and {stats.rels:,} relationships in "
+                  f"{stats.seconds:.2f} s ({stats.rate:,.0f}/s)", highlight=False)
