@@ -274,10 +274,10 @@ def return_columns(cypher: str) -> list[str] | None:
     names = []
     for s, e in items:
         text = cypher[s:e].strip().rstrip(";").strip()
-        alias = re.search(r"\s+AS\s+(\w+|`[^`]*`)\s*$", code[s:e].strip().rstrip(";"), re.I)
+        alias = re.search(r"\s+AS\s+(\w+|`[^`]*`)\s*;?\s*$", code[s:e], re.I)
         if text == "*":
             return None
-        names.append(alias.group(1).strip("`") if alias else " ".join(text.split()))
+        names.append(cypher[s + alias.start(1):s + alias.end(1)].strip("`") if alias else " ".join(text.split()))
     return names
 
 
