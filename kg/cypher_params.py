@@ -1,15 +1,10 @@
-"""Cypher text handling for the embedded engine: parameters, literals and what it cannot run.
+"""Cypher text handling: literals, parameters, masking, and what a read-only query may not do.
 
-grand-cypher takes no `$params`, so `render_params` is the one path by which a value enters
-query text: each `$name` outside string literals and comments becomes an escaped literal, in a
-single pass (a value that itself contains `$x` stays data). Strings are rendered double-quoted
-(`"..."`, with `\\`, `"` and control characters escaped) because grand-cypher's grammar has no
-single-quoted strings and reads a string token with Python's literal rules, which agree with
-Cypher's for everything this module writes.
-
-`prepare_for_grand_cypher` additionally adapts portable Cypher to grand-cypher 1.2 (single-
-quoted strings, lower-case `count(`, comments) and refuses, with a `QueryError` naming it, each
-construct grand-cypher 1.2 cannot run. Positions are kept so errors point into the user's text.
+`split_segments` / `_masked` tell code from string literals, comments and quoted names, so that the
+checks here and the dialect layer (kg/cypher_dialect.py) never look inside a literal. Queries pass
+their values as real parameters on every backend; `render_params` (one escaped literal per `$name`,
+single pass) remains for tools that need query text with the values written in.
+`check_read_only` refuses file access, administration and procedures on every backend.
 """
 
 from __future__ import annotations
@@ -27,10 +22,8 @@ __all__ = [
     "QueryError",
     "Segment",
     "check_read_only",
-    "check_supported",
     "cypher_literal",
     "line_col",
-    "prepare_for_grand_cypher",
     "quote_string",
     "render_params",
     "split_segments",
@@ -233,24 +226,7 @@ def render_params(cypher: str, params: Mapping[str, Any] | None = None) -> str:
     return _render(cypher, params, engine=False).text
 
 
-# --- what grand-cypher 1.2 cannot run --------------------------------------------------------
-# Its grammar is MATCH+ [WHERE] RETURN [ORDER BY] [SKIP] [LIMIT] with EXISTS {} subqueries:
-# every clause below fails to parse there, so we name it instead of showing a parser error.
-_READ_ONLY = ("CREATE", "MERGE", "DELETE", "DETACH", "SET", "REMOVE", "FOREACH", "LOAD CSV")
-_CLAUSE = re.compile(
-    r"(?<![\w.$])(OPTIONAL\s+MATCH|LOAD\s+CSV|CREATE|MERGE|DETACH|DELETE|SET|REMOVE|FOREACH"
-    r"|CALL|UNWIND|WITH|UNION|CASE)(?!\w)(?!\s*:)",
-    re.I,
-)
-_STARTS_ENDS = re.compile(r"(?:STARTS|ENDS)\s*$", re.I)
-_AGG_ARG = re.compile(r"(?<![\w.])(?:count|sum|avg|min|max|collect)\s*\(\s*(\*|DISTINCT\b)", re.I)
-_RETURN_STAR = re.compile(r"(?<![\w.])RETURN\s+(?:DISTINCT\s+)?\*", re.I)
-_DISTINCT_AGG = re.compile(
-    r"(?<![\w.])RETURN\s+DISTINCT\b[^}]*?(?<![\w.])(?:count|sum|avg|min|max|collect)\s*\(",
-    re.I | re.S,
-)
-_MATCH_TOKENS = re.compile(r"[()\[\],]|(?<![\w.])(MATCH|WHERE|RETURN|ORDER|SKIP|LIMIT)(?!\w)", re.I)
-
+# --- helpers for the checks below and kg.cypher_dialect ----------------------------------------
 
 def _masked(cypher: str) -> str:
     """The query with literal and comment contents blanked (same length, same lines)."""
@@ -268,56 +244,6 @@ def _masked(cypher: str) -> str:
 def _refuse(cypher: str, pos: int, message: str) -> QueryError:
     line, col = line_col(cypher, pos)
     return QueryError(f"{message} (line {line}, col {col})")
-
-
-def check_supported(cypher: str) -> None:
-    """Raise a `QueryError` naming the first construct the embedded engine cannot run."""
-    check_read_only(cypher)
-    code = _masked(cypher)
-    for m in _CLAUSE.finditer(code):
-        word = " ".join(m.group(1).upper().split())
-        if word == "WITH" and _STARTS_ENDS.search(code, 0, m.start()):
-            continue  # STARTS WITH / ENDS WITH are string operators
-        if word in _READ_ONLY or word == "DETACH":
-            raise _refuse(cypher, m.start(), f"{word} is not allowed: queries are read-only")
-        raise _refuse(
-            cypher, m.start(),
-            f"{word} is not supported by the embedded networkx engine (grand-cypher 1.2); "
-            f"rewrite the query without it or use the Neo4j backend",
-        )
-    if m := _AGG_ARG.search(code):
-        func = m.group(0).split("(")[0].strip().upper()
-        if m.group(1) == "*":
-            message = f"{func}(*) is not supported by the embedded engine; count a variable, " \
-                "e.g. COUNT(p)"
-        else:
-            message = f"{func}(DISTINCT ...) is not supported by the embedded engine; use " \
-                "kg.analysis or the Neo4j backend"
-        raise _refuse(cypher, m.start(), message)
-    if m := _RETURN_STAR.search(code):
-        raise _refuse(cypher, m.start(), "RETURN * is not supported by the embedded engine; "
-                      "name the values to return")
-    if m := _DISTINCT_AGG.search(code):
-        raise _refuse(cypher, m.start(), "RETURN DISTINCT with an aggregation is not supported "
-                      "by the embedded engine; drop DISTINCT (aggregations group already)")
-    clause, depth = "", 0
-    for m in _MATCH_TOKENS.finditer(code):
-        token = m.group(0)
-        if m.group(1):
-            clause = m.group(1).upper()
-        elif token in "([":
-            depth += 1
-        elif token in ")]":
-            depth -= 1
-        elif depth == 0 and clause == "MATCH":
-            raise _refuse(cypher, m.start(), "comma-separated patterns in MATCH are not "
-                          "supported by the embedded engine; write a second MATCH clause")
-
-
-def prepare_for_grand_cypher(cypher: str, params: Mapping[str, Any] | None = None) -> Prepared:
-    """Check, render parameters and adapt portable Cypher to grand-cypher 1.2's grammar."""
-    check_supported(cypher)
-    return _render(cypher, params, engine=True)
 
 
 # --- what a read-only query may not do, on any backend ---------------------------------------
@@ -351,7 +277,7 @@ def check_read_only(cypher: str) -> None:
     (SHOW USERS, SHOW SETTINGS, CREATE USER, DROP DATABASE, GRANT, TERMINATE TRANSACTIONS, ...)
     and every procedure outside a short list of read-only look-ups (`CALL dbms.listConfig()`,
     `CALL apoc.load.json(...)`). Writes are the read transaction's business (Neo4j refuses
-    them there; the embedded engine refuses them in `check_supported`).
+    them there; the embedded engine refuses them in `kg.cypher_dialect.translate`).
     """
     code = _masked(cypher)
     hint = "queries are read-only (Neo4j: add --write to run it)"

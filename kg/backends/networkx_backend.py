@@ -309,7 +309,7 @@ class NetworkxBackend:
         return stats + WriteStats(nodes_removed=1, rels_removed=removed)
 
     def query(self, cypher: str, params: Mapping[str, Any] | None = None) -> QueryResult:
-        """Run a read-only Cypher query through grand-cypher (see `kg.query.run_cypher`)."""
+        """Run a read-only Cypher query on LadybugDB, loaded from this graph (see `kg.query.run_cypher`)."""
         return run_cypher(self._graph, cypher, params)
 
     def counts(self) -> Counts:
