@@ -171,8 +171,33 @@ def _node_pk(label: str) -> str:
 
 # -- loading -----------------------------------------------------------------------------------------
 
-def _copy(conn: Any, table: str, columns: list[tuple[str, str]], rows: list[list[Any]], options: str = "") -> None:
-    """Bulk-load rows (lists in column order) through COPY FROM an UNWIND of a parameter."""
+_ARROW_SCALARS = {"STRING": "string", "INT64": "int64", "DOUBLE": "float64", "BOOLEAN": "bool_"}
+
+
+def _arrow_type(pa: Any, kind: str) -> Any:
+    if kind.endswith("[]"):
+        return pa.list_(_arrow_type(pa, kind[:-2]))
+    return getattr(pa, _ARROW_SCALARS[kind])()
+
+
+def _copy(conn: Any, table: str, columns: list[tuple[str, str]], rows: list[list[Any]], options: str = "",
+          spill: Path | None = None) -> None:
+    """Bulk-load rows (lists in column order): COPY FROM a Parquet file written to `spill` when
+    pyarrow is installed (about ten times faster), else COPY FROM an UNWIND of a parameter."""
+    if spill is not None and not re.search(r"['\\]", spill.as_posix()):  # the path goes into the statement
+        try:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+        except ImportError:
+            pass
+        else:
+            arrays = [pa.array(list(values), type=_arrow_type(pa, kind))
+                      for values, (_, kind) in zip(zip(*rows), columns)]
+            file = spill / f"{table}-{len(list(spill.iterdir()))}.parquet"
+            pq.write_table(pa.Table.from_arrays(arrays, names=[f"c{i}" for i in range(len(columns))]), file)
+            conn.execute(f"COPY {_quote(table)} FROM '{file.as_posix()}'{options}")
+            file.unlink()
+            return
     names = [f"c{i}" for i in range(len(columns))]
     select = ", ".join(f"CAST(r.{n} AS {kind})" for n, (_, kind) in zip(names, columns))
     statement = f"COPY {_quote(table)} FROM (UNWIND $rows AS r RETURN {select}){options}"
@@ -181,8 +206,11 @@ def _copy(conn: Any, table: str, columns: list[tuple[str, str]], rows: list[list
         conn.execute(statement, {"rows": chunk})
 
 
-def load_into(conn: Any, G: nx.MultiDiGraph) -> tuple[int, int]:
-    """Create the tables and load every node and relationship of G; returns (nodes, relationships)."""
+def load_into(conn: Any, G: nx.MultiDiGraph, spill: Path | None = None) -> tuple[int, int]:
+    """Create the tables and load every node and relationship of G; returns (nodes, relationships).
+
+    `spill` is a scratch folder for the Parquet files of the bulk load (None: load through parameters).
+    """
     node_types = _column_types((d for _, d in G.nodes(data=True)), _NODE_INTERNAL)
     rel_types = _column_types((d for *_, d in G.edges(data=True)), _REL_INTERNAL)
     labels: dict[str, list[tuple[Any, dict]]] = {label.value: [] for label in NodeLabel}
@@ -212,7 +240,7 @@ def load_into(conn: Any, G: nx.MultiDiGraph) -> tuple[int, int]:
             pk_of[n] = (label, key)
             rows.append([key] + [_convert(d.get(name), kind) for name, kind in ordered[1:]])
         if rows:
-            _copy(conn, label, ordered, rows)
+            _copy(conn, label, ordered, rows, spill=spill)
     by_type: dict[str, dict[tuple[str, str], list[list[Any]]]] = {t.value: {} for t in RelType}
     rel_columns = list(rel_types.items())
     for u, v, key, d in G.edges(keys=True, data=True):
@@ -230,7 +258,7 @@ def load_into(conn: Any, G: nx.MultiDiGraph) -> tuple[int, int]:
         conn.execute(f"CREATE REL TABLE {_quote(type_)}({defs})")
         for (a, b), rows in pairs.items():
             options = f" (from='{a}', to='{b}')" if len(ends) > 1 else ""
-            _copy(conn, type_, [("_from", "STRING"), ("_to", "STRING"), *rel_columns], rows, options)
+            _copy(conn, type_, [("_from", "STRING"), ("_to", "STRING"), *rel_columns], rows, options, spill)
             n_rels += len(rows)
     return len(pk_of), n_rels
 
@@ -256,7 +284,10 @@ def write_index(G: nx.MultiDiGraph, target: str | Path, source: str | Path | Non
         db = lb.Database(str(tmp / DB_FILE))
         conn = lb.Connection(db)
         try:
-            nodes, rels = load_into(conn, G)
+            spill = tmp / "spill"
+            spill.mkdir()
+            nodes, rels = load_into(conn, G, spill)
+            shutil.rmtree(spill)
         finally:
             conn.close()
             db.close()

@@ -145,7 +145,7 @@ def test_failed_write_keeps_the_old_index(graph_file, monkeypatch):
     write_index(NetworkxBackend.load(graph_file).to_networkx(), index, source=graph_file)
     before = (index / DB_FILE).read_bytes()
 
-    def broken(conn, G):
+    def broken(*args):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr("kg.ladybug_index.load_into", broken)
