@@ -500,19 +500,20 @@ def query(
     if write and backend is not BackendName.neo4j:
         raise fail("--write needs --backend neo4j: the embedded engine only reads (rebuild the file instead)")
     params = dict(parse_param(p) for p in param or [])
-    if backend is BackendName.networkx and named is None:  # LadybugDB index beside the graph file
+    if backend is BackendName.networkx:  # LadybugDB index beside the graph file
         from kg.commands.index import query_embedded
 
         try:
-            result = query_embedded(graph, cypher, params, timeout, memory_limit)
+            result = query_embedded(graph, cypher, params, timeout, memory_limit, named)
         except QueryStopped as exc:
             raise fail(str(exc), EXIT_FAILED) from None
         except QueryError as exc:
             raise fail(str(exc)) from None
         except BackendError as exc:
             raise fail(str(exc), EXIT_FAILED) from None
-        _print_result(result, fmt)
-        return
+        if result is not None:
+            _print_result(result, fmt)
+            return
     store = _open_store(backend, graph, uri, user, password, database)
     try:
         from kg.named_queries import run_named

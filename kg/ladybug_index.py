@@ -47,6 +47,14 @@ _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _NODE_INTERNAL = frozenset({"label", "__labels__"})
 _REL_INTERNAL = frozenset({"type", "__labels__"})
 _SCALAR_TYPES = {bool: "BOOLEAN", int: "INT64", float: "DOUBLE", str: "STRING"}
+#: properties the builder writes (kg/builder.py), declared even when no element has them (the sample has
+#: no years): reading one gives null as in Neo4j, not "no property"; types from the data win
+_SCHEMA_NODE_PROPS = {"title": "STRING", "year": "INT64", "url": "STRING", "source": "STRING",
+                      "content_hash": "STRING", "extractor": "STRING", "name": "STRING", "aliases": "STRING[]",
+                      "alias_evidence": "STRING[]", "merged_keys": "STRING[]", "value": "DOUBLE", "unit": "STRING",
+                      "text": "STRING", "relative": "BOOLEAN", "spread": "DOUBLE"}
+_SCHEMA_REL_PROPS = {"confidence": "DOUBLE", "evidence": "STRING", "extractor": "STRING", "role": "STRING",
+                     "papers": "STRING[]"}
 
 
 class IndexFileError(GraphFileError):
@@ -211,8 +219,8 @@ def load_into(conn: Any, G: nx.MultiDiGraph, spill: Path | None = None) -> tuple
 
     `spill` is a scratch folder for the Parquet files of the bulk load (None: load through parameters).
     """
-    node_types = _column_types((d for _, d in G.nodes(data=True)), _NODE_INTERNAL)
-    rel_types = _column_types((d for *_, d in G.edges(data=True)), _REL_INTERNAL)
+    node_types = {**_SCHEMA_NODE_PROPS, **_column_types((d for _, d in G.nodes(data=True)), _NODE_INTERNAL)}
+    rel_types = {**_SCHEMA_REL_PROPS, **_column_types((d for *_, d in G.edges(data=True)), _REL_INTERNAL)}
     labels: dict[str, list[tuple[Any, dict]]] = {label.value: [] for label in NodeLabel}
     for n, d in G.nodes(data=True):
         label = _node_label(d)

@@ -61,6 +61,9 @@ class NamedQuery:
     networkx: Callable[[nx.MultiDiGraph, dict[str, Any]], QueryResult]
     #: fixed parameters of the Cypher (not user input; still passed as $params)
     constants: Mapping[str, Any] = field(default_factory=dict)
+    #: whether `kg query --named` runs the Cypher on the embedded LadybugDB index; False where the
+    #: dialect layer refuses it (unbounded VARIANT_OF*0.., list comprehensions): the Python path runs
+    embedded: bool = True
 
 
 # -- entity names -> keys --------------------------------------------------------------------------
@@ -305,7 +308,7 @@ _QUERIES = [
         "ORDER BY toLower(metric), coalesce(unit, ''), metric_key, "
         "CASE WHEN lower THEN value ELSE -value END, paper_id, coalesce(method, ''), dataset",
         (Param("dataset", "dataset", "dataset name, key or alias"),), _leaderboard,
-        {"lower_is_better": LOWER_IS_BETTER_CYPHER}),
+        {"lower_is_better": LOWER_IS_BETTER_CYPHER}, embedded=False),
     NamedQuery(
         "methods_proposed", "Which paper proposes which method, one row per (paper title, method name).",
         "MATCH (p:Paper)-[:PROPOSES]->(m:Method) RETURN DISTINCT p.title AS paper, m.name AS method "
@@ -344,7 +347,7 @@ _QUERIES = [
         "UNWIND found AS f WITH f WHERE f.hops = best "
         "RETURN f.hops AS hops, f.names AS path ORDER BY path LIMIT $limit",
         (Param("source", "method", "method to start from"), Param("target", "method", "method to reach"), _LIMIT),
-        _shortest_connection),
+        _shortest_connection, embedded=False),
     NamedQuery(
         "methods_for_task", "Methods used or proposed by papers addressing a task, with paper counts.",
         _count_cypher("MATCH (t:Task)<-[:ADDRESSES]-(p:Paper)-[:USES|PROPOSES]->(e:Method) "

@@ -27,10 +27,28 @@ def write_build_index(G: Any, graph: Path) -> None:
     err.print(f"query index written to {terminal(stats.path)}", highlight=False)
 
 
-def query_embedded(graph: Path, cypher: str, params: Mapping[str, Any], timeout: float,
-                   memory_mb: int | None) -> Any:
-    """`kg query` on the embedded default: bring the index up to date, then run the query in a child
-    process that `--timeout` and `--memory-limit` can stop (kg.bounded)."""
+def _named_on_index(index: Path, graph: Path, name: str, params: Mapping[str, Any], timeout: float,
+                    memory: int | None) -> Any:
+    """A canned query's Cypher on the index (in the bounded child process)."""
+    from kg.ladybug_index import LadybugIndex, _OutOfMemory
+    from kg.named_queries import run_named
+
+    try:
+        with LadybugIndex(index, graph, memory) as idx:
+            return run_named(idx, name, params, timeout=timeout)
+    except _OutOfMemory:
+        raise MemoryError from None
+
+
+def query_embedded(graph: Path, cypher: str | None, params: Mapping[str, Any], timeout: float,
+                   memory_mb: int | None, named: str | None = None) -> Any:
+    """`kg query` on the embedded default: bring the index up to date, then run the query (or the
+    canned query `named`) in a child process that `--timeout` and `--memory-limit` can stop
+    (kg.bounded). None for a canned query that only has a Python path (the caller runs that)."""
+    from kg.named_queries import NAMED_QUERIES
+
+    if named is not None and not getattr(NAMED_QUERIES.get(named), "embedded", False):
+        return None
     from kg.backends import BackendError
     from kg.bounded import MEMORY_SHARE, available_memory, run_bounded
     from kg.build import EXIT_FAILED
@@ -50,6 +68,9 @@ def query_embedded(graph: Path, cypher: str, params: Mapping[str, Any], timeout:
     else:
         free = available_memory()
         memory = int(free * MEMORY_SHARE) if free else None
+    if named is not None:
+        return run_bounded(_named_on_index, index, graph, named, params, timeout, memory, timeout=timeout,
+                           memory=memory)
     return run_bounded(query_index, index, graph, cypher, params, timeout, memory, timeout=timeout, memory=memory)
 
 

@@ -292,3 +292,21 @@ def test_networkx_and_neo4j_give_the_same_tables(sample_backend, neo4j_backend, 
     for backend in (sample_backend, neo4j_backend):
         with pytest.raises(QueryError, match=r"no dataset matches 'MS MARCI' \(did you mean 'MS MARCO'"):
             run_named(backend, "leaderboard", {"dataset": "MS MARCI"})
+
+
+def test_embedded_index_gives_the_python_paths_tables(sample_backend, tmp_path):
+    """`kg query --named` on the embedded default runs the Cypher on the LadybugDB index: the same tables
+    as the Python path (which the Neo4j test above holds to Neo4j's), for every query marked embedded."""
+    from kg.ladybug_index import LadybugIndex, write_index
+
+    index = write_index(sample_backend.to_networkx(), tmp_path / "graph.lbdb")
+    cases = [(name, params) for name, params in _parity_params(sample_backend) if NAMED_QUERIES[name].embedded]
+    assert {name for name, _ in cases} == {n for n, q in NAMED_QUERIES.items() if q.embedded}
+    assert len({name for name, _ in cases}) >= 10
+    with LadybugIndex(index.path) as idx:
+        for name, params in cases:
+            expected = run_named(sample_backend, name, params)
+            got = run_named(idx, name, params)
+            assert (got.columns, got.rows) == (expected.columns, expected.rows), f"{name} {params}"
+        with pytest.raises(QueryError, match=r"no dataset matches 'MS MARCI' \(did you mean 'MS MARCO'"):
+            run_named(idx, "papers_on_dataset", {"dataset": "MS MARCI"})
