@@ -2,7 +2,7 @@
 
 These work on the networkx layout of the schema (`load_graph` or `backend.to_networkx()`).
 Counting here is over distinct papers and visits each edge once, where the equivalent Cypher
-on grand-cypher is much slower (DESIGN.md); tests check both give the same answers.
+on a graph in memory would first load it into a query engine; tests check both give the same answers.
 
 Examples
 --------

@@ -1,8 +1,8 @@
 """Canned research queries that give the same table on the networkx and the Neo4j backend.
 
-Each `NamedQuery` carries its Cypher (what Neo4j runs, values only as `$params`) and a Python
-twin for the embedded backend: grand-cypher is far too slow for these aggregations and has no
-OPTIONAL MATCH, so the networkx path walks only the edges that matter. Every ORDER BY covers all
+Each `NamedQuery` carries its Cypher (what Neo4j and the embedded LadybugDB index run, values only
+as `$params`) and a Python twin for a networkx graph in memory (`run_named` on a NetworkxBackend),
+which walks only the edges that matter. Every ORDER BY covers all
 returned columns (nulls last ascending, first descending, as in Neo4j), so both paths return the
 same list; tests/kg/test_named_queries.py checks the parity against a real server.
 

@@ -2,8 +2,9 @@
 
 Layout (DESIGN.md): node id "<Label>:<key>", node attributes = properties + key property +
 `label`; edges keyed by their relationship type, attributes = properties + `type`. Nodes and
-edges also carry a `__labels__` set ({label} / {type}) because that is where grand-cypher
-looks for labels; it is never written to files and is restored on load.
+edges also carry a `__labels__` set ({label} / {type}), where the former embedded engine
+(grand-cypher) looked for labels; it is never written to files and is restored on load. Cypher on
+this graph runs on LadybugDB (`kg.query.run_cypher`).
 
 The saved file IS the export (kg/export.py), so a `.graphml` graph opens in Gephi or Cytoscape.
 """
@@ -78,7 +79,7 @@ def _as_text(d: dict[str, Any], names: tuple[str, ...]) -> None:
 
 
 def restore_labels(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """Give every node and edge the `__labels__` set grand-cypher matches on (in place).
+    """Give every node and edge a `__labels__` set (in place; see the module docstring).
 
     Elements with the same label share one set (a set costs ~200 bytes, times millions of
     edges); nothing modifies these sets in place (`upsert` assigns new ones). A graph written by
