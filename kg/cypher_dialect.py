@@ -7,7 +7,7 @@ with one line naming the construct: it never lets a query through that would giv
 Rewritten (found by running the same queries on both, see tests/kg/test_ladybug_parity.py):
 - `type(r)` -> `label(r)`; `labels(n)[0]` -> `label(n)`; `labels(n)` -> `[label(n)]`
 - `shortestPath((a)-[*..6]-(b))` -> `(a)-[* SHORTEST 1..6]-(b)` (`allShortestPaths`: ALL SHORTEST)
-- `EXISTS { pattern }` -> `EXISTS { MATCH pattern }`; a trailing `;` is dropped
+- `EXISTS { pattern }` -> `EXISTS { MATCH pattern }` (and `COUNT { ... }`); a trailing `;` is dropped
 - list subscripts: Neo4j counts from 0, LadybugDB from 1 (`xs[0]` -> `xs[1]`; negative ones agree)
 - relationship uniqueness: in Neo4j one MATCH never uses a relationship twice; LadybugDB walks
   may. Each MATCH gets `r1 <> r2` for relationships that could be the same, variable-length
@@ -59,7 +59,7 @@ _TYPE_FN = re.compile(_KW + r"type(\s*\()", re.I)
 _LABELS_FIRST = re.compile(_KW + r"labels\s*\(\s*(\w+)\s*\)\s*\[\s*0\s*\]", re.I)
 _LABELS_FN = re.compile(_KW + r"labels\s*\(\s*(\w+)\s*\)", re.I)
 _SHORTEST = re.compile(_KW + r"(shortestPath|allShortestPaths)\s*\(", re.I)
-_EXISTS_BRACE = re.compile(_KW + r"EXISTS\s*\{", re.I)
+_EXISTS_BRACE = re.compile(_KW + r"(?:EXISTS|COUNT)\s*\{", re.I)
 _SUBQUERY_START = re.compile(r"\s*(MATCH|OPTIONAL|CALL|RETURN|WITH|UNWIND)(?!\w)", re.I)
 _MATCH = re.compile(_KW + r"MATCH(?!\w)", re.I)
 _REL_OPEN = re.compile(r"-\s*\[")
@@ -174,11 +174,7 @@ def _rewrite_match(cypher: str, code: str, kw_end: int, edits: _Edits, shortest_
         body = _REL_BODY.match(code, open_pos + 1, close_pos)
         if body is None:
             continue  # not a relationship we can read: LadybugDB reports it
-        in_shortest = any(s <= open_pos < e for s, e in shortest_spans)
-        if body.group("star") is not None and not in_shortest:
-            star = body.start("star")
-            edits.add(star, body.end("range"), "* TRAIL " + _range(cypher, star, body.group("range"), False) + " ")
-        if in_shortest:
+        if any(s <= open_pos < e for s, e in shortest_spans):
             continue
         rels.append(_Rel(open_pos + 1, close_pos, body.group("var"), _types(body.group("types")),
                          body.group("star") is not None))
@@ -343,6 +339,14 @@ def translate(cypher: str) -> Translated:
             _rewrite_match(cypher, code, m.end(), edits, shortest_spans, counter)
     for m in _MATCH.finditer(code):
         _rewrite_match(cypher, code, m.end(), edits, shortest_spans, counter)
+    for m in _REL_OPEN.finditer(code):  # every variable-length pattern, also in WHERE predicates
+        open_pos = m.end() - 1
+        if any(s <= open_pos < e for s, e in shortest_spans):
+            continue
+        body = _REL_BODY.match(code, open_pos + 1, _close(code, open_pos, "[", "]"))
+        if body is not None and body.group("star") is not None:
+            star = body.start("star")
+            edits.add(star, body.end("range"), "* TRAIL " + _range(cypher, star, body.group("range"), False) + " ")
     rel_brackets = [(m.end() - 1, _close(code, m.end() - 1, "[", "]") + 1) for m in _REL_OPEN.finditer(code)]
     _subscripts(cypher, code, edits, skip + rel_brackets)
     return Translated(edits.apply(cypher), return_columns(cypher))

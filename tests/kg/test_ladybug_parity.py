@@ -106,6 +106,10 @@ QUERIES: list[tuple[str, str, dict[str, Any], bool]] = [
      "RETURN d.name AS name", {}, False),
     ("aggregate_top", "MATCH (p:Paper)-[:USES]->(m:Method) RETURN m.name AS method, count(*) AS papers "
      "ORDER BY papers DESC, method LIMIT 10", {}, True),
+    ("variable_length_predicate", "MATCH (m:Method) WHERE (m)-[:VARIANT_OF*1..2]->(:Method) RETURN count(m) AS n",
+     {}, False),
+    ("count_subquery", "MATCH (m:Method) WHERE m.name STARTS WITH 'V' "
+     "RETURN m.name, COUNT { (m)<-[:USES]-(:Paper) } AS users", {}, False),
     ("trailing_semicolon", "MATCH (t:Task) RETURN count(t) AS n;", {}, False),
 ]
 
