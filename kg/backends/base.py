@@ -85,6 +85,15 @@ class Counts:
 
 
 @dataclass(frozen=True)
+class GraphVocabulary:
+    """The node labels, relationship types and property keys a graph holds (`kg query` warnings)."""
+
+    labels: frozenset[str] = frozenset()
+    rel_types: frozenset[str] = frozenset()
+    property_keys: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class EntitySummary:
     """What an entity node already in the graph tells cross-paper resolution (`AliasIndex.seed`)."""
 
@@ -155,6 +164,10 @@ class GraphBackend(Protocol):
 
     def counts(self) -> Counts:
         """Count nodes by label and relationships by type."""
+        ...
+
+    def vocabulary(self) -> GraphVocabulary:
+        """The labels, relationship types and property keys present, for warnings on misspelt names."""
         ...
 
     def to_networkx(self) -> nx.MultiDiGraph:

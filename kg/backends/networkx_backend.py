@@ -24,6 +24,7 @@ from kg.backends.base import (
     Counts,
     EntitySummary,
     GraphFileError,
+    GraphVocabulary,
     QueryResult,
     WriteStats,
     entity_forms_of,
@@ -319,6 +320,21 @@ class NetworkxBackend:
         rels = Counter({type_.value: 0 for type_ in RelType})
         rels.update(d["type"] for *_, d in self._graph.edges(data=True) if "type" in d)
         return Counts(nodes=dict(nodes), rels=dict(rels))
+
+    def vocabulary(self) -> GraphVocabulary:
+        """Labels, types and attribute names in use (one pass over nodes and edges)."""
+        labels: set[str] = set()
+        types: set[str] = set()
+        keys: set[str] = set()
+        for _, d in self._graph.nodes(data=True):
+            keys.update(d)
+            labels.update(d.get("__labels__") or ((d["label"],) if "label" in d else ()))
+        for *_, d in self._graph.edges(data=True):
+            keys.update(d)
+            if "type" in d:
+                types.add(d["type"])
+        keys.discard("__labels__")
+        return GraphVocabulary(frozenset(map(str, labels)), frozenset(map(str, types)), frozenset(map(str, keys)))
 
     def to_networkx(self) -> nx.MultiDiGraph:
         """The live graph (not a copy, to spare memory): read it, don't modify it."""
