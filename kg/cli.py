@@ -467,7 +467,7 @@ def _list_named() -> None:
 def _query_text(cypher: str | None, file: Path | None) -> str:
     """The query from the argument, a file (-f FILE) or stdin ('-'), without a trailing ';'."""
     from kg.backends import QueryError
-    from kg.query_text import split_statement
+    from kg.query_text import split_statement, tokens
 
     if cypher is not None and file is not None:
         raise fail("give the query once: as CYPHER, or with -f FILE (or '-' for stdin)")
@@ -490,9 +490,10 @@ def _query_text(cypher: str | None, file: Path | None) -> str:
         text = cypher or ""
     try:
         text = split_statement(text)
+        empty = not tokens(text)
     except QueryError as exc:
         raise fail(f"{source}: {exc}") from None
-    if not text.strip():
+    if empty:
         raise fail(f"{source}: the query is empty")
     return text
 
