@@ -35,7 +35,6 @@ def tiny_neo4j(neo4j_backend, tiny_extractions):
     ("MERGE (m:Method {key: 'colbert'}) ON MATCH SET m.name = 'X'", f"MERGE is not allowed: {HINT} (line 1, col 1)"),
     ("CREATE (:Method {key: 'new', name: 'New'})", f"CREATE is not allowed: {HINT} (line 1, col 1)"),
     ("MATCH (m:Method) FOREACH (k IN [1] | SET m.name = 'X')", f"FOREACH is not allowed: {HINT} (line 1, col 18)"),
-    ("CALL db.createLabel('Hacked')", f"procedure db.createLabel is not allowed: {HINT} (line 1, col 1)"),
 ])
 def test_write_is_refused_by_name_and_changes_nothing(tiny_neo4j, cypher, message):
     before = tiny_neo4j.query("MATCH (n) RETURN count(n) AS n, collect(n.name) AS names")
@@ -47,7 +46,9 @@ def test_write_is_refused_by_name_and_changes_nothing(tiny_neo4j, cypher, messag
 
 def test_write_runs_with_the_write_flag(tiny_neo4j):
     cypher = "MATCH (m:Method {key: 'colbert'}) SET m.name = $name RETURN m.name"
-    assert query(cypher, "-p", "name=ColBERT 2").exit_code == EXIT_USAGE
+    refused = query(cypher, "-p", "name=ColBERT 2")
+    assert refused.exit_code == EXIT_USAGE
+    assert refused.output.splitlines() == [f"error: SET is not allowed: {HINT} (line 1, col 35)"]
     result = query(cypher, "-p", "name=ColBERT 2", "--write", "--format", "csv")
     assert result.exit_code == EXIT_OK, result.output
     assert result.stdout.splitlines() == ["m.name", "ColBERT 2"]
