@@ -9,6 +9,7 @@ the builder (duplicates inside one batch) and every backend merge the same way.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, fields
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, Self, runtime_checkable
@@ -88,9 +89,9 @@ class Counts:
 class GraphVocabulary:
     """The node labels, relationship types and property keys a graph holds (`kg query` warnings)."""
 
-    labels: frozenset[str] = frozenset()
-    rel_types: frozenset[str] = frozenset()
-    property_keys: frozenset[str] = frozenset()
+    labels: AbstractSet[str] = frozenset()
+    rel_types: AbstractSet[str] = frozenset()
+    property_keys: AbstractSet[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -188,3 +188,13 @@ def test_read_only_check_leaves_names_that_look_like_keywords_alone():
 def test_read_only_check_still_names_write_clauses_in_subqueries():
     with pytest.raises(QueryError, match=r"^MERGE is not allowed: .* \(line 1, col 25\)$"):
         check_read_only("MATCH (m) CALL { WITH m MERGE (x:Note) } RETURN 1")
+
+
+def test_networkx_vocabulary_is_what_the_graph_holds(tiny_backend):
+    vocabulary = tiny_backend.vocabulary()
+    assert "title" in vocabulary.property_keys and "__labels__" not in vocabulary.property_keys
+    assert "nmae" not in vocabulary.property_keys
+    assert sorted(vocabulary.labels) == ["Dataset", "Method", "Metric", "Paper", "Result", "Task"]
+    assert sorted(vocabulary.rel_types) == ["ADDRESSES", "COMPARES_WITH", "EVALUATES_ON", "FOR_METHOD", "MEASURES",
+                                            "OF_METRIC", "ON_DATASET", "PROPOSES", "REPORTS", "USES", "VARIANT_OF"]
+    assert {"name", "key", "aliases", "confidence", "value", "unit", "year"} <= set(vocabulary.property_keys)
