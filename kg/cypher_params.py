@@ -342,6 +342,7 @@ _PROCEDURE = re.compile(r"(?<![\w.$])CALL\s+(?!\{|\()((?:`[^`]*`|\w+)(?:\s*\.\s*
 #: clauses that change the graph: refused by their text on every backend (the engine never sees them)
 _WRITE_CLAUSE = re.compile(r"(?<![\w.$:])(DETACH\s+DELETE|NODETACH\s+DELETE|CREATE|MERGE|DELETE|SET|REMOVE|FOREACH)"
                            r"(?!\w)(?!\s*:)", re.I)
+_ALIAS_BEFORE = re.compile(r"(?<![\w.$])AS$", re.I)
 #: statements of other embedded engines (Kùzu/LadybugDB) that load, copy or change files and databases
 _ENGINE_WORDS = ("COPY", "ATTACH", "DETACH", "INSTALL", "LOAD", "EXPORT", "IMPORT", "CHECKPOINT", "BEGIN", "COMMIT",
                  "ROLLBACK")
@@ -379,7 +380,9 @@ def check_read_only(cypher: str) -> None:
         command = " ".join(m.group(0).upper().split())
         raise _refuse(cypher, m.start(), f"{command} is an administration command: {hint}")
     for m in _WRITE_CLAUSE.finditer(code):
-        if not code[:m.start()].rstrip().endswith(":"):  # `(n: Set)` is a label
+        before = code[:m.start()].rstrip()
+        # `(n: Set)`, `[:USES|CREATE]`, `n:A&Set` are labels and types; `AS set` names a column
+        if not before.endswith((":", "|", "&", "!")) and not _ALIAS_BEFORE.search(before):
             clause = " ".join(m.group(1).upper().split())
             raise _refuse(cypher, m.start(), f"{clause} is not allowed: {hint}")
     for m in _PROCEDURE.finditer(code):

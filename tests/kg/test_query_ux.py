@@ -183,6 +183,7 @@ def test_query_write_on_the_embedded_file_is_refused_and_the_file_kept(graph_fil
 def test_read_only_check_leaves_names_that_look_like_keywords_alone():
     check_read_only("MATCH (m:Method {start: 1, show: 2, load: 3}) RETURN m.name")  # map keys
     check_read_only("MATCH (s:Set)-[:CREATE]->(x: Merge) RETURN s.set, x.delete")  # labels, a type, properties
+    check_read_only("MATCH (s:Paper:Set)-[:USES|REMOVE]->(x) RETURN x.name AS set")  # more labels, an alias
 
 
 def test_read_only_check_still_names_write_clauses_in_subqueries():
