@@ -27,8 +27,8 @@ import neo4j
 from neo4j import exceptions as nex
 
 from kg.backends import neo4j_statements as q
-from kg.backends.base import (BackendError, Counts, EntitySummary, GraphVocabulary, QueryError, QueryResult, QueryStopped, WriteStats,
-                              entity_forms_of, merge_node_props, merge_rel_props, rekeyed_batch)
+from kg.backends.base import (BackendError, Counts, EntitySummary, GraphVocabulary, QueryError, QueryResult, QueryStopped,
+                              WriteStats, entity_forms_of, merge_node_props, merge_rel_props, rekeyed_batch)
 from kg.cypher_params import check_read_only
 from schema.graph import ENTITY_NODE_LABEL, KEY_PROPERTY, GraphBatch, NodeLabel, RelType, node_id
 

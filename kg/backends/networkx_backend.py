@@ -356,11 +356,12 @@ class NetworkxBackend:
         edge that has it, so only a name the graph lacks costs a whole pass (1.1 s for all three at
         100,000 papers and 1.4 million edges)."""
         G = self._graph
+        nodes = (d for _, d in G.nodes(data=True))
+        edges = (d for *_, d in G.edges(data=True))
         return GraphVocabulary(
             labels=_LazyNames(d.get("__labels__") or ((d["label"],) if "label" in d else ()) for _, d in G.nodes(data=True)),
             rel_types=_LazyNames((d["type"],) if "type" in d else () for *_, d in G.edges(data=True)),
-            property_keys=_LazyNames(itertools.chain((d for _, d in G.nodes(data=True)), (d for *_, d in G.edges(data=True))),
-                                     hidden=("__labels__",)),
+            property_keys=_LazyNames(itertools.chain(nodes, edges), hidden=("__labels__",)),
         )
 
     def to_networkx(self) -> nx.MultiDiGraph:
