@@ -33,6 +33,7 @@ from networkx.classes.reportviews import OutMultiEdgeView
 
 from kg.backends.base import QueryError, QueryResult
 from kg.cypher_params import Prepared, line_col, prepare_for_grand_cypher, split_segments
+from kg.query_text import with_columns_as_written
 
 __all__ = ["EXAMPLE_QUERIES", "QueryError", "run_cypher", "run_example"]
 
@@ -238,7 +239,8 @@ def run_cypher(
     except (NotImplementedError, TypeError, ValueError, KeyError, AttributeError) as exc:
         reason = " ".join(str(exc).split()) or type(exc).__name__
         raise QueryError(f"the embedded engine cannot run this query: {reason}") from exc
-    return _to_result(raw, _top_level_return_items(prepared.text))
+    # grand-cypher names columns after the rendered text (COUNT(p), literals for $params)
+    return with_columns_as_written(_to_result(raw, _top_level_return_items(prepared.text)), cypher)
 
 
 def run_example(G: nx.MultiDiGraph, name: str, **params: Any) -> QueryResult:

@@ -133,7 +133,7 @@ def test_query_hostile_list_parameter_stays_data(hostile_backend):
     [
         ("CREATE (m:Method {name: 'x'}) RETURN m", "CREATE is not allowed: queries are read-only"),
         ("MERGE (m:Method {key: 'x'}) RETURN m", "MERGE is not allowed"),
-        ("MATCH (m) DETACH DELETE m", "DETACH is not allowed"),
+        ("MATCH (m) DETACH DELETE m", "DETACH DELETE is not allowed"),
         ("MATCH (m) DELETE m", "DELETE is not allowed"),
         ("MATCH (m) SET m.name = 'x' RETURN m", "SET is not allowed"),
         ("MATCH (m) REMOVE m.name RETURN m", "REMOVE is not allowed"),
