@@ -467,16 +467,78 @@ def _list_named() -> None:
     out.print(table)
 
 
+def _query_text(cypher: str | None, file: Path | None) -> str:
+    """The query from the argument, a file (-f FILE) or stdin ('-'), without a trailing ';'."""
+    from kg.backends import QueryError
+    from kg.query_text import split_statement, tokens
+
+    if cypher is not None and file is not None:
+        raise fail("give the query once: as CYPHER, or with -f FILE (or '-' for stdin)")
+    source = "the query"
+    if cypher == "-" or (file is not None and str(file) == "-"):
+        source, text = "stdin", sys.stdin.read()
+    elif file is not None:
+        source = str(file)
+        if not file.is_file():
+            moved = (f"; -f reads the query from a file, the output format is --format {file}"
+                     if str(file) in QueryFormat.__members__ else "")
+            raise fail(f"{file}: no such query file{moved}")
+        try:
+            text = file.read_bytes().decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise fail(f"{file}: not UTF-8 text (byte {exc.start})") from None
+        except OSError as exc:
+            raise fail(f"{file}: cannot read ({exc.strerror or exc})") from None
+    else:
+        text = cypher or ""
+    try:
+        text = split_statement(text)
+        empty = not tokens(text)
+    except QueryError as exc:
+        raise fail(f"{source}: {exc}") from None
+    if empty:
+        raise fail(f"{source}: the query is empty")
+    return text
+
+
+def _check_query_text(text: str, params: dict[str, Any], write: bool) -> None:
+    """Refusals that need no graph: a write without --write, a $parameter without a value."""
+    from kg.backends import QueryError
+    from kg.cypher_params import check_read_only
+    from kg.query_text import names_used
+
+    try:
+        if not write:
+            check_read_only(text)
+        missing = [name for name, _ in names_used(text).params if name not in params]
+    except QueryError as exc:
+        raise fail(str(exc)) from None
+    if missing:
+        raise fail(f"missing parameter ${missing[0]} (pass --param {missing[0]}=VALUE)")
+
+
+def _warn_about_names(store: Any, text: str, params: dict[str, Any]) -> None:
+    """Warnings, not errors: labels, types and property keys the graph lacks; unused --param names."""
+    from kg.query_text import query_warnings
+
+    vocabulary = store.vocabulary() if hasattr(store, "vocabulary") else None
+    for line in query_warnings(text, vocabulary, params):
+        err.print(f"[yellow]warning:[/] {terminal(line)}", highlight=False, soft_wrap=True)
+
+
 @app.command()
 def query(
-    cypher: Annotated[Optional[str], typer.Argument(help="A Cypher query; use $name for parameters.")] = None,
+    cypher: Annotated[Optional[str], typer.Argument(help="A Cypher query; use $name for parameters "
+                                                    "('-' reads it from stdin).")] = None,
+    file: Annotated[Optional[Path], typer.Option("--file", "-f", help="Read the query from this file "
+                                                 "('-': stdin).", readable=False)] = None,
     param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="NAME=VALUE (repeatable).")] = None,
     named: Annotated[Optional[str], typer.Option("--named", "-n", help="Run a canned research query by name "
                                                  "(see --list) instead of CYPHER.")] = None,
     list_named: Annotated[bool, typer.Option("--list", help="List the canned queries and their parameters.")] = False,
     write: Annotated[bool, typer.Option("--write", help="Neo4j: allow a query that changes the graph "
                                         "(queries run read-only otherwise).")] = False,
-    fmt: Annotated[QueryFormat, typer.Option("--format", "-f")] = QueryFormat.table,
+    fmt: Annotated[QueryFormat, typer.Option("--format")] = QueryFormat.table,
     timeout: Annotated[float, typer.Option("--timeout", min=0, help="Stop the query after this many seconds "
                                            "(0: no limit).")] = DEFAULT_TIMEOUT,
     memory_limit: Annotated[Optional[int], typer.Option("--memory-limit", min=1, metavar="MB", help="networkx: stop "
@@ -491,15 +553,20 @@ def query(
     """Run a Cypher query (read-only) or a canned one (--named) against the graph file or Neo4j."""
     from kg.backends import BackendError, QueryError
     from kg.backends.base import QueryStopped
+    from kg.query_text import with_columns_as_written
 
     if list_named:
         _list_named()
         return
-    if (cypher is None) == (named is None):
-        raise fail("give either a CYPHER query or --named NAME (kg query --list shows the names)")
+    if (cypher is None and file is None) == (named is None):
+        raise fail("give either a CYPHER query (or -f FILE) or --named NAME (kg query --list shows the names)")
     if write and backend is not BackendName.neo4j:
-        raise fail("--write needs --backend neo4j: the embedded engine only reads (rebuild the file instead)")
+        raise fail("--write needs --backend neo4j: a query never changes the embedded graph file "
+                   "(rebuild it with `kg build`)")
     params = dict(parse_param(p) for p in param or [])
+    if named is None:
+        cypher = _query_text(cypher, file)
+        _check_query_text(cypher, params, write)
     if backend is BackendName.networkx:  # LadybugDB index beside the graph file
         from kg.commands.index import query_embedded
 
@@ -512,12 +579,14 @@ def query(
         except BackendError as exc:
             raise fail(str(exc), EXIT_FAILED) from None
         if result is not None:
-            _print_result(result, fmt)
+            _print_result(result if named is not None else with_columns_as_written(result, cypher), fmt)
             return
     store = _open_store(backend, graph, uri, user, password, database)
     try:
         from kg.named_queries import run_named
 
+        if named is None:
+            _warn_about_names(store, cypher, params)
         if backend is BackendName.neo4j:  # the server stops it (transaction timeout)
             result = (run_named(store, named, params, timeout=timeout) if named is not None
                       else store.query(cypher, params, write=write, timeout=timeout))
@@ -533,7 +602,7 @@ def query(
         raise fail(str(exc), EXIT_FAILED) from None
     finally:
         store.close()
-    _print_result(result, fmt)
+    _print_result(result if named is not None else with_columns_as_written(result, cypher), fmt)
 
 
 @app.command()

@@ -23,7 +23,9 @@ Values stay `$parameters`: nothing here puts user values into the text.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from kg.backends.base import QueryError
 from kg.cypher_params import _masked, check_read_only, line_col
@@ -277,8 +279,42 @@ def return_columns(cypher: str) -> list[str] | None:
     return names
 
 
-def translate(cypher: str) -> Translated:
+def _unknown_names(cypher: str, code: str, tables: Mapping[str, Any], edits: _Edits) -> None:
+    """Labels and types the graph lacks -> the empty placeholder tables; `n.key` of a key no table
+    has -> NULL. Neo4j finds nothing / reads null there (and `kg query` warns); LadybugDB would fail."""
+    from kg.ladybug_index import NONE_LABEL, NONE_TYPE
+    from kg.query_text import names_used
+
+    used = names_used(cypher)
+    for names, known, placeholder in ((used.labels, tables.get("labels", ()), NONE_LABEL),
+                                      (used.rel_types, tables.get("rel_types", ()), NONE_TYPE)):
+        for name, pos in names:
+            if name not in known:
+                edits.add(pos, pos + _token_length(cypher, pos), placeholder)
+    known = set(tables.get("properties", ()))
+    for name, pos in used.property_keys:
+        if name in known:
+            continue
+        before = code[:pos].rstrip()
+        var = re.search(r"(\w+|`[^`]*`)\s*\.$", before)
+        if var is None:
+            continue  # a key in a pattern's property map: LadybugDB names it in its error
+        edits.add(var.start(1), pos + _token_length(cypher, pos), "NULL")
+
+
+def _token_length(cypher: str, pos: int) -> int:
+    if cypher.startswith("`", pos):
+        end = cypher.find("`", pos + 1)
+        return (end if end >= 0 else len(cypher)) + 1 - pos
+    m = re.match(r"\w+", cypher[pos:])
+    return m.end() if m else 0
+
+
+def translate(cypher: str, tables: Mapping[str, Any] | None = None) -> Translated:
     """The LadybugDB form of a read-only Neo4j query, or a `QueryError` naming what cannot be.
+
+    `tables` (labels, rel_types, properties: what the database has, `kg.ladybug_index.load_into`)
+    lets names the graph lacks behave as on Neo4j (no match, null) instead of failing.
 
     Examples
     --------
@@ -347,6 +383,8 @@ def translate(cypher: str) -> Translated:
         if body is not None and body.group("star") is not None:
             star = body.start("star")
             edits.add(star, body.end("range"), "* TRAIL " + _range(cypher, star, body.group("range"), False) + " ")
+    if tables is not None:
+        _unknown_names(cypher, code, tables, edits)
     rel_brackets = [(m.end() - 1, _close(code, m.end() - 1, "[", "]") + 1) for m in _REL_OPEN.finditer(code)]
     _subscripts(cypher, code, edits, skip + rel_brackets)
     return Translated(edits.apply(cypher), return_columns(cypher))

@@ -265,6 +265,13 @@ _ADMIN_CREATE = re.compile(r"\s+(?:OR\s+REPLACE\s+)?(?:COMPOSITE\s+)?(USER|ROLE|
 _ADMIN_ANYWHERE = re.compile(r"(?<![\w.$])(SHOW|TERMINATE)\s+(?:\w+\s+)?(TRANSACTIONS?|SETTINGS?|USERS?|ROLES?"
                              r"|DATABASES?|PRIVILEGES?|PROCEDURES?|FUNCTIONS?|ALIASES)(?!\w)", re.I)
 _PROCEDURE = re.compile(r"(?<![\w.$])CALL\s+(?!\{|\()((?:`[^`]*`|\w+)(?:\s*\.\s*(?:`[^`]*`|\w+))*)", re.I)
+#: clauses that change the graph: refused by their text on every backend (the engine never sees them)
+_WRITE_CLAUSE = re.compile(r"(?<![\w.$:])(DETACH\s+DELETE|NODETACH\s+DELETE|CREATE|MERGE|DELETE|SET|REMOVE|FOREACH)"
+                           r"(?!\w)(?!\s*[:.])", re.I)  # `set.role`: a variable named set
+_ALIAS_BEFORE = re.compile(r"(?<![\w.$])AS$", re.I)
+#: statements of other embedded engines (Kùzu/LadybugDB) that load, copy or change files and databases
+_ENGINE_WORDS = ("COPY", "ATTACH", "DETACH", "INSTALL", "LOAD", "EXPORT", "IMPORT", "CHECKPOINT", "BEGIN", "COMMIT",
+                 "ROLLBACK")
 #: procedures a read-only query may call: schema introspection and index look-ups
 _READ_PROCEDURES = ("db.labels", "db.relationshiptypes", "db.propertykeys", "db.schema.", "db.index.fulltext.query",
                     "db.index.vector.query", "db.ping")
@@ -274,10 +281,12 @@ def check_read_only(cypher: str) -> None:
     """Raise a `QueryError` naming the first thing a read-only query may not do.
 
     Refused: LOAD CSV (reads files and URLs from the server), administration commands
-    (SHOW USERS, SHOW SETTINGS, CREATE USER, DROP DATABASE, GRANT, TERMINATE TRANSACTIONS, ...)
+    (SHOW USERS, SHOW SETTINGS, CREATE USER, DROP DATABASE, GRANT, TERMINATE TRANSACTIONS, ...),
+    the clauses that write (CREATE, MERGE, SET, DELETE, DETACH DELETE, REMOVE, FOREACH), an
+    embedded engine's file and database statements (COPY, ATTACH, INSTALL, LOAD FROM, EXPORT, ...)
     and every procedure outside a short list of read-only look-ups (`CALL dbms.listConfig()`,
-    `CALL apoc.load.json(...)`). Writes are the read transaction's business (Neo4j refuses
-    them there; the embedded engine refuses them in `kg.cypher_dialect.translate`).
+    `CALL apoc.load.json(...)`). Neo4j's read transaction stops writes too; refusing them by
+    their text names the clause and its place, before any graph is opened, on every backend.
     """
     code = _masked(cypher)
     hint = "queries are read-only (Neo4j: add --write to run it)"
@@ -285,12 +294,23 @@ def check_read_only(cypher: str) -> None:
         raise _refuse(cypher, m.start(), f"LOAD CSV is not allowed: {hint}")
     for m in _STATEMENT_START.finditer(code):
         word, rest = m.group("word").upper(), m.group("rest") or ""
+        if code[m.end("word"):].lstrip().startswith(":"):
+            continue  # a map key: `{start: 1}`
         if word in _ADMIN_WORDS or (word == "CREATE" and _ADMIN_CREATE.match(rest)):
             command = " ".join(f"{word}{rest}".upper().split())
             raise _refuse(cypher, m.start("word"), f"{command} is an administration command: {hint}")
+        if word in _ENGINE_WORDS and not (word == "DETACH" and re.match(r"\s+DELETE\b", rest, re.I)):
+            shown = f"{word} {rest.strip().upper()}" if word == "LOAD" and rest else word  # LOAD FROM
+            raise _refuse(cypher, m.start("word"), f"{shown} is not allowed: {hint}")
     if m := _ADMIN_ANYWHERE.search(code):
         command = " ".join(m.group(0).upper().split())
         raise _refuse(cypher, m.start(), f"{command} is an administration command: {hint}")
+    for m in _WRITE_CLAUSE.finditer(code):
+        before = code[:m.start()].rstrip()
+        # `(n: Set)`, `[:USES|CREATE]`, `n:A&Set` are labels and types; `AS set` names a column
+        if not before.endswith((":", "|", "&", "!")) and not _ALIAS_BEFORE.search(before):
+            clause = " ".join(m.group(1).upper().split())
+            raise _refuse(cypher, m.start(), f"{clause} is not allowed: {hint}")
     for m in _PROCEDURE.finditer(code):
         written = cypher[m.start(1):m.end(1)]  # the masked text blanks `quoted` names
         name = re.sub(r"[`\s]", "", written).lower()

@@ -42,6 +42,10 @@ DB_FILE = "graph.lbdb"
 META_FILE = "kg-index.json"
 #: rows per COPY statement while loading
 BATCH = 50_000
+#: empty tables that a label or relationship type the graph lacks is rewritten to (kg.cypher_dialect),
+#: so that such a query finds nothing, as on Neo4j, instead of failing
+NONE_LABEL = "_KgNone"
+NONE_TYPE = "_KG_NONE"
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _NODE_INTERNAL = frozenset({"label", "__labels__"})
@@ -214,8 +218,37 @@ def _copy(conn: Any, table: str, columns: list[tuple[str, str]], rows: list[list
         conn.execute(statement, {"rows": chunk})
 
 
-def load_into(conn: Any, G: nx.MultiDiGraph, spill: Path | None = None) -> tuple[int, int]:
-    """Create the tables and load every node and relationship of G; returns (nodes, relationships).
+def graph_vocabulary(G: nx.MultiDiGraph) -> dict[str, list[str]]:
+    """The labels, relationship types and property keys G holds (kept in the index's metadata for
+    `kg query`'s warnings about names the graph lacks)."""
+    labels, types, keys = set(), set(), set()
+    for _, d in G.nodes(data=True):
+        if isinstance(d.get("label"), str):
+            labels.add(d["label"])
+        keys.update(k for k, v in d.items() if k not in _NODE_INTERNAL and not k.startswith("__") and v is not None)
+    for *_, d in G.edges(data=True):
+        if isinstance(d.get("type"), str):
+            types.add(d["type"])
+        keys.update(k for k, v in d.items() if k not in _REL_INTERNAL and not k.startswith("__") and v is not None)
+    return {"labels": sorted(labels), "rel_types": sorted(types), "property_keys": sorted(keys)}
+
+
+def index_vocabulary(index: str | Path) -> Any:
+    """`GraphVocabulary` of an index, from its metadata (empty sets when the metadata has none)."""
+    from kg.backends.base import GraphVocabulary
+
+    try:
+        meta = json.loads((Path(index) / META_FILE).read_text(encoding="utf-8"))
+        names = meta.get("vocabulary") or {}
+    except (OSError, ValueError, AttributeError):
+        names = {}
+    return GraphVocabulary(labels=frozenset(names.get("labels", ())), rel_types=frozenset(names.get("rel_types", ())),
+                           property_keys=frozenset(names.get("property_keys", ())))
+
+
+def load_into(conn: Any, G: nx.MultiDiGraph, spill: Path | None = None) -> tuple[int, int, dict[str, list[str]]]:
+    """Create the tables and load every node and relationship of G; returns (nodes, relationships,
+    tables), tables being the labels, types and property names queries can bind (`translate`).
 
     `spill` is a scratch folder for the Parquet files of the bulk load (None: load through parameters).
     """
@@ -233,6 +266,7 @@ def load_into(conn: Any, G: nx.MultiDiGraph, spill: Path | None = None) -> tuple
         if node_types[pk] != "STRING":
             node_types[pk] = "STRING"
     columns = list(node_types.items())
+    labels[NONE_LABEL] = []
     for label, nodes in labels.items():
         pk = _node_pk(label)
         ordered = [(pk, "STRING")] + [c for c in columns if c[0] != pk]
@@ -259,8 +293,9 @@ def load_into(conn: Any, G: nx.MultiDiGraph, spill: Path | None = None) -> tuple
         row = [sk, ek] + [_convert(d.get(name), kind) for name, kind in rel_columns]
         by_type.setdefault(type_, {}).setdefault((sl, el), []).append(row)
     n_rels = 0
+    by_type[NONE_TYPE] = {}
     for type_, pairs in by_type.items():
-        ends = sorted(pairs) or [(NodeLabel.PAPER.value, NodeLabel.PAPER.value)]
+        ends = sorted(pairs) or [(NONE_LABEL, NONE_LABEL)]
         defs = ", ".join([f"FROM {_quote(a)} TO {_quote(b)}" for a, b in ends]
                          + [f"{_quote(name)} {kind}" for name, kind in rel_columns])
         conn.execute(f"CREATE REL TABLE {_quote(type_)}({defs})")
@@ -268,7 +303,9 @@ def load_into(conn: Any, G: nx.MultiDiGraph, spill: Path | None = None) -> tuple
             options = f" (from='{a}', to='{b}')" if len(ends) > 1 else ""
             _copy(conn, type_, [("_from", "STRING"), ("_to", "STRING"), *rel_columns], rows, options, spill)
             n_rels += len(rows)
-    return len(pk_of), n_rels
+    tables = {"labels": sorted(set(labels) - {NONE_LABEL}), "rel_types": sorted(set(by_type) - {NONE_TYPE}),
+              "properties": sorted(set(node_types) | set(rel_types))}
+    return len(pk_of), n_rels, tables
 
 
 def _source_signature(graph: Path) -> dict[str, Any]:
@@ -294,12 +331,13 @@ def write_index(G: nx.MultiDiGraph, target: str | Path, source: str | Path | Non
         try:
             spill = tmp / "spill"
             spill.mkdir()
-            nodes, rels = load_into(conn, G, spill)
+            nodes, rels, tables = load_into(conn, G, spill)
             shutil.rmtree(spill)
         finally:
             conn.close()
             db.close()
         meta = {"format": INDEX_FORMAT, "ladybug": lb.Database.get_version(), "nodes": nodes, "rels": rels,
+                "vocabulary": graph_vocabulary(G), "tables": tables,
                 **(_source_signature(Path(source)) if source is not None else {})}
         (tmp / META_FILE).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
         old = target.with_name(f"{target.name}.old-{os.getpid()}")
@@ -437,9 +475,10 @@ def _used_params(text: str, params: Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 def run_on(conn: Any, cypher: str, params: Mapping[str, Any] | None = None,
-           timeout: float | None = None) -> QueryResult:
-    """Translate and run one read-only query on an open connection."""
-    translated = translate(cypher)
+           timeout: float | None = None, tables: Mapping[str, Any] | None = None) -> QueryResult:
+    """Translate and run one read-only query on an open connection (`tables`: what `load_into`
+    created, so that names the graph lacks find nothing as on Neo4j)."""
+    translated = translate(cypher, tables)
     values = _used_params(translated.text, params)
     try:
         result = conn.execute(translated.text, values)
@@ -471,6 +510,10 @@ class LadybugIndex:
             self._db = lb.Database(str(db_file), read_only=True, buffer_pool_size=pool,
                                    max_db_size=_pow2_at_least(2 * size))
             self._conn = lb.Connection(self._db)
+            meta = json.loads((self.path / META_FILE).read_text(encoding="utf-8"))
+            self._tables = meta.get("tables") if isinstance(meta, dict) else None
+        except (OSError, ValueError):
+            self._tables = None
         except RuntimeError as exc:
             if "Buffer manager exception" in str(exc):  # mmap refused under the --memory-limit cap
                 raise _OutOfMemory(_NO_MEMORY) from None
@@ -482,7 +525,7 @@ class LadybugIndex:
         """Run a read-only Neo4j-dialect query (see `kg.cypher_dialect`)."""
         if timeout:
             self._conn.set_query_timeout(int(timeout * 1000))
-        return run_on(self._conn, cypher, params, timeout)
+        return run_on(self._conn, cypher, params, timeout, self._tables)
 
     def counts(self) -> Counts:
         """Nodes by label and relationships by type."""
@@ -490,6 +533,8 @@ class LadybugIndex:
         rels = {type_: 0 for type_ in RelType}
         for row in self._conn.execute("CALL show_tables() RETURN name, type").get_all():
             name, kind = row
+            if name in (NONE_LABEL, NONE_TYPE):
+                continue
             if kind == "NODE":
                 nodes[name] = self._conn.execute(f"MATCH (n:{_quote(name)}) RETURN count(*)").get_all()[0][0]
             elif kind == "REL":
@@ -530,8 +575,8 @@ def query_graph(G: nx.MultiDiGraph, cypher: str, params: Mapping[str, Any] | Non
     db = lb.Database(":memory:")
     conn = lb.Connection(db)
     try:
-        load_into(conn, G)
-        return run_on(conn, cypher, params)
+        *_, tables = load_into(conn, G)
+        return run_on(conn, cypher, params, tables=tables)
     finally:
         conn.close()
         db.close()

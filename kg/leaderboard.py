@@ -27,8 +27,6 @@ import networkx as nx
 
 # the extractor's own tests for a relative number, so graphs built before `relative` was stored
 # are judged the way new extractions are
-from extractors.components.results import DELTA_AFTER_RE as _DELTA_AFTER
-from extractors.components.results import DELTA_BEFORE_RE as _DELTA_BEFORE
 
 __all__ = ["LeaderboardError", "LeaderboardRow", "leaderboard", "rank_results", "is_lower_better", "is_relative",
            "find_nodes", "LOWER_IS_BETTER_CYPHER"]
@@ -98,8 +96,11 @@ def is_relative(text: str, unit: str | None, evidence: str = "") -> bool:
     at = evidence.find(text) if text else -1
     if at < 0:
         return False
-    return bool(_DELTA_BEFORE.search(evidence[max(0, at - 30):at])
-                or _DELTA_AFTER.match(evidence[at + len(text):at + len(text) + 30]))
+    # the extractor's own patterns; imported here: that module loads spaCy, which queries never need
+    from extractors.components.results import DELTA_AFTER_RE, DELTA_BEFORE_RE
+
+    return bool(DELTA_BEFORE_RE.search(evidence[max(0, at - 30):at])
+                or DELTA_AFTER_RE.match(evidence[at + len(text):at + len(text) + 30]))
 
 
 def find_nodes(G: nx.MultiDiGraph, label: str, name: str) -> list[str]:

@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from extractors.normalize import clean_name, normalize_key
-from extractors.learned import is_common_phrase
 from schema import Entity, Extraction, Relation, ResultRecord
 
 LABELS = ("METHOD", "DATASET", "METRIC", "TASK")
@@ -224,6 +223,8 @@ class AliasIndex:
         """Multi-word defined forms by the key they resolve to, to be found in other papers: only
         specific names; forms defined ambiguously and common phrases ("natural language", "ground
         truth": `extractors.learned.is_common_phrase`) are left out."""
+        from extractors.learned import is_common_phrase  # spaCy-bound module: only where names are learned
+
         out: dict[tuple[str, str], set[str]] = defaultdict(set)
         for (label, key), forms in self.long_forms.items():
             target = self.target(label, key) or key

@@ -383,7 +383,41 @@ def _candidates(doc: Doc, tv: TokenView, rules: EntityRules) -> list[Candidate]:
         tie, label, canonical, source, conf = name_typing[name]
         key = ((((start - end) << 7) + tie) << shift) + start  # `_order_key`, inlined
         add((key, start, end, label, canonical, source, conf, name, len(cands)))
+    _prefer_metric_in_context(cands, tv, shift)
     return cands
+
+
+_METRIC_NEXT = frozenset({"metric", "metrics", "score", "scores", "value", "values", "error", "errors"})
+_METRIC_GLUE = frozenset({",", "and", "or", "/", ";"})
+_PLAIN_NUMBER = re.compile(r"[-+\u2212]?\d+(?:\.\d+)?%?").fullmatch
+
+
+def _prefer_metric_in_context(cands: list[Candidate], tv: TokenView, shift: int) -> None:
+    """A listed name that is both a method and a metric ("MAE": masked autoencoder, mean absolute
+    error) is the metric where the text treats it as one: "MAE metrics", "an MAE of 0.31", "0.31 MAE",
+    or listed with another metric ("RMSE, MAE, and R"). Elsewhere METHOD wins the tie, as before."""
+    by_span: dict[tuple[int, int], dict[str, int]] = {}
+    for i, c in enumerate(cands):
+        if c[3] in ("METHOD", "METRIC"):
+            by_span.setdefault((c[1], c[2]), {}).setdefault(c[3], i)
+    twins = [(span, labels) for span, labels in by_span.items() if len(labels) == 2]
+    if not twins:
+        return
+    lower, n = tv.lower, tv.n
+    metric_ends = {c[2] for c in cands if c[3] == "METRIC"}
+    metric_starts = {c[1] for c in cands if c[3] == "METRIC"}
+    for (s, e), labels in twins:
+        after = lower[e] if e < n else ""
+        before = lower[s - 1] if s > 0 else ""
+        context = (after in _METRIC_NEXT or _PLAIN_NUMBER(after) is not None or _PLAIN_NUMBER(before) is not None
+                   or (after in ("of", "=", ":") and e + 1 < n and _PLAIN_NUMBER(lower[e + 1]) is not None)
+                   or (before in _METRIC_GLUE and s - 1 in metric_ends)
+                   or (s > 1 and before == "and" and lower[s - 2] == "," and s - 2 in metric_ends)
+                   or (after in _METRIC_GLUE and e + 1 in metric_starts)
+                   or (after == "," and e + 2 < n and lower[e + 1] == "and" and e + 2 in metric_starts))
+        if context:
+            method, metric = cands[labels["METHOD"]], cands[labels["METRIC"]]
+            cands[labels["METRIC"]] = (min(metric[0], method[0] - (1 << shift)), *metric[1:])
 
 
 _VERSION_STOPS = frozenset({"%", "-", "x", "\u00d7"})

@@ -11,6 +11,8 @@ pure string tests are cached: the same words recur across abstracts.
 
 from __future__ import annotations
 
+import re
+
 from functools import lru_cache
 from itertools import compress
 
@@ -34,11 +36,16 @@ _MODIFIER_SUFFIXES = {"based", "style", "like", "aided", "specific", "driven", "
 _SEPARATORS = {"/", ".", "--", "~"}
 
 
+_AT_CUTOFF = re.compile(r"[A-Za-z]{1,12}@(?:\d+(?:\.\d+)?|[Kk])").fullmatch
+
+
 @lru_cache(maxsize=MEMO_SIZE)
 def is_coined(text: str) -> bool:
     """True when a word's spelling marks it as a name rather than an English word (cached: pure)."""
     if text.isalpha() and (text.islower() or text[1:].islower()):
         return False  # fast path: plain and capitalised English words
+    if "@" in text and _AT_CUTOFF(text):
+        return True  # "R@1", "P@10", "Hits@K": a measure at a cut-off, however short its letters
     letters = sum(c.isalpha() for c in text)
     if letters < 2 or not text[0].isalpha():
         return False

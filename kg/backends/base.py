@@ -9,6 +9,7 @@ the builder (duplicates inside one batch) and every backend merge the same way.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, fields
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, Self, runtime_checkable
@@ -85,6 +86,15 @@ class Counts:
 
 
 @dataclass(frozen=True)
+class GraphVocabulary:
+    """The node labels, relationship types and property keys a graph holds (`kg query` warnings)."""
+
+    labels: AbstractSet[str] = frozenset()
+    rel_types: AbstractSet[str] = frozenset()
+    property_keys: AbstractSet[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class EntitySummary:
     """What an entity node already in the graph tells cross-paper resolution (`AliasIndex.seed`)."""
 
@@ -155,6 +165,10 @@ class GraphBackend(Protocol):
 
     def counts(self) -> Counts:
         """Count nodes by label and relationships by type."""
+        ...
+
+    def vocabulary(self) -> GraphVocabulary:
+        """The labels, relationship types and property keys present, for warnings on misspelt names."""
         ...
 
     def to_networkx(self) -> nx.MultiDiGraph:

@@ -27,8 +27,8 @@ import neo4j
 from neo4j import exceptions as nex
 
 from kg.backends import neo4j_statements as q
-from kg.backends.base import (BackendError, Counts, EntitySummary, QueryError, QueryResult, QueryStopped, WriteStats,
-                              entity_forms_of, merge_node_props, merge_rel_props, rekeyed_batch)
+from kg.backends.base import (BackendError, Counts, EntitySummary, GraphVocabulary, QueryError, QueryResult, QueryStopped,
+                              WriteStats, entity_forms_of, merge_node_props, merge_rel_props, rekeyed_batch)
 from kg.cypher_params import check_read_only
 from schema.graph import ENTITY_NODE_LABEL, KEY_PROPERTY, GraphBatch, NodeLabel, RelType, node_id
 
@@ -447,6 +447,15 @@ class Neo4jBackend:
                 statement, database_=self.database, routing_=neo4j.RoutingControl.READ).records[0]["n"])
         return Counts(nodes={label.value: one(q.count_nodes(label)) for label in NodeLabel},
                       rels={type_.value: one(q.count_rels(type_)) for type_ in RelType})
+
+    def vocabulary(self) -> GraphVocabulary:
+        """Labels, types and property keys from the database's catalogue (`db.labels()` ...)."""
+        def names(tx: neo4j.ManagedTransaction) -> GraphVocabulary:
+            def column(statement: str) -> frozenset[str]:
+                return frozenset(str(r[0]) for r in tx.run(statement))
+            return GraphVocabulary(column(q.VOCABULARY_LABELS), column(q.VOCABULARY_TYPES), column(q.VOCABULARY_KEYS))
+
+        return self._call(lambda: self._tx(names, write=False))
 
     def to_networkx(self) -> nx.MultiDiGraph:
         """Read the whole graph into the networkx layout of DESIGN.md (export, analysis, viz)."""

@@ -142,3 +142,8 @@ def delete_unsupported(type_: RelType) -> str:
 
 DELETE_ORPHANS = "MATCH (n) WHERE elementId(n) IN $touched AND NOT (n)--() DELETE n RETURN count(*) AS nodes"
 CLEAR_ALL = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+
+#: the catalogue behind `kg query`'s warnings on names the graph does not have
+VOCABULARY_LABELS = "CALL db.labels() YIELD label RETURN label"
+VOCABULARY_TYPES = "CALL db.relationshipTypes() YIELD relationshipType RETURN relationshipType"
+VOCABULARY_KEYS = "CALL db.propertyKeys() YIELD propertyKey RETURN propertyKey"

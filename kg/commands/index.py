@@ -63,6 +63,15 @@ def query_embedded(graph: Path, cypher: str | None, params: Mapping[str, Any], t
                                                               soft_wrap=True))
     except BackendError as exc:
         raise fail(str(exc), EXIT_FAILED) from None
+    if named is None:
+        from kg.cli import _warn_about_names
+        from kg.ladybug_index import index_vocabulary
+
+        class _Names:  # what `_warn_about_names` asks of a store, from the index's metadata
+            def vocabulary(self) -> Any:
+                return index_vocabulary(index)
+
+        _warn_about_names(_Names(), cypher, params)
     if memory_mb:
         memory = memory_mb * 2**20
     else:

@@ -326,3 +326,26 @@ def test_extraction_textbook_tasks(nlp):
     ex = run(nlp, "A study", "We study machine unlearning, automated fact-checking and digital watermarking.")
     tasks = {e.name for e in ex.entities if e.label == "TASK"}
     assert {"machine unlearning", "fact-checking", "watermarking"} <= tasks, tasks
+
+
+@pytest.mark.parametrize("abstract,metric", [
+    ("Our retriever reaches 91.8% at R@1 on Urban1K.", "R@1"),
+    ("It obtains a P@10 of 0.41 and 55.2 R@10 on MSR-VTT.", "P@10"),
+    ("It obtains a P@10 of 0.41 and 55.2 R@10 on MSR-VTT.", "R@10"),
+])
+def test_a_measure_at_a_cutoff_is_a_metric_however_short(nlp, abstract, metric):
+    ex = run(nlp, "A study", abstract)
+    assert entity(ex, "METRIC", metric) is not None, [(e.label, e.name) for e in ex.entities]
+
+
+@pytest.mark.parametrize("abstract,label", [
+    ("The model lowers RMSE, MAE, and R metrics against the baselines.", "METRIC"),
+    ("It reaches an MAE of 0.31 on the test split.", "METRIC"),
+    ("We pretrain the encoder with MAE on ImageNet.", "METHOD"),
+    ("MAE and BEiT are strong self-supervised methods.", "METHOD"),
+])
+def test_a_name_listed_as_method_and_metric_is_typed_by_its_context(nlp, abstract, label):
+    """MAE is a masked autoencoder and a mean absolute error: next to numbers or other metrics it is the metric."""
+    ex = run(nlp, "A study", abstract)
+    other = "METHOD" if label == "METRIC" else "METRIC"
+    assert entity(ex, label, "MAE") is not None and entity(ex, other, "MAE") is None, [(e.label, e.name) for e in ex.entities]

@@ -37,7 +37,7 @@ def kg(*args: object):
 
 
 def paper_ids(graph: Path) -> list[str]:
-    result = kg("query", "MATCH (p:Paper) RETURN p.id ORDER BY p.id", "--graph", graph, "-f", "csv")
+    result = kg("query", "MATCH (p:Paper) RETURN p.id ORDER BY p.id", "--graph", graph, "--format", "csv")
     assert result.exit_code == EXIT_OK, result.output
     return result.output.splitlines()[1:]
 
@@ -77,7 +77,7 @@ def test_query_builds_a_missing_index_and_rebuilds_a_stale_one(graph_file):
     with NetworkxBackend(graph_file) as store:  # the graph file changes behind the index's back
         store.upsert(GraphBatch(nodes=[NodeRecord(label="Paper", key="p9", props={"title": "New"})]))
     assert index_status(graph_file) == f"{index_path(graph_file)} is older than {graph_file}"
-    result = kg("query", "MATCH (p:Paper) RETURN count(*) AS n", "--graph", graph_file, "-f", "csv")
+    result = kg("query", "MATCH (p:Paper) RETURN count(*) AS n", "--graph", graph_file, "--format", "csv")
     assert result.exit_code == EXIT_OK
     assert result.output.splitlines() == [
         f"note: {index_path(graph_file)} is older than {graph_file}; rebuilding the query index from {graph_file}",

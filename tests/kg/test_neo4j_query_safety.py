@@ -45,7 +45,7 @@ def test_reads_and_procedures_for_reading_still_work(neo4j_backend, tiny_extract
     neo4j_backend.upsert(build_batch(tiny_extractions))
     labels = neo4j_backend.query("CALL db.labels() YIELD label RETURN label ORDER BY label")
     assert ["Method"] in labels.rows
-    result = query("MATCH (m:Method {key: $k}) RETURN m.name", "-p", "k=colbert", "-f", "csv")
+    result = query("MATCH (m:Method {key: $k}) RETURN m.name", "-p", "k=colbert", "--format", "csv")
     assert result.exit_code == EXIT_OK and result.output.splitlines() == ["m.name", "ColBERT"]
 
 

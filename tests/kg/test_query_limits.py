@@ -48,11 +48,11 @@ def test_memory_limit_turns_memory_error_into_one_line(graph_file):
 
 def test_bounded_query_still_answers_and_reports_its_errors(graph_file):
     ok = query("MATCH (m:Method) WHERE m.key = $k RETURN m.name", "-p", "k=colbert", "--graph", graph_file,
-               "--timeout", "60", "-f", "csv")
+               "--timeout", "60", "--format", "csv")
     assert ok.exit_code == EXIT_OK and ok.output.splitlines() == ["m.name", "ColBERT"]
     bad = query("MATCH (m:Method RETURN m", "--graph", graph_file, "--timeout", "60")
     assert bad.exit_code == EXIT_USAGE and "cannot parse query" in bad.output
-    named = query("--named", "top_methods", "--graph", graph_file, "--timeout", "60", "-f", "csv")
+    named = query("--named", "top_methods", "--graph", graph_file, "--timeout", "60", "--format", "csv")
     assert named.exit_code == EXIT_OK, named.output
 
 

@@ -97,6 +97,21 @@ class Server:
             self.process.wait()
 
 
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """Run in the Java child before exec: Linux sends it SIGTERM (its shutdown hook stops Neo4j
+    cleanly) when the process that started it dies, however it dies (SIGKILL included), so a killed
+    test run or launcher never leaves a server behind. Elsewhere a no-op."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
 def start(data: Path, port: int | None = None, password: str | None = None, timeout: float = 180) -> Server:
     """Start a server on `port` (default: a free one) storing its files under `data`; waits until Bolt is up."""
     build()
@@ -107,7 +122,8 @@ def start(data: Path, port: int | None = None, password: str | None = None, time
     if password:
         cmd.append(password)
     out = log.open("wb")
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=out, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=out, stderr=subprocess.STDOUT,
+                            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
     out.close()
     server = Server(port=port, data=data, password=password, process=proc, log=log)
     deadline = time.monotonic() + timeout
@@ -130,16 +146,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=Path("/tmp/kg-neo4j"))
     parser.add_argument("--password", default=None, help="enable auth with user neo4j and this password")
     args = parser.parse_args(argv)
+
+    def terminated(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # SIGTERM stops the server as Ctrl+C does
+
+    signal.signal(signal.SIGTERM, terminated)
+    server = None
     try:
         server = start(args.data, args.port, args.password)
+        print(f"Neo4j is up at {server.uri} (data in {args.data}); Ctrl+C or SIGTERM stops it", flush=True)
+        server.process.wait()
     except LauncherUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"Neo4j is up at {server.uri} (data in {args.data}); Ctrl+C stops it", flush=True)
-    try:
-        server.process.wait()
-    except KeyboardInterrupt:
-        server.stop()
+    except KeyboardInterrupt:  # also while it was starting: the Java child dies with us (PDEATHSIG)
+        if server is not None:
+            server.stop()
+        print("Neo4j stopped", file=sys.stderr)
     return 0
 
 
