@@ -110,6 +110,10 @@ QUERIES: list[tuple[str, str, dict[str, Any], bool]] = [
      {}, False),
     ("count_subquery", "MATCH (m:Method) WHERE m.name STARTS WITH 'V' "
      "RETURN m.name, COUNT { (m)<-[:USES]-(:Paper) } AS users", {}, False),
+    ("unknown_label", "MATCH (m:Mehtod) RETURN count(m) AS n", {}, False),
+    ("unknown_type_optional", "MATCH (p:Paper) WHERE p.id IN ['p1', 'p2'] OPTIONAL MATCH (p)-[:USE]->(m) "
+     "RETURN p.id, m.name", {}, False),
+    ("unknown_property", "MATCH (p:Paper) WHERE p.id IN ['p1', 'p2'] RETURN p.id, p.titel", {}, False),
     ("trailing_semicolon", "MATCH (t:Task) RETURN count(t) AS n;", {}, False),
 ]
 
