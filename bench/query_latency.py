@@ -122,7 +122,7 @@ def bench(pairs, n: int, tmp: Path) -> None:
     with LadybugIndex(stats.path) as idx:
         params = params_from(idx)
         start = wall([kg, "query", "MATCH (m:Method {key: $k}) RETURN m.name", "-p", f"k={params['method']}",
-                      "--graph", str(graph), "-f", "csv"])
+                      "--graph", str(graph), "--format", "csv"])
         print(f"start-up: `kg query` key lookup as a new process {start * 1000:,.0f} ms (target < 1,500 ms); "
               f"`kg --version` {wall([kg, '--version']) * 1000:,.0f} ms (target < 500 ms)")
         for name, (cypher, used) in QUERIES.items():

@@ -29,8 +29,9 @@ from typing import Any
 
 from kg.backends.base import QueryError
 from kg.cypher_params import _masked, check_read_only, line_col
+from kg.query_text import return_columns
 
-__all__ = ["Translated", "return_columns", "translate"]
+__all__ = ["Translated", "translate"]
 
 
 @dataclass(frozen=True)
@@ -240,43 +241,6 @@ def _subscripts(cypher: str, code: str, edits: _Edits, skip: list[tuple[int, int
         else:
             raise _refuse(cypher, pos, "a list index or dynamic property that is not a literal number is not "
                           "supported by the embedded engine (it counts list positions differently)")
-
-
-def return_columns(cypher: str) -> list[str] | None:
-    """The column names of the outer query's last RETURN as written ("p.title", an alias), or
-    None for `RETURN *` or a query without RETURN."""
-    code = _masked(cypher)
-    start = None
-    depth = 0
-    for i, ch in enumerate(code):
-        if ch in "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-        elif depth == 0 and (m := re.compile(_KW + r"RETURN(?!\w)(\s+DISTINCT(?!\w))?", re.I).match(code, i)):
-            start = m.end()
-    if start is None:
-        return None
-    end = _clause_end(code, start, ("ORDER", "SKIP", "LIMIT", "UNION"))
-    items, depth, item_start = [], 0, start
-    for i in range(start, end):
-        ch = code[i]
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            items.append((item_start, i))
-            item_start = i + 1
-    items.append((item_start, end))
-    names = []
-    for s, e in items:
-        text = cypher[s:e].strip().rstrip(";").strip()
-        alias = re.search(r"\s+AS\s+(\w+|`[^`]*`)\s*;?\s*$", code[s:e], re.I)
-        if text == "*":
-            return None
-        names.append(cypher[s + alias.start(1):s + alias.end(1)].strip("`") if alias else " ".join(text.split()))
-    return names
 
 
 def _unknown_names(cypher: str, code: str, tables: Mapping[str, Any], edits: _Edits) -> None:

@@ -11,7 +11,7 @@ import pytest
 from kg.backends.base import QueryError
 from kg.builder import build_batch
 from kg.backends.networkx_backend import NetworkxBackend
-from kg.cypher_dialect import return_columns, translate
+from kg.cypher_dialect import translate
 from kg.ladybug_index import query_graph
 
 
@@ -79,16 +79,6 @@ def test_refusals_name_the_construct(query, message):
 
 def test_names_used_as_variables_are_not_refused():
     translate("MATCH (load:Paper)-[set:USES]->(copy:Method) RETURN load.id, set.role, copy.key")
-
-
-@pytest.mark.parametrize(("query", "columns"), [
-    ("MATCH (p:Paper) RETURN p.title, count(*) AS n", ["p.title", "n"]),
-    ("MATCH (p) WITH p AS x RETURN DISTINCT  toLower(x.title)  ORDER BY x", ["toLower(x.title)"]),
-    ("MATCH (p) WHERE EXISTS { MATCH (p)-->(q) RETURN q } RETURN p.id AS `the id` LIMIT 3", ["the id"]),
-    ("MATCH (p) RETURN *", None),
-])
-def test_return_columns_as_written(query, columns):
-    assert return_columns(query) == columns
 
 
 def test_relationship_uniqueness_gives_neo4j_rows(G):
