@@ -154,3 +154,15 @@ def test_failed_write_keeps_the_old_index(graph_file, monkeypatch):
     assert (index / DB_FILE).read_bytes() == before
     assert [p.name for p in index.parent.iterdir() if ".tmp-" in p.name] == []
     assert load_into is not broken and os.path.isdir(index)
+
+
+def test_query_opens_the_index_without_reading_the_graph_file(graph_file):
+    assert paper_ids(graph_file) == ["p1", "p2", "p3"]  # builds the index
+    st = graph_file.stat()
+    graph_file.write_bytes(b"x" * st.st_size)  # unreadable as GraphML, same size and time: the index is current
+    os.utime(graph_file, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert index_status(graph_file) is None
+    assert paper_ids(graph_file) == ["p1", "p2", "p3"]
+    named = kg("query", "--named", "top_methods", "--param", "limit=2", "--graph", graph_file, "--format", "csv")
+    assert named.exit_code == EXIT_OK and named.output.splitlines() == [
+        "method,key,papers", "BERT,bert,2", "ColBERT,colbert,2"]
