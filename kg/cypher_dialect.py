@@ -8,6 +8,7 @@ Rewritten (found by running the same queries on both, see tests/kg/test_ladybug_
 - `type(r)` -> `label(r)`; `labels(n)[0]` -> `label(n)`; `labels(n)` -> `[label(n)]`
 - `shortestPath((a)-[*..6]-(b))` -> `(a)-[* SHORTEST 1..6]-(b)` (`allShortestPaths`: ALL SHORTEST)
 - `EXISTS { pattern }` -> `EXISTS { MATCH pattern }` (and `COUNT { ... }`); a trailing `;` is dropped
+- `sum(x)` -> `coalesce(sum(x), 0)` (Neo4j's sum of no values is 0, LadybugDB's null)
 - list subscripts: Neo4j counts from 0, LadybugDB from 1 (`xs[0]` -> `xs[1]`; negative ones agree)
 - relationship uniqueness: in Neo4j one MATCH never uses a relationship twice; LadybugDB walks
   may. Each MATCH gets `r1 <> r2` for relationships that could be the same, variable-length
@@ -16,7 +17,9 @@ Rewritten (found by running the same queries on both, see tests/kg/test_ladybug_
 Refused: writes and file access (`kg.cypher_params.check_read_only`; also COPY, LOAD, EXPORT,
 IMPORT, ATTACH, INSTALL, USE), CALL, unbounded variable-length patterns (LadybugDB stops at 30
 hops without saying so), id()/elementId() (other numbers), keys()/properties() (LadybugDB lists
-every column of the table), list slices and computed subscripts, several statements.
+every column of the table), list slices and computed subscripts, several statements, `CONTAINS ''`
+(false on LadybugDB; an empty string parameter is refused at run time), collect() after
+`WITH ... ORDER BY` (LadybugDB does not keep that order in the list).
 Values stay `$parameters`: nothing here puts user values into the text.
 """
 
@@ -65,6 +68,11 @@ _SHORTEST = re.compile(_KW + r"(shortestPath|allShortestPaths)\s*\(", re.I)
 _EXISTS_BRACE = re.compile(_KW + r"(?:EXISTS|COUNT)\s*\{", re.I)
 _SUBQUERY_START = re.compile(r"\s*(MATCH|OPTIONAL|CALL|RETURN|WITH|UNWIND)(?!\w)", re.I)
 _MATCH = re.compile(_KW + r"MATCH(?!\w)", re.I)
+_SUM = re.compile(_KW + r"sum\s*\(", re.I)
+_COLLECT = re.compile(_KW + r"collect\s*\(", re.I)
+_WITH = re.compile(_KW + r"WITH(?!\w)", re.I)
+_ORDER_BY = re.compile(_KW + r"ORDER\s+BY(?!\w)", re.I)
+_CONTAINS_EMPTY = re.compile(_KW + r"CONTAINS\s*(''|\"\")", re.I)
 _REL_OPEN = re.compile(r"-\s*\[")
 _REL_BODY = re.compile(r"\s*(?P<var>[A-Za-z_]\w*)?\s*(?P<types>:[^*{\]]*)?\s*(?P<star>\*(?P<range>[\s\d.]*))?"
                        r"\s*(?P<props>\{.*\})?\s*$", re.S)
@@ -243,6 +251,25 @@ def _subscripts(cypher: str, code: str, edits: _Edits, skip: list[tuple[int, int
                           "supported by the embedded engine (it counts list positions differently)")
 
 
+def _check_collect_order(cypher: str, code: str) -> None:
+    """collect() after `WITH ... ORDER BY`: Neo4j keeps that order in the list, LadybugDB does not."""
+    for w in _WITH.finditer(code):
+        if _STARTS_ENDS_BEFORE.search(code, 0, w.start()):
+            continue  # STARTS WITH / ENDS WITH
+        end = _clause_end(code, w.end(), ("MATCH", "OPTIONAL", "UNWIND", "RETURN", "WITH", "UNION", "CALL"))
+        order = _ORDER_BY.search(code, w.end(), end)
+        nxt = _WORD.match(code, end)
+        if not order or nxt is None or nxt.group(0).upper() not in ("WITH", "RETURN"):
+            continue  # a MATCH or UNWIND in between makes rows of its own order on both engines
+        next_end = _clause_end(code, nxt.end(), ("MATCH", "OPTIONAL", "UNWIND", "RETURN", "WITH", "UNION", "CALL"))
+        if c := _COLLECT.search(code, nxt.end(), next_end):
+            raise _refuse(cypher, c.start(), "collect() after WITH ... ORDER BY: the embedded engine does not keep "
+                          "that order in the list; sort where you read the list, or use --backend neo4j")
+
+
+_STARTS_ENDS_BEFORE = re.compile(r"(?:STARTS|ENDS)\s*$", re.I)
+
+
 def _unknown_names(cypher: str, code: str, tables: Mapping[str, Any], edits: _Edits) -> None:
     """Labels and types the graph lacks -> the empty placeholder tables; `n.key` of a key no table
     has -> NULL. Neo4j finds nothing / reads null there (and `kg query` warns); LadybugDB would fail."""
@@ -306,6 +333,10 @@ def translate(cypher: str, tables: Mapping[str, Any] | None = None) -> Translate
         raise _refuse(cypher, m.start(), f"{word} is not allowed on the embedded engine: {why}")
     if m := _REFUSED_FUNCTION.search(code):
         raise _refuse(cypher, m.start(), _FUNCTION_WHY[m.group(1).lower()])
+    if m := _CONTAINS_EMPTY.search(cypher):
+        raise _refuse(cypher, m.start(), "CONTAINS '' is false on the embedded engine (true on Neo4j); "
+                      "leave the condition out")
+    _check_collect_order(cypher, code)
     edits = _Edits()
     skip: list[tuple[int, int]] = []
     for m in _LABELS_FIRST.finditer(code):
@@ -332,6 +363,10 @@ def translate(cypher: str, tables: Mapping[str, Any] | None = None) -> Translate
         kind = "SHORTEST" if m.group(1).lower() == "shortestpath" else "ALL SHORTEST"
         edits.add(body.start("star"), body.end("range"),
                   f"* {kind} " + _range(cypher, body.start("star"), body.group("range"), True) + " ")
+    for m in _SUM.finditer(code):  # Neo4j: the sum of nothing is 0; LadybugDB: null
+        close = _close(code, m.end() - 1)
+        edits.add(m.start(), m.start(), "coalesce(")
+        edits.add(close + 1, close + 1, ", 0)")
     counter = [0]
     for m in _EXISTS_BRACE.finditer(code):
         if not _SUBQUERY_START.match(code, m.end()):

@@ -23,6 +23,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -423,6 +424,8 @@ def _plain(value: Any) -> Any:
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
+    if isinstance(value, Decimal):  # sum() of integers is a 128-bit integer, returned as Decimal
+        return int(value) if value == value.to_integral_value() else float(value)
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value
@@ -456,6 +459,13 @@ def _query_error(exc: BaseException, timeout: float | None) -> QueryError:
 
 
 _PARAM = re.compile(r"\$(\w+)")
+_CONTAINS = re.compile(r"(?<![\w.$`])CONTAINS(?!\w)", re.I)
+
+
+def _masked_text(text: str) -> str:
+    from kg.cypher_params import _masked
+
+    return _masked(text)
 
 
 def _used_params(text: str, params: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -480,6 +490,10 @@ def run_on(conn: Any, cypher: str, params: Mapping[str, Any] | None = None,
     created, so that names the graph lacks find nothing as on Neo4j)."""
     translated = translate(cypher, tables)
     values = _used_params(translated.text, params)
+    if "" in values.values() and _CONTAINS.search(_masked_text(translated.text)):
+        empty = next(name for name, v in values.items() if v == "")
+        raise QueryError(f"parameter ${empty} is an empty string and the query uses CONTAINS: '' is contained in "
+                         "every string on Neo4j but in none on the embedded engine; leave the condition out")
     try:
         result = conn.execute(translated.text, values)
         columns = result.get_column_names()

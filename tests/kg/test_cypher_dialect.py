@@ -69,6 +69,8 @@ def test_translation_text(neo4j, ladybug):
     ("MATCH (n) RETURN n.aliases[1..2]", "list slices ([a..b]) are not supported"),
     ("MATCH (n) RETURN n.aliases[size(n.aliases) - 1]", "a list index or dynamic property"),
     ("MATCH (n) RETURN n; MATCH (m) RETURN m", "one statement at a time"),
+    ("MATCH (p:Paper) WITH p ORDER BY p.id RETURN collect(p.id)", "collect() after WITH ... ORDER BY"),
+    ("MATCH (p:Paper) WHERE p.title CONTAINS '' RETURN p.id", "CONTAINS '' is false on the embedded engine"),
 ])
 def test_refusals_name_the_construct(query, message):
     with pytest.raises(QueryError) as info:
@@ -102,6 +104,18 @@ def test_rewrites_give_neo4j_rows(G):
     assert path.rows == [[3]]  # jina -VARIANT_OF-> colbert <-PROPOSES- p1 -EVALUATES_ON-> ms marco
     exists = query_graph(G, "MATCH (d:Dataset) WHERE EXISTS { (d)<-[:ON_DATASET]-(:Result) } RETURN d.key ORDER BY d.key")
     assert exists.rows == [["beir"], ["ms marco"]]
+
+
+def test_sum_of_nothing_is_zero_and_sums_are_plain_numbers(G):
+    assert query_graph(G, "MATCH (m:Method {key: 'none'}) RETURN sum(size(m.aliases)) AS n").rows == [[0]]
+    total = query_graph(G, "MATCH (p:Paper) RETURN sum(p.year) AS years").rows
+    assert total == [[4044]] and type(total[0][0]) is int
+
+
+def test_empty_string_parameter_with_contains_is_refused(G):
+    with pytest.raises(QueryError, match=r"parameter \$q is an empty string and the query uses CONTAINS"):
+        query_graph(G, "MATCH (p:Paper) WHERE p.title CONTAINS $q RETURN p.id", {"q": ""})
+    assert query_graph(G, "MATCH (p:Paper) WHERE p.title CONTAINS $q RETURN p.id", {"q": "Jina"}).rows == [["p2"]]
 
 
 def test_parameters_stay_parameters(G):
