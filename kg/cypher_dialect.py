@@ -8,6 +8,7 @@ Rewritten (found by running the same queries on both, see tests/kg/test_ladybug_
 - `type(r)` -> `label(r)`; `labels(n)[0]` -> `label(n)`; `labels(n)` -> `[label(n)]`
 - `shortestPath((a)-[*..6]-(b))` -> `(a)-[* SHORTEST 1..6]-(b)` (`allShortestPaths`: ALL SHORTEST)
 - `EXISTS { pattern }` -> `EXISTS { MATCH pattern }` (and `COUNT { ... }`); a trailing `;` is dropped
+- label predicates: `WHERE n:Method` -> `label(n) = 'Method'`, `n:A|B` -> `label(n) IN ['A', 'B']`
 - `sum(x)` -> `coalesce(sum(x), 0)` (Neo4j's sum of no values is 0, LadybugDB's null)
 - list subscripts: Neo4j counts from 0, LadybugDB from 1 (`xs[0]` -> `xs[1]`; negative ones agree)
 - relationship uniqueness: in Neo4j one MATCH never uses a relationship twice; LadybugDB walks
@@ -69,6 +70,9 @@ _EXISTS_BRACE = re.compile(_KW + r"(?:EXISTS|COUNT)\s*\{", re.I)
 _SUBQUERY_START = re.compile(r"\s*(MATCH|OPTIONAL|CALL|RETURN|WITH|UNWIND)(?!\w)", re.I)
 _MATCH = re.compile(_KW + r"MATCH(?!\w)", re.I)
 _SUM = re.compile(_KW + r"sum\s*\(", re.I)
+#: `n:Label` / `n:A|B` as a condition (after WHERE, AND, NOT, WHEN, ...), not in a pattern or a map
+_LABEL_TEST = re.compile(r"(?<![\w.$`])(WHERE|AND|OR|XOR|NOT|WHEN|THEN|ELSE)(\s+)([A-Za-z_]\w*)\s*:\s*"
+                         r"([A-Za-z_]\w*(?:\s*\|\s*[A-Za-z_]\w*)*)", re.I)
 _COLLECT = re.compile(_KW + r"collect\s*\(", re.I)
 _WITH = re.compile(_KW + r"WITH(?!\w)", re.I)
 _ORDER_BY = re.compile(_KW + r"ORDER\s+BY(?!\w)", re.I)
@@ -363,6 +367,11 @@ def translate(cypher: str, tables: Mapping[str, Any] | None = None) -> Translate
         kind = "SHORTEST" if m.group(1).lower() == "shortestpath" else "ALL SHORTEST"
         edits.add(body.start("star"), body.end("range"),
                   f"* {kind} " + _range(cypher, body.start("star"), body.group("range"), True) + " ")
+    for m in _LABEL_TEST.finditer(code):  # LadybugDB has no label predicate: compare label(n)
+        names = [n.strip() for n in m.group(4).split("|")]
+        test = (f"label({m.group(3)}) = '{names[0]}'" if len(names) == 1
+                else f"label({m.group(3)}) IN [{', '.join(repr(n) for n in names)}]")
+        edits.add(m.start(3), m.end(4), test)
     for m in _SUM.finditer(code):  # Neo4j: the sum of nothing is 0; LadybugDB: null
         close = _close(code, m.end() - 1)
         edits.add(m.start(), m.start(), "coalesce(")

@@ -43,6 +43,10 @@ def G(tiny_factory):
     ("MATCH (a)<-[:USES]-(p)-[:EVALUATES_ON]->(b) RETURN a", "MATCH (a)<-[:USES]-(p)-[:EVALUATES_ON]->(b) RETURN a"),
     ("MATCH (a)-[r:USES]->(p), (p)-[:VARIANT_OF|USES*1..2]->(b) RETURN a",
      "MATCH (a)-[r:USES]->(p), (p)-[_kg_r1:VARIANT_OF|USES* TRAIL 1..2 ]->(b)  WHERE NOT r IN rels(_kg_r1) RETURN a"),
+    ("MATCH (n) WHERE n:Method AND NOT n:Paper|Task RETURN n",
+     "MATCH (n) WHERE label(n) = 'Method' AND NOT label(n) IN ['Paper', 'Task'] RETURN n"),
+    ("MATCH (n {key: 'x'}) RETURN CASE WHEN n:Method THEN 1 ELSE 0 END",
+     "MATCH (n {key: 'x'}) RETURN CASE WHEN label(n) = 'Method' THEN 1 ELSE 0 END"),
     ("MATCH (p:Paper) WHERE p.title = 'type(x); labels(n)[0]' RETURN p",
      "MATCH (p:Paper) WHERE p.title = 'type(x); labels(n)[0]' RETURN p"),
 ])

@@ -114,6 +114,10 @@ QUERIES: list[tuple[str, str, dict[str, Any], bool]] = [
      {}, False),
     ("count_subquery", "MATCH (m:Method) WHERE m.name STARTS WITH 'V' "
      "RETURN m.name, COUNT { (m)<-[:USES]-(:Paper) } AS users", {}, False),
+    ("label_predicate", "MATCH (n) WHERE n.name STARTS WITH 'BERT' AND NOT n:Dataset "
+     "RETURN labels(n)[0] AS l, count(*) AS n", {}, False),
+    ("label_predicate_alternatives", "MATCH (p:Paper)-->(x) WHERE x:Method|Dataset RETURN labels(x)[0] AS l, "
+     "count(*) AS n", {}, False),
     ("unknown_label", "MATCH (m:Mehtod) RETURN count(m) AS n", {}, False),
     ("unknown_type_optional", "MATCH (p:Paper) WHERE p.id IN ['p1', 'p2'] OPTIONAL MATCH (p)-[:USE]->(m) "
      "RETURN p.id, m.name", {}, False),
