@@ -77,6 +77,8 @@ _COLLECT = re.compile(_KW + r"collect\s*\(", re.I)
 _WITH = re.compile(_KW + r"WITH(?!\w)", re.I)
 _ORDER_BY = re.compile(_KW + r"ORDER\s+BY(?!\w)", re.I)
 _CONTAINS_EMPTY = re.compile(_KW + r"CONTAINS\s*(''|\"\")", re.I)
+#: a list literal holding null: `2 IN [1, null]` is null on Neo4j and false on LadybugDB (so a NOT keeps the row)
+_LIST_WITH_NULL = re.compile(r"\[[^\[\]]*" + _KW + r"null(?!\w)[^\[\]]*\]", re.I)
 _REL_OPEN = re.compile(r"-\s*\[")
 _REL_BODY = re.compile(r"\s*(?P<var>[A-Za-z_]\w*)?\s*(?P<types>:[^*{\]]*)?\s*(?P<star>\*(?P<range>[\s\d.]*))?"
                        r"\s*(?P<props>\{.*\})?\s*$", re.S)
@@ -337,6 +339,9 @@ def translate(cypher: str, tables: Mapping[str, Any] | None = None) -> Translate
         raise _refuse(cypher, m.start(), f"{word} is not allowed on the embedded engine: {why}")
     if m := _REFUSED_FUNCTION.search(code):
         raise _refuse(cypher, m.start(), _FUNCTION_WHY[m.group(1).lower()])
+    if m := _LIST_WITH_NULL.search(code):
+        raise _refuse(cypher, m.start(), "a list holding null: IN and comparisons with it give null on Neo4j but "
+                      "true or false on the embedded engine; leave the null out")
     if m := _CONTAINS_EMPTY.search(cypher):
         raise _refuse(cypher, m.start(), "CONTAINS '' is false on the embedded engine (true on Neo4j); "
                       "leave the condition out")

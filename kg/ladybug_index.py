@@ -490,6 +490,10 @@ def run_on(conn: Any, cypher: str, params: Mapping[str, Any] | None = None,
     created, so that names the graph lacks find nothing as on Neo4j)."""
     translated = translate(cypher, tables)
     values = _used_params(translated.text, params)
+    for name, value in values.items():
+        if isinstance(value, (list, tuple)) and any(v is None for v in value):
+            raise QueryError(f"parameter ${name} is a list holding null: IN and comparisons with it give null on "
+                             "Neo4j but true or false on the embedded engine; leave the null out")
     if "" in values.values() and _CONTAINS.search(_masked_text(translated.text)):
         empty = next(name for name, v in values.items() if v == "")
         raise QueryError(f"parameter ${empty} is an empty string and the query uses CONTAINS: '' is contained in "

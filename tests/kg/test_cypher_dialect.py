@@ -75,6 +75,7 @@ def test_translation_text(neo4j, ladybug):
     ("MATCH (n) RETURN n; MATCH (m) RETURN m", "one statement at a time"),
     ("MATCH (p:Paper) WITH p ORDER BY p.id RETURN collect(p.id)", "collect() after WITH ... ORDER BY"),
     ("MATCH (p:Paper) WHERE p.title CONTAINS '' RETURN p.id", "CONTAINS '' is false on the embedded engine"),
+    ("MATCH (p:Paper) WHERE NOT 2 IN [1, null] RETURN p.id", "a list holding null"),
 ])
 def test_refusals_name_the_construct(query, message):
     with pytest.raises(QueryError) as info:
@@ -152,3 +153,11 @@ def test_engine_errors_are_one_line(G, query, message):
     with pytest.raises(QueryError) as info:
         query_graph(G, query)
     assert message in str(info.value) and "\n" not in str(info.value)
+
+
+def test_a_list_parameter_holding_null_is_refused(G):
+    """`NOT p.id IN $ids` with a null in $ids: null on Neo4j (row dropped), true on LadybugDB (row kept)."""
+    with pytest.raises(QueryError, match=r"parameter \$ids is a list holding null"):
+        query_graph(G, "MATCH (p:Paper) WHERE NOT p.id IN $ids RETURN p.id", {"ids": ["p1", None]})
+    assert query_graph(G, "MATCH (p:Paper) WHERE p.id IN $ids RETURN p.id", {"ids": ["p1"]}).rows == [["p1"]]
+    translate("MATCH (p:Paper) WHERE p.title IN ['null', 'a'] RETURN p.id")  # the word in a string is fine
