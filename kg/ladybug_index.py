@@ -29,6 +29,7 @@ from typing import Any
 
 import networkx as nx
 
+from kg.textsafe import utf8_text
 from kg.backends.base import Counts, GraphFileError, QueryError, QueryResult, QueryStopped
 from kg.cypher_dialect import translate
 from kg.paths import format_suffix
@@ -161,8 +162,10 @@ def _convert(value: Any, kind: str) -> Any:
         return [_convert(v, kind[:-2]) for v in value]
     if kind == "DOUBLE":
         return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-    if kind == "STRING" and not isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False) if isinstance(value, (list, tuple, dict)) else str(value)
+    if kind == "STRING":  # lone surrogates (another tool's JSON may hold them) become U+FFFD, as in every output
+        if not isinstance(value, str):
+            value = json.dumps(value, ensure_ascii=False) if isinstance(value, (list, tuple, dict)) else str(value)
+        return utf8_text(value)
     return value
 
 
@@ -276,7 +279,7 @@ def load_into(conn: Any, G: nx.MultiDiGraph, spill: Path | None = None) -> tuple
         rows, seen = [], set()
         for n, d in nodes:
             key = d.get(pk)
-            key = str(key) if key is not None else str(n).split(":", 1)[-1]
+            key = utf8_text(str(key) if key is not None else str(n).split(":", 1)[-1])
             if key in seen:
                 continue
             seen.add(key)

@@ -151,7 +151,6 @@ def _multiset(rows: list[list[Any]]) -> Counter:
 @pytest.fixture(scope="module")
 def engines(tmp_path_factory, neo4j_server, tiny_factory):
     """(embedded index, Neo4j backend), both built from the bundled sample and the hand-made papers."""
-    from conftest import NEO4J_PASSWORD
     from kg.backends.neo4j_backend import Neo4jBackend
     from kg.build import SAMPLE_CORPUS, build_graph
     from kg.builder import build_batch
@@ -160,7 +159,7 @@ def engines(tmp_path_factory, neo4j_server, tiny_factory):
     build_graph([SAMPLE_CORPUS], nx_store)
     nx_store.upsert(build_batch(tiny_factory()))
     index = write_index(nx_store.to_networkx(), Path(tmp_path_factory.mktemp("lbdb")) / "graph.lbdb")
-    neo = Neo4jBackend(uri=neo4j_server.uri, user="neo4j", password=NEO4J_PASSWORD)
+    neo = Neo4jBackend(uri=neo4j_server.uri, user="neo4j", password=neo4j_server.password)
     neo.clear()
     build_graph([SAMPLE_CORPUS], neo)
     neo.upsert(build_batch(tiny_factory()))
