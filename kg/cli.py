@@ -179,7 +179,13 @@ def _filters(limit: int | None, category: list[str] | None, year_from: int | Non
 
 
 def _inputs(inputs: list[Path] | None) -> list[Path]:
-    return list(inputs) if inputs else [SAMPLE_CORPUS]
+    """The input files (default: the bundled sample). When none of them exists, that is one line
+    (`error: papers.jsonl: no such file`, exit 1) before any progress bar or table; a missing file
+    among others that exist is reported per file while the rest are read (exit 3)."""
+    paths = list(inputs) if inputs else [SAMPLE_CORPUS]
+    if not any(p.exists() for p in paths):
+        raise fail("; ".join(f"{p}: no such file" for p in paths), EXIT_FAILED)
+    return paths
 
 
 def _summary_table(report: RunReport, counts: Any | None) -> Table:
@@ -309,6 +315,7 @@ def build(
     idempotent (the same input twice changes nothing) and a second input merges in by key.
     """
     filters = _filters(limit, category, year_from, year_to)
+    paths = _inputs(inputs)  # no input file at all: one line, before anything is touched
     nlp = _load_nlp(model, no_model)  # first: a missing model file fails before anything is touched
     runner = _engine(workers, engine, scheduler, model, max_chars, paper_timeout)
     from kg.backends import BackendError, get_backend
@@ -340,7 +347,7 @@ def build(
             except BackendError as exc:
                 raise fail(str(exc), EXIT_FAILED) from None
         try:
-            report = _run_with_progress("building", build_graph, inputs=_inputs(inputs), backend=store, fmt=fmt,
+            report = _run_with_progress("building", build_graph, inputs=paths, backend=store, fmt=fmt,
                                         nlp=nlp, overrides=rules, min_confidence=min_confidence,
                                         incremental=incremental, filters=filters, engine=runner, prune=prune,
                                         cache=None if neo4j else cache_path(out_path))
@@ -387,10 +394,11 @@ def extract_cmd(
 ) -> None:
     """Write one JSON object per paper: entities, roles, mentions and reported results."""
     filters = _filters(limit, category, year_from, year_to)
+    paths = _inputs(inputs)  # no input file at all: one line, before anything is touched
     nlp = _load_nlp(model, no_model, lazy=True)
     runner = _engine(workers, engine, scheduler, model, max_chars, paper_timeout)
     if str(output) == "-":
-        report = _run_with_progress("extracting", extract_files, inputs=_inputs(inputs), out=sys.stdout, fmt=fmt, nlp=nlp,
+        report = _run_with_progress("extracting", extract_files, inputs=paths, out=sys.stdout, fmt=fmt, nlp=nlp,
                                     min_confidence=min_confidence, filters=filters, engine=runner)
     else:
         from kg.atomic import AtomicFile
@@ -398,7 +406,7 @@ def extract_cmd(
         sink = AtomicFile(output, "w")  # the old file stays until this run has written everything
         try:
             with sink as fh:
-                report = _run_with_progress("extracting", extract_files, inputs=_inputs(inputs), out=fh, fmt=fmt,
+                report = _run_with_progress("extracting", extract_files, inputs=paths, out=fh, fmt=fmt,
                                             nlp=nlp, min_confidence=min_confidence, filters=filters, engine=runner)
                 if report.exit_code == EXIT_FAILED:
                     sink.discard()

@@ -32,11 +32,22 @@ def invoke(*args: str):
 def test_output_extract_failing_run_keeps_the_previous_file(tmp_path):
     out = tmp_path / "out.jsonl"
     out.write_text('{"id": "previous"}\n', encoding="utf-8")
-    result = invoke("extract", tmp_path / "no-such-input.txt", "-o", out)
+    (tmp_path / "a-folder").mkdir()  # an input that exists but cannot be read
+    result = invoke("extract", tmp_path / "a-folder", "-o", out)
     assert result.exit_code == EXIT_FAILED
     assert out.read_text(encoding="utf-8") == '{"id": "previous"}\n'
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl"]  # no temporary file left
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-folder", "out.jsonl"]  # no temporary file left
     assert "was left as it was" in result.output
+
+
+@pytest.mark.parametrize("command", ["extract", "build"])
+def test_no_input_file_at_all_is_one_line_before_any_progress(tmp_path, command):
+    out = tmp_path / ("out.jsonl" if command == "extract" else "g.graphml")
+    result = invoke(command, tmp_path / "papers.jsonl", tmp_path / "more.txt", "-o", out)
+    assert result.exit_code == EXIT_FAILED
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert lines == [f"error: {tmp_path / 'papers.jsonl'}: no such file; {tmp_path / 'more.txt'}: no such file"]
+    assert not out.exists()
 
 
 def test_output_extract_replaces_the_file_and_cleans_stale_temporaries(tmp_path):
