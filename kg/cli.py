@@ -11,7 +11,8 @@ import io
 import json
 import os
 import sys
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -446,6 +447,22 @@ def parse_param(text: str) -> tuple[str, Any]:
     return name.strip(), value
 
 
+@contextmanager
+def _query_failures() -> Iterator[None]:
+    """A query that could not run as one line: stopped (time or memory) or refused by the backend
+    exit 1, a query the engine cannot take exit 2."""
+    from kg.backends.base import BackendError, QueryError, QueryStopped
+
+    try:
+        yield
+    except QueryStopped as exc:
+        raise fail(str(exc), EXIT_FAILED) from None
+    except QueryError as exc:
+        raise fail(str(exc)) from None
+    except BackendError as exc:
+        raise fail(str(exc), EXIT_FAILED) from None
+
+
 def _print_result(result: Any, fmt: QueryFormat) -> None:
     if fmt is QueryFormat.json:
         # data, not a table: controls stay (JSON escapes them), lone surrogates UTF-8 cannot hold become U+FFFD
@@ -559,8 +576,6 @@ def query(
     database: Neo4jDatabase = None,
 ) -> None:
     """Run a Cypher query (read-only) or a canned one (--named) against the graph file or Neo4j."""
-    from kg.backends import BackendError, QueryError
-    from kg.backends.base import QueryStopped
     from kg.query_text import with_columns_as_written
 
     if list_named:
@@ -578,36 +593,25 @@ def query(
     if backend is BackendName.networkx:  # LadybugDB index beside the graph file
         from kg.commands.index import query_embedded
 
-        try:
+        with _query_failures():
             result = query_embedded(graph, cypher, params, timeout, memory_limit, named)
-        except QueryStopped as exc:
-            raise fail(str(exc), EXIT_FAILED) from None
-        except QueryError as exc:
-            raise fail(str(exc)) from None
-        except BackendError as exc:
-            raise fail(str(exc), EXIT_FAILED) from None
         if result is not None:
             _print_result(result if named is not None else with_columns_as_written(result, cypher), fmt)
             return
+    from kg.named_queries import run_named
+
     store = _open_store(backend, graph, uri, user, password, database)
     try:
-        from kg.named_queries import run_named
-
-        if named is None:
-            _warn_about_names(store, cypher, params)
-        if backend is BackendName.neo4j:  # the server stops it (transaction timeout)
-            result = (run_named(store, named, params, timeout=timeout) if named is not None
-                      else store.query(cypher, params, write=write, timeout=timeout))
-        else:  # in a child process that can be stopped (kg.bounded)
-            memory = memory_limit * 2**20 if memory_limit else None
-            result = (run_bounded(run_named, store, named, params, timeout=timeout, memory=memory)
-                      if named is not None else run_bounded(store.query, cypher, params, timeout=timeout, memory=memory))
-    except QueryStopped as exc:
-        raise fail(str(exc), EXIT_FAILED) from None
-    except QueryError as exc:
-        raise fail(str(exc)) from None
-    except BackendError as exc:
-        raise fail(str(exc), EXIT_FAILED) from None
+        with _query_failures():
+            if named is None:
+                _warn_about_names(store, cypher, params)
+            if backend is BackendName.neo4j:  # the server stops it (transaction timeout)
+                result = (run_named(store, named, params, timeout=timeout) if named is not None
+                          else store.query(cypher, params, write=write, timeout=timeout))
+            else:  # in a child process that can be stopped (kg.bounded)
+                memory = memory_limit * 2**20 if memory_limit else None
+                result = (run_bounded(run_named, store, named, params, timeout=timeout, memory=memory)
+                          if named is not None else run_bounded(store.query, cypher, params, timeout=timeout, memory=memory))
     finally:
         store.close()
     _print_result(result if named is not None else with_columns_as_written(result, cypher), fmt)

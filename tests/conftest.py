@@ -125,6 +125,18 @@ def tiny_extractions() -> list[tuple[Paper, Extraction]]:
 
 
 @pytest.fixture
+def tiny_graph_file(tmp_path: Path, tiny_extractions) -> Path:
+    """tmp_path/graph.graphml holding the tiny extractions (what `kg query --graph` reads)."""
+    from kg.backends.networkx_backend import NetworkxBackend
+    from kg.builder import build_batch
+
+    path = tmp_path / "graph.graphml"
+    with NetworkxBackend(path) as store:
+        store.upsert(build_batch(tiny_extractions))
+    return path
+
+
+@pytest.fixture
 def nx_backend(tmp_path: Path):
     """An empty networkx backend tied to tmp_path/graph.graphml (saved on close)."""
     from kg.backends.networkx_backend import NetworkxBackend

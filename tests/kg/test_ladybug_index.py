@@ -12,7 +12,6 @@ from typer.testing import CliRunner
 
 from kg.backends.networkx_backend import NetworkxBackend
 from kg.build import EXIT_FAILED, EXIT_OK
-from kg.builder import build_batch
 from kg.cli import app
 from kg.ladybug_index import (INDEX_FORMAT, META_FILE, DB_FILE, LadybugIndex, index_path, index_status, load_into,
                               write_index)
@@ -42,14 +41,6 @@ def paper_ids(graph: Path) -> list[str]:
     return result.output.splitlines()[1:]
 
 
-@pytest.fixture
-def graph_file(tmp_path: Path, tiny_extractions) -> Path:
-    path = tmp_path / "graph.graphml"
-    with NetworkxBackend(path) as store:
-        store.upsert(build_batch(tiny_extractions))
-    return path
-
-
 def test_index_path_sits_beside_the_graph():
     assert index_path(Path("out/graph.graphml")) == Path("out/graph.lbdb")
     assert index_path(Path("g.graphml.gz")) == Path("g.lbdb")
@@ -70,44 +61,44 @@ def test_build_writes_the_index_and_incremental_and_append_keep_it_in_sync(tmp_p
     assert paper_ids(graph) == ["a", "c", "d"]
 
 
-def test_query_builds_a_missing_index_and_rebuilds_a_stale_one(graph_file):
-    assert not index_path(graph_file).exists()
-    assert paper_ids(graph_file) == ["p1", "p2", "p3"]
-    assert index_status(graph_file) is None
-    with NetworkxBackend(graph_file) as store:  # the graph file changes behind the index's back
+def test_query_builds_a_missing_index_and_rebuilds_a_stale_one(tiny_graph_file):
+    assert not index_path(tiny_graph_file).exists()
+    assert paper_ids(tiny_graph_file) == ["p1", "p2", "p3"]
+    assert index_status(tiny_graph_file) is None
+    with NetworkxBackend(tiny_graph_file) as store:  # the graph file changes behind the index's back
         store.upsert(GraphBatch(nodes=[NodeRecord(label="Paper", key="p9", props={"title": "New"})]))
-    assert index_status(graph_file) == f"{index_path(graph_file)} is older than {graph_file}"
-    result = kg("query", "MATCH (p:Paper) RETURN count(*) AS n", "--graph", graph_file, "--format", "csv")
+    assert index_status(tiny_graph_file) == f"{index_path(tiny_graph_file)} is older than {tiny_graph_file}"
+    result = kg("query", "MATCH (p:Paper) RETURN count(*) AS n", "--graph", tiny_graph_file, "--format", "csv")
     assert result.exit_code == EXIT_OK
     assert result.output.splitlines() == [
-        f"note: {index_path(graph_file)} is older than {graph_file}; rebuilding the query index from {graph_file}",
+        f"note: {index_path(tiny_graph_file)} is older than {tiny_graph_file}; rebuilding the query index from {tiny_graph_file}",
         "n", "4"]
 
 
-def test_index_of_an_older_format_is_rebuilt_not_read(graph_file):
-    write_index(NetworkxBackend.load(graph_file).to_networkx(), index_path(graph_file), source=graph_file)
-    meta_file = index_path(graph_file) / META_FILE
+def test_index_of_an_older_format_is_rebuilt_not_read(tiny_graph_file):
+    write_index(NetworkxBackend.load(tiny_graph_file).to_networkx(), index_path(tiny_graph_file), source=tiny_graph_file)
+    meta_file = index_path(tiny_graph_file) / META_FILE
     meta = json.loads(meta_file.read_text())
     meta_file.write_text(json.dumps({**meta, "format": INDEX_FORMAT - 1}))
-    assert "written by another version of kg" in index_status(graph_file)
-    assert paper_ids(graph_file)[-3:] == ["p1", "p2", "p3"]
+    assert "written by another version of kg" in index_status(tiny_graph_file)
+    assert paper_ids(tiny_graph_file)[-3:] == ["p1", "p2", "p3"]
     assert json.loads(meta_file.read_text())["format"] == INDEX_FORMAT
 
 
-def test_corrupt_index_is_one_line_naming_it_and_kg_index_repairs_it(graph_file):
-    index = index_path(graph_file)
-    write_index(NetworkxBackend.load(graph_file).to_networkx(), index, source=graph_file)
+def test_corrupt_index_is_one_line_naming_it_and_kg_index_repairs_it(tiny_graph_file):
+    index = index_path(tiny_graph_file)
+    write_index(NetworkxBackend.load(tiny_graph_file).to_networkx(), index, source=tiny_graph_file)
     db = index / DB_FILE
     db.write_bytes(b"\x00garbage" * 4096)
-    result = kg("query", "MATCH (p:Paper) RETURN p.id", "--graph", graph_file)
+    result = kg("query", "MATCH (p:Paper) RETURN p.id", "--graph", tiny_graph_file)
     assert result.exit_code == EXIT_FAILED
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in result.output
     assert lines[0].startswith(f"error: {index}: the query index is corrupt or unreadable")
-    assert lines[0].endswith(f"rebuild it with `kg index --graph {graph_file}` (or `kg build`)")
-    repaired = kg("index", "--graph", graph_file)
+    assert lines[0].endswith(f"rebuild it with `kg index --graph {tiny_graph_file}` (or `kg build`)")
+    repaired = kg("index", "--graph", tiny_graph_file)
     assert repaired.exit_code == EXIT_OK and f"wrote {index}: 18 nodes and 24 relationships" in repaired.output
-    assert paper_ids(graph_file) == ["p1", "p2", "p3"]
+    assert paper_ids(tiny_graph_file) == ["p1", "p2", "p3"]
 
 
 def test_kg_index_without_a_graph_file(tmp_path):
@@ -115,9 +106,9 @@ def test_kg_index_without_a_graph_file(tmp_path):
     assert result.exit_code == 2 and "no such graph file (run `kg build` first" in result.output
 
 
-def test_index_holds_what_the_graph_holds(graph_file, graph_snapshot):
-    G = NetworkxBackend.load(graph_file).to_networkx()
-    stats = write_index(G, index_path(graph_file), source=graph_file)
+def test_index_holds_what_the_graph_holds(tiny_graph_file, graph_snapshot):
+    G = NetworkxBackend.load(tiny_graph_file).to_networkx()
+    stats = write_index(G, index_path(tiny_graph_file), source=tiny_graph_file)
     assert (stats.nodes, stats.rels) == (G.number_of_nodes(), G.number_of_edges())
     with LadybugIndex(stats.path) as idx:
         assert idx.counts() == NetworkxBackend(graph=G).counts()
@@ -132,17 +123,17 @@ def test_index_holds_what_the_graph_holds(graph_file, graph_snapshot):
         assert idx.query("MATCH (p:Paper) WHERE p.year > $y RETURN p.id", {"y": 2021}).rows == [["p2"]]
 
 
-def test_index_is_read_only_even_for_the_engine(graph_file):
-    index = index_path(graph_file)
-    write_index(NetworkxBackend.load(graph_file).to_networkx(), index, source=graph_file)
+def test_index_is_read_only_even_for_the_engine(tiny_graph_file):
+    index = index_path(tiny_graph_file)
+    write_index(NetworkxBackend.load(tiny_graph_file).to_networkx(), index, source=tiny_graph_file)
     with LadybugIndex(index) as idx:
         with pytest.raises(Exception, match="read-only"):
             idx._conn.execute("CREATE (m:Method {key: 'x'})")  # past the dialect's refusal: the database says no
 
 
-def test_failed_write_keeps_the_old_index(graph_file, monkeypatch):
-    index = index_path(graph_file)
-    write_index(NetworkxBackend.load(graph_file).to_networkx(), index, source=graph_file)
+def test_failed_write_keeps_the_old_index(tiny_graph_file, monkeypatch):
+    index = index_path(tiny_graph_file)
+    write_index(NetworkxBackend.load(tiny_graph_file).to_networkx(), index, source=tiny_graph_file)
     before = (index / DB_FILE).read_bytes()
 
     def broken(*args):
@@ -150,19 +141,19 @@ def test_failed_write_keeps_the_old_index(graph_file, monkeypatch):
 
     monkeypatch.setattr("kg.ladybug_index.load_into", broken)
     with pytest.raises(RuntimeError, match="disk full"):
-        write_index(NetworkxBackend.load(graph_file).to_networkx(), index, source=graph_file)
+        write_index(NetworkxBackend.load(tiny_graph_file).to_networkx(), index, source=tiny_graph_file)
     assert (index / DB_FILE).read_bytes() == before
     assert [p.name for p in index.parent.iterdir() if ".tmp-" in p.name] == []
     assert load_into is not broken and os.path.isdir(index)
 
 
-def test_query_opens_the_index_without_reading_the_graph_file(graph_file):
-    assert paper_ids(graph_file) == ["p1", "p2", "p3"]  # builds the index
-    st = graph_file.stat()
-    graph_file.write_bytes(b"x" * st.st_size)  # unreadable as GraphML, same size and time: the index is current
-    os.utime(graph_file, ns=(st.st_atime_ns, st.st_mtime_ns))
-    assert index_status(graph_file) is None
-    assert paper_ids(graph_file) == ["p1", "p2", "p3"]
-    named = kg("query", "--named", "top_methods", "--param", "limit=2", "--graph", graph_file, "--format", "csv")
+def test_query_opens_the_index_without_reading_the_graph_file(tiny_graph_file):
+    assert paper_ids(tiny_graph_file) == ["p1", "p2", "p3"]  # builds the index
+    st = tiny_graph_file.stat()
+    tiny_graph_file.write_bytes(b"x" * st.st_size)  # unreadable as GraphML, same size and time: the index is current
+    os.utime(tiny_graph_file, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert index_status(tiny_graph_file) is None
+    assert paper_ids(tiny_graph_file) == ["p1", "p2", "p3"]
+    named = kg("query", "--named", "top_methods", "--param", "limit=2", "--graph", tiny_graph_file, "--format", "csv")
     assert named.exit_code == EXIT_OK and named.output.splitlines() == [
         "method,key,papers", "BERT,bert,2", "ColBERT,colbert,2"]

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from kg.backends import QueryError
-from kg.backends.networkx_backend import NetworkxBackend
 from kg.build import EXIT_FAILED, EXIT_OK, EXIT_USAGE
-from kg.builder import build_batch
 from kg.cli import app
 from kg.cypher_params import check_read_only
 
@@ -19,40 +16,32 @@ runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1"})
 CARTESIAN = "MATCH (a) MATCH (b) MATCH (c) MATCH (d) MATCH (e) RETURN a.name, b.name, c.name, d.name, e.name"
 
 
-@pytest.fixture
-def graph_file(tmp_path: Path, tiny_extractions) -> Path:
-    path = tmp_path / "graph.graphml"
-    with NetworkxBackend(path) as store:
-        store.upsert(build_batch(tiny_extractions))
-    return path
-
-
 def query(*args: str):
     return runner.invoke(app, ["query", *map(str, args)])
 
 
-def test_timeout_stops_a_cartesian_product_with_one_line(graph_file):
-    result = query(CARTESIAN, "--graph", graph_file, "--timeout", "0.5")
+def test_timeout_stops_a_cartesian_product_with_one_line(tiny_graph_file):
+    result = query(CARTESIAN, "--graph", tiny_graph_file, "--timeout", "0.5")
     assert result.exit_code == EXIT_FAILED
     assert result.output.strip().splitlines() == [
         "error: query stopped: it ran longer than the 0.5 s timeout; narrow it (LIMIT, a bounded path "
         "length such as *1..3) or raise --timeout"]
 
 
-def test_memory_limit_turns_memory_error_into_one_line(graph_file):
-    result = query(CARTESIAN, "--graph", graph_file, "--memory-limit", "64", "--timeout", "600")
+def test_memory_limit_turns_memory_error_into_one_line(tiny_graph_file):
+    result = query(CARTESIAN, "--graph", tiny_graph_file, "--memory-limit", "64", "--timeout", "600")
     assert result.exit_code == EXIT_FAILED
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: query stopped: it ran out of memory (64 MiB)")
 
 
-def test_bounded_query_still_answers_and_reports_its_errors(graph_file):
-    ok = query("MATCH (m:Method) WHERE m.key = $k RETURN m.name", "-p", "k=colbert", "--graph", graph_file,
+def test_bounded_query_still_answers_and_reports_its_errors(tiny_graph_file):
+    ok = query("MATCH (m:Method) WHERE m.key = $k RETURN m.name", "-p", "k=colbert", "--graph", tiny_graph_file,
                "--timeout", "60", "--format", "csv")
     assert ok.exit_code == EXIT_OK and ok.output.splitlines() == ["m.name", "ColBERT"]
-    bad = query("MATCH (m:Method RETURN m", "--graph", graph_file, "--timeout", "60")
+    bad = query("MATCH (m:Method RETURN m", "--graph", tiny_graph_file, "--timeout", "60")
     assert bad.exit_code == EXIT_USAGE and "cannot parse query" in bad.output
-    named = query("--named", "top_methods", "--graph", graph_file, "--timeout", "60", "--format", "csv")
+    named = query("--named", "top_methods", "--graph", tiny_graph_file, "--timeout", "60", "--format", "csv")
     assert named.exit_code == EXIT_OK, named.output
 
 
@@ -87,7 +76,7 @@ def test_read_only_lets_ordinary_reads_through(cypher):
     check_read_only(cypher)
 
 
-def test_cli_refuses_load_csv_on_the_embedded_backend(graph_file):
-    result = query('LOAD CSV FROM "file:///etc/passwd" AS row RETURN row', "--graph", graph_file)
+def test_cli_refuses_load_csv_on_the_embedded_backend(tiny_graph_file):
+    result = query('LOAD CSV FROM "file:///etc/passwd" AS row RETURN row', "--graph", tiny_graph_file)
     assert result.exit_code == EXIT_USAGE and "root:" not in result.output
     assert "LOAD CSV is not allowed: queries are read-only" in result.output

@@ -8,15 +8,12 @@ The graph is `tiny_extractions` (tests/conftest.py); answers are worked out by h
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from kg.backends import QueryError
-from kg.backends.networkx_backend import NetworkxBackend
 from kg.build import EXIT_OK, EXIT_USAGE
-from kg.builder import build_batch
 from kg.cli import app
 from kg.cypher_params import check_read_only
 from kg.query_text import names_used, query_warnings, return_columns
@@ -27,34 +24,26 @@ USES_QUERY = "MATCH (p:Paper)-[:USES]->(m:Method)\nRETURN m.name, count(p)\nORDE
 USES_ROWS = [["BERT", 2], ["ColBERT", 1], ["ResNet-50", 1]]
 
 
-@pytest.fixture
-def graph_file(tmp_path: Path, tiny_extractions) -> Path:
-    path = tmp_path / "graph.graphml"
-    with NetworkxBackend(path) as store:
-        store.upsert(build_batch(tiny_extractions))
-    return path
-
-
 def query(*args: str, stdin: str | None = None):
     return runner.invoke(app, ["query", *map(str, args)], input=stdin)
 
 
 # --- the query from a file or stdin ------------------------------------------------------------
 
-def test_query_from_file_ending_with_semicolon(graph_file, tmp_path):
+def test_query_from_file_ending_with_semicolon(tiny_graph_file, tmp_path):
     path = tmp_path / "uses.cypher"
     path.write_text("// methods and their papers\n" + USES_QUERY + ";\n", encoding="utf-8")
-    result = query("-f", path, "--graph", graph_file, "--format", "json")
+    result = query("-f", path, "--graph", tiny_graph_file, "--format", "json")
     assert result.exit_code == EXIT_OK, result.output
     assert json.loads(result.stdout) == [{"m.name": m, "count(p)": n} for m, n in USES_ROWS]
     assert result.stderr == ""
 
 
-def test_query_from_stdin(graph_file):
-    result = query("-", "--graph", graph_file, "--format", "csv", stdin=USES_QUERY + "\n")
+def test_query_from_stdin(tiny_graph_file):
+    result = query("-", "--graph", tiny_graph_file, "--format", "csv", stdin=USES_QUERY + "\n")
     assert result.exit_code == EXIT_OK, result.output
     assert result.stdout.splitlines() == ["m.name,count(p)", "BERT,2", "ColBERT,1", "ResNet-50,1"]
-    with_file_option = query("-f", "-", "--graph", graph_file, "--format", "csv", stdin=USES_QUERY)
+    with_file_option = query("-f", "-", "--graph", tiny_graph_file, "--format", "csv", stdin=USES_QUERY)
     assert with_file_option.stdout == result.stdout
 
 
@@ -70,23 +59,23 @@ def test_query_from_stdin(graph_file):
     (["-f", "{dir}/q.cypher"], b"MATCH (m:Method) WHERE m.name = '\xff' RETURN m.key",
      "error: {dir}/q.cypher: not UTF-8 text (byte 33)"),
 ])
-def test_query_file_mistakes_are_one_line(graph_file, tmp_path, args, content, message):
+def test_query_file_mistakes_are_one_line(tiny_graph_file, tmp_path, args, content, message):
     if content is not None:
         (tmp_path / "q.cypher").write_bytes(content)
-    result = query(*[a.format(dir=tmp_path) for a in args], "--graph", graph_file)
+    result = query(*[a.format(dir=tmp_path) for a in args], "--graph", tiny_graph_file)
     assert result.exit_code == EXIT_USAGE
     assert result.output.splitlines() == [message.format(dir=tmp_path)]
 
 
 # --- warnings: names the graph does not have, --param names the query does not use -------------
 
-def test_query_warns_about_misspelt_names_with_close_matches(graph_file):
+def test_query_warns_about_misspelt_names_with_close_matches(tiny_graph_file):
     clean = query("MATCH (v:Method)-[r:VARIANT_OF*1..2]->(m:Method {key: $k}) WHERE v.name STARTS WITH 'Jina' "
-                  "RETURN v.name, m.name", "-p", "k=colbert", "--graph", graph_file, "--format", "csv")
+                  "RETURN v.name, m.name", "-p", "k=colbert", "--graph", tiny_graph_file, "--format", "csv")
     assert clean.exit_code == EXIT_OK and clean.stderr == ""  # nothing to warn about
     assert clean.stdout.splitlines() == ["v.name,m.name", "Jina-ColBERT-v2,ColBERT"]
     result = query("MATCH (p:Paper)-[:USE]->(m:Mehtod)\nWHERE m.nmae = 'BERT' RETURN p.id, p.titel",
-                   "--graph", graph_file, "--format", "json")
+                   "--graph", tiny_graph_file, "--format", "json")
     assert result.exit_code == EXIT_OK
     assert json.loads(result.stdout) == []
     assert result.stderr.splitlines() == [
@@ -97,9 +86,9 @@ def test_query_warns_about_misspelt_names_with_close_matches(graph_file):
     ]
 
 
-def test_query_warns_about_unused_params_and_still_runs(graph_file):
+def test_query_warns_about_unused_params_and_still_runs(tiny_graph_file):
     result = query("MATCH (m:Method) WHERE m.key = $key RETURN m.name", "-p", "key=bert", "-p", "kye=bm25",
-                   "-p", "limit=3", "--graph", graph_file, "--format", "csv")
+                   "-p", "limit=3", "--graph", tiny_graph_file, "--format", "csv")
     assert result.exit_code == EXIT_OK
     assert result.stdout.splitlines() == ["m.name", "BERT"]
     assert result.stderr.splitlines() == [
@@ -135,9 +124,9 @@ def test_names_written_are_not_warned_about():
 # --- result columns named as written -------------------------------------------------------------
 
 @pytest.mark.parametrize("fmt", ["table", "json", "csv"])
-def test_query_columns_are_named_as_written(graph_file, fmt):
+def test_query_columns_are_named_as_written(tiny_graph_file, fmt):
     result = query("MATCH (p:Paper)-[:USES]->(m:Method) RETURN m.name AS method, count( p ), "
-                   "toUpper(m.key) ORDER BY method LIMIT 1", "--graph", graph_file, "--format", fmt)
+                   "toUpper(m.key) ORDER BY method LIMIT 1", "--graph", tiny_graph_file, "--format", fmt)
     assert result.exit_code == EXIT_OK, result.output
     header = {"json": lambda out: list(json.loads(out)[0]),
               "csv": lambda out: out.splitlines()[0].split(","),
@@ -170,14 +159,14 @@ def test_query_write_refused_before_the_graph_is_read(tmp_path, cypher, message)
     assert result.output.splitlines() == [f"error: {message}"]
 
 
-def test_query_write_on_the_embedded_file_is_refused_and_the_file_kept(graph_file):
-    before = graph_file.read_bytes()
-    result = query("MATCH (m:Method {key: 'bert'}) SET m.name = 'x' RETURN m.name", "--write", "--graph", graph_file)
+def test_query_write_on_the_embedded_file_is_refused_and_the_file_kept(tiny_graph_file):
+    before = tiny_graph_file.read_bytes()
+    result = query("MATCH (m:Method {key: 'bert'}) SET m.name = 'x' RETURN m.name", "--write", "--graph", tiny_graph_file)
     assert result.exit_code == EXIT_USAGE
     assert result.output.splitlines() == [
         "error: --write needs --backend neo4j: a query never changes the embedded graph file (rebuild it with "
         "`kg build`)"]
-    assert graph_file.read_bytes() == before
+    assert tiny_graph_file.read_bytes() == before
 
 
 def test_read_only_check_leaves_names_that_look_like_keywords_alone():
