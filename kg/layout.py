@@ -1,0 +1,253 @@
+"""Positions and labels for drawing a graph: communities apart, labels that do not collide.
+
+Shared by the explorer (`kg viz`, positions in vis-network canvas units) and the report's
+co-usage plot (`kg report`, matplotlib): both want the same two things, a seeded layout in which
+each community sits in its own disc, and labels for the most important nodes that never cover
+one another.
+
+`community_layout` finds communities with Louvain (networkx, seeded), lays out each community
+with a seeded spring layout inside a disc whose area grows with its size, places the discs with
+a spring layout of the community graph (communities that share edges end up near each other),
+then pushes overlapping discs apart. Nodes with no edge are set in a compact grid below the
+rest, so they never form the ring a force layout makes of them.
+
+`place_labels` takes label boxes in priority order and keeps each one that overlaps none kept
+before it (a greedy pass over a grid of cells, so thousands of boxes are cheap).
+`text_width` measures text in DejaVu Sans (shipped with matplotlib), which is wider than the
+Arial/Liberation Sans a browser canvas uses, so boxes measured with it hold the drawn text.
+
+Examples
+--------
+>>> import networkx as nx
+>>> G = nx.disjoint_union(nx.complete_graph(4), nx.complete_graph(4))
+>>> pos, communities = community_layout(G, seed=0)
+>>> sorted(sorted(c) for c in communities)
+[[0, 1, 2, 3], [4, 5, 6, 7]]
+>>> place_labels([("a", (0, 0, 10, 10)), ("b", (5, 5, 15, 15)), ("c", (20, 0, 30, 10))])
+['a', 'c']
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Hashable, Iterable, Sequence
+from functools import lru_cache
+
+import networkx as nx
+import numpy as np
+
+__all__ = ["Box", "boxes_overlap", "community_layout", "place_labels", "text_width"]
+
+#: (left, top, right, bottom); y grows downwards as on a canvas, or upwards: only overlap matters
+Box = tuple[float, float, float, float]
+
+#: a community with n nodes gets a disc of radius NODE_SPACING * sqrt(n) (+ DISC_MARGIN)
+NODE_SPACING = 30.0
+DISC_MARGIN = 20.0
+#: free space between two discs, in the same units
+DISC_GAP = 40.0
+
+
+@lru_cache(maxsize=1)
+def _font():  # noqa: ANN202 - matplotlib's FT2Font
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    font = FT2Font(font_manager.findfont("DejaVu Sans"))
+    font.set_size(100, 72)
+    return font
+
+
+@lru_cache(maxsize=4096)
+def _char_width(char: str) -> float:
+    """Advance width of one character at font size 100 (DejaVu Sans)."""
+    font = _font()
+    font.set_text(char)
+    width = font.get_width_height()[0] / 64
+    return width if width > 0 else 60.0
+
+
+def text_width(text: str, size: float) -> float:
+    """Width of `text` at font size `size` (same units), in DejaVu Sans: a safe upper bound for
+    the sans-serif fonts browsers draw canvas labels with.
+
+    Examples
+    --------
+    >>> text_width("BERT", 10) < text_width("BERT base", 10)
+    True
+    """
+    return sum(_char_width(c) for c in text) * size / 100
+
+
+def boxes_overlap(a: Box, b: Box) -> bool:
+    """True when two boxes share some area (touching edges do not count)."""
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def place_labels(candidates: Iterable[tuple[Hashable, Box]], placed: Sequence[Box] = (),
+                 cell: float | None = None) -> list[Hashable]:
+    """Keys of the candidates whose boxes overlap no box kept before them (nor `placed`).
+
+    Candidates come in priority order (most important first): a label is skipped, never moved,
+    when it would cover one already kept. `cell` is the grid size of the spatial index (default:
+    the median box height times four).
+    """
+    items = list(candidates)
+    if not items:
+        return []
+    if cell is None:
+        heights = sorted(b[3] - b[1] for _, b in items)
+        cell = max(heights[len(heights) // 2] * 4, 1e-9)
+    grid: dict[tuple[int, int], list[Box]] = defaultdict(list)
+
+    def cells(box: Box) -> Iterable[tuple[int, int]]:
+        for i in range(math.floor(box[0] / cell), math.floor(box[2] / cell) + 1):
+            for j in range(math.floor(box[1] / cell), math.floor(box[3] / cell) + 1):
+                yield i, j
+
+    def add(box: Box) -> None:
+        for c in cells(box):
+            grid[c].append(box)
+
+    for box in placed:
+        add(box)
+    kept = []
+    for key, box in items:
+        if any(boxes_overlap(box, other) for c in cells(box) for other in grid.get(c, ())):
+            continue
+        kept.append(key)
+        add(box)
+    return kept
+
+
+def _unit_disc(pos: dict[Hashable, np.ndarray]) -> dict[Hashable, np.ndarray]:
+    """Positions centred on their mean and scaled so the farthest is at distance 1."""
+    if len(pos) == 1:
+        return {n: np.zeros(2) for n in pos}
+    centre = np.mean(list(pos.values()), axis=0)
+    radius = max(float(np.linalg.norm(p - centre)) for p in pos.values()) or 1.0
+    return {n: (p - centre) / radius for n, p in pos.items()}
+
+
+def _separate(centres: np.ndarray, radii: np.ndarray, gap: float, rounds: int = 500) -> np.ndarray:
+    """Push overlapping discs apart until every pair is `gap` apart (or `rounds` run out)."""
+    centres = centres.copy()
+    k = len(radii)
+    if k < 2:
+        return centres
+    need = radii[:, None] + radii[None, :] + gap
+    np.fill_diagonal(need, 0.0)
+    for _ in range(rounds):
+        diff = centres[:, None, :] - centres[None, :, :]
+        dist = np.linalg.norm(diff, axis=2)
+        overlap = need - dist
+        np.fill_diagonal(overlap, 0.0)
+        if overlap.max() <= 1e-6:
+            break
+        overlap = np.clip(overlap, 0.0, None)
+        # coincident centres: separate along a fixed, index-dependent direction (deterministic)
+        same = dist < 1e-9
+        angles = np.arange(k)[:, None] - np.arange(k)[None, :]
+        diff[same] = np.stack([np.cos(angles[same]), np.sin(angles[same])], axis=1)
+        dist[same] = 1.0
+        unit = diff / dist[:, :, None]
+        weight = (radii[None, :] ** 2) / (radii[:, None] ** 2 + radii[None, :] ** 2)  # small discs move more
+        centres += (unit * (overlap * weight * 0.55)[:, :, None]).sum(axis=1)
+    return centres
+
+
+def _pack(centres: np.ndarray, radii: np.ndarray, gap: float, rounds: int = 40) -> np.ndarray:
+    """Discs pulled towards their centre of mass and pushed apart again, a few rounds: the
+    spring layout's relative placement is kept, the empty space between discs mostly goes."""
+    centres = _separate(centres, radii, gap)
+    for _ in range(rounds):
+        centre = (centres * (radii ** 2)[:, None]).sum(axis=0) / (radii ** 2).sum()
+        centres = _separate(centre + (centres - centre) * 0.9, radii, gap, rounds=60)
+    return _separate(centres, radii, gap)
+
+
+def _grid(nodes: list[Hashable], top: float, left: float, width: float, step: float) -> dict[Hashable, np.ndarray]:
+    """Nodes in rows `step` apart, starting at (left, top), at most `width` wide."""
+    per_row = max(1, int(width // step) + 1)
+    return {n: np.array([left + (i % per_row) * step, top + (i // per_row) * step]) for i, n in enumerate(nodes)}
+
+
+def community_layout(
+    G: nx.Graph, communities: list[set[Hashable]] | None = None, seed: int = 0,
+    spacing: float = NODE_SPACING, gap: float = DISC_GAP, weight: str | None = None,
+) -> tuple[dict[Hashable, tuple[float, float]], list[set[Hashable]]]:
+    """Seeded positions with each community in its own disc, discs apart.
+
+    Parameters
+    ----------
+    G : networkx.Graph
+        Undirected graph to draw (a multigraph or directed graph is read as its simple
+        undirected version). Node order does not matter: nodes are sorted by ``str`` first.
+    communities : list of set, optional
+        Communities to use (nodes of `G` in none of them become their own community);
+        default: Louvain communities of `G` with `seed`.
+    seed : int
+        Seed of Louvain and of the spring layouts: same graph, same seed, same picture.
+    spacing : float
+        About the distance between neighbouring nodes (a disc of n nodes has radius
+        ``spacing * sqrt(n)`` plus a margin).
+    gap : float
+        Least free space between two discs.
+    weight : str, optional
+        Edge attribute used as weight by Louvain (None: unweighted).
+
+    Returns
+    -------
+    (dict, list)
+        node -> (x, y), and the communities (largest first, ties by smallest member), without
+        the nodes that have no edge: those are set in a grid below the discs.
+    """
+    H = nx.Graph()
+    H.add_nodes_from(sorted(G.nodes, key=str))
+    H.add_edges_from(sorted(((u, v, {"weight": d.get(weight, 1) if weight else 1})
+                             for u, v, d in G.edges(data=True) if u != v), key=lambda e: (str(e[0]), str(e[1]))))
+    lonely = [n for n in H if H.degree(n) == 0]
+    linked = H.subgraph([n for n in H if H.degree(n) > 0])
+    if communities is None:
+        found = nx.community.louvain_communities(linked, weight="weight", seed=seed) if len(linked) else []
+    else:
+        members = set(linked)
+        found = [set(c) & members for c in communities]
+        covered = set().union(*found) if found else set()
+        found += [{n} for n in linked if n not in covered]
+    found = sorted((c for c in found if c), key=lambda c: (-len(c), min(str(n) for n in c)))
+    pos: dict[Hashable, np.ndarray] = {}
+    if found:
+        community_of = {n: i for i, c in enumerate(found) for n in c}
+        radii = np.array([spacing * math.sqrt(len(c)) + DISC_MARGIN for c in found])
+        inner = []
+        for i, c in enumerate(found):
+            sub = linked.subgraph(sorted(c, key=str))
+            local = nx.spring_layout(sub, seed=seed, iterations=50) if len(c) > 1 else {next(iter(c)): np.zeros(2)}
+            inner.append({n: p * (radii[i] - DISC_MARGIN) for n, p in _unit_disc(local).items()})
+        quotient = nx.Graph()
+        quotient.add_nodes_from(range(len(found)))
+        for u, v, d in linked.edges(data=True):
+            a, b = community_of[u], community_of[v]
+            if a != b:
+                w = quotient.get_edge_data(a, b, {"weight": 0})["weight"]
+                quotient.add_edge(a, b, weight=w + d["weight"])
+        if len(found) == 1:
+            centres = np.zeros((1, 2))
+        else:
+            start = nx.spring_layout(quotient, seed=seed, weight="weight", iterations=100)
+            scale = math.sqrt(float((radii ** 2).sum())) * 0.6
+            centres = np.array([start[i] for i in range(len(found))]) * scale
+        centres = _pack(centres, radii, gap)
+        for i, local in enumerate(inner):
+            for n, p in local.items():
+                pos[n] = centres[i] + p
+    if lonely:
+        if pos:
+            xy = np.array(list(pos.values()))
+            left, right, bottom = float(xy[:, 0].min()), float(xy[:, 0].max()), float(xy[:, 1].max())
+        else:
+            left, right, bottom = 0.0, spacing * math.sqrt(len(lonely)), -gap
+        pos.update(_grid(lonely, bottom + gap + spacing, left, max(right - left, spacing), spacing))
+    return {n: (round(float(p[0]), 2), round(float(p[1]), 2)) for n, p in pos.items()}, found
