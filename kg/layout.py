@@ -249,5 +249,5 @@ def community_layout(
             left, right, bottom = float(xy[:, 0].min()), float(xy[:, 0].max()), float(xy[:, 1].max())
         else:
             left, right, bottom = 0.0, spacing * math.sqrt(len(lonely)), -gap
-        pos.update(_grid(lonely, bottom + gap + spacing, left, max(right - left, spacing), spacing))
+        pos.update(_grid(lonely, bottom + gap + spacing, left, max(right - left, spacing * math.sqrt(len(lonely))), spacing))
     return {n: (round(float(p[0]), 2), round(float(p[1]), 2)) for n, p in pos.items()}, found
