@@ -42,9 +42,9 @@ __all__ = ["Box", "boxes_overlap", "community_layout", "place_labels", "text_wid
 #: (left, top, right, bottom); y grows downwards as on a canvas, or upwards: only overlap matters
 Box = tuple[float, float, float, float]
 
-#: a community with n nodes gets a disc of radius NODE_SPACING * sqrt(n) (+ DISC_MARGIN)
+#: a community with n nodes gets a disc of radius spacing * (sqrt(n) + DISC_MARGIN)
 NODE_SPACING = 30.0
-DISC_MARGIN = 20.0
+DISC_MARGIN = 0.67
 #: free space between two discs, in the same units
 DISC_GAP = 40.0
 
@@ -191,7 +191,7 @@ def community_layout(
         Seed of Louvain and of the spring layouts: same graph, same seed, same picture.
     spacing : float
         About the distance between neighbouring nodes (a disc of n nodes has radius
-        ``spacing * sqrt(n)`` plus a margin).
+        ``spacing * (sqrt(n) + 0.67)``).
     gap : float
         Least free space between two discs.
     weight : str, optional
@@ -220,12 +220,12 @@ def community_layout(
     pos: dict[Hashable, np.ndarray] = {}
     if found:
         community_of = {n: i for i, c in enumerate(found) for n in c}
-        radii = np.array([spacing * math.sqrt(len(c)) + DISC_MARGIN for c in found])
+        radii = np.array([spacing * (math.sqrt(len(c)) + DISC_MARGIN) for c in found])
         inner = []
         for i, c in enumerate(found):
             sub = linked.subgraph(sorted(c, key=str))
             local = nx.spring_layout(sub, seed=seed, iterations=50) if len(c) > 1 else {next(iter(c)): np.zeros(2)}
-            inner.append({n: p * (radii[i] - DISC_MARGIN) for n, p in _unit_disc(local).items()})
+            inner.append({n: p * (radii[i] - spacing * DISC_MARGIN) for n, p in _unit_disc(local).items()})
         quotient = nx.Graph()
         quotient.add_nodes_from(range(len(found)))
         for u, v, d in linked.edges(data=True):
