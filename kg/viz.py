@@ -15,9 +15,17 @@ VARIANT_OF neighbours), 2 adds those papers' other entities, 3 their papers, and
 
 Large graphs: more than `max_nodes` candidate nodes are cut down deterministically. Without
 focus, the most connected entities are kept (up to 60% of the budget, more when there are few
-papers) and the rest goes to the papers linked to most kept entities; with focus, the nearest
-nodes are kept first, the most connected among equally near ones. The page says so in a
-banner, and the browser turns physics off once the layout has stabilised.
+papers), each with at least one drawn paper (an entity that cannot get one within the budget is
+left out, so no entity floats unconnected), and the rest goes to the papers linked to most kept
+entities; with focus, the nearest nodes are kept first, the most connected among equally near
+ones. The page says so in a banner.
+
+Drawing: positions, node sizes and label font sizes are computed here, seeded, so the same graph
+gives the same picture and the browser runs no physics: communities (Louvain) sit in discs of
+their own (`kg.layout.community_layout`), and labels are chosen by degree in tiers of font size
+so that no label box covers another (`kg.layout.place_labels`): the biggest tier is readable with
+the whole graph in view (entities only, at most `OVERVIEW_LABELS`), the smaller ones appear as
+the user zooms in.
 
 Examples
 --------

@@ -384,3 +384,15 @@ def test_viz_cli_open_starts_the_browser(graph_file, tmp_path):
     run = subprocess.run([sys.executable, "-m", "kg", "viz", "-g", str(graph_file), "-o", str(out)],
                          env={**env, "BROWSER": str(tmp_path / "never")}, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0 and "open it in a browser" in run.stdout  # without --open nothing is started
+
+
+def test_viz_docstring_examples_run():
+    import doctest
+
+    import kg.commands.viz
+    import kg.layout
+    import kg.viz
+
+    for module in (kg.viz, kg.layout, kg.commands.viz):
+        failures, tried = doctest.testmod(module, verbose=False)
+        assert tried > 0 and failures == 0, module.__name__
