@@ -47,6 +47,8 @@ NODE_SPACING = 30.0
 DISC_MARGIN = 0.67
 #: free space between two discs, in the same units
 DISC_GAP = 40.0
+#: width at font size 100 of a character DejaVu Sans cannot measure (about a "W")
+WIDE_CHAR = 100.0
 
 
 @lru_cache(maxsize=1)
@@ -61,11 +63,18 @@ def _font():  # noqa: ANN202 - matplotlib's FT2Font
 
 @lru_cache(maxsize=4096)
 def _char_width(char: str) -> float:
-    """Advance width of one character at font size 100 (DejaVu Sans)."""
+    """Advance width of one character at font size 100 (DejaVu Sans); a character the font
+    has no glyph for (CJK, which the browser draws from another font about 1 em wide; a lone
+    surrogate, shown as U+FFFD) counts as a wide one."""
     font = _font()
-    font.set_text(char)
+    if len(char) != 1 or font.get_char_index(ord(char)) == 0:
+        return WIDE_CHAR
+    try:
+        font.set_text(char)
+    except (TypeError, ValueError, RuntimeError):
+        return WIDE_CHAR
     width = font.get_width_height()[0] / 64
-    return width if width > 0 else 60.0
+    return width if width > 0 else WIDE_CHAR
 
 
 def text_width(text: str, size: float) -> float:

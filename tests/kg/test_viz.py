@@ -396,3 +396,10 @@ def test_viz_docstring_examples_run():
     for module in (kg.viz, kg.layout, kg.commands.viz):
         failures, tried = doctest.testmod(module, verbose=False)
         assert tried > 0 and failures == 0, module.__name__
+
+
+def test_viz_label_width_of_unmeasurable_characters():
+    from kg.layout import text_width
+
+    assert text_width("a\ud800b", 10) > text_width("ab", 10) + 9  # a lone surrogate counts as a wide character
+    assert text_width("", 10) == 0
