@@ -256,6 +256,7 @@ def _trends_figure(trends: dict[str, dict[int, int]]) -> Figure:
         ax.set_title(_mpl(name, 30), fontsize=9)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylim(bottom=0)
         ax.tick_params(labelsize=8)
         ax.spines[["top", "right"]].set_visible(False)
     fig.supxlabel("year", fontsize=9)

@@ -27,6 +27,8 @@
     push(linksOf, link.to, link);
   });
   data.results.forEach((r) => r.on.forEach((id) => push(resultsOf, id, r)));
+  const communitySize = new Map();
+  data.nodes.forEach((n) => communitySize.set(n.community, (communitySize.get(n.community) || 0) + 1));
 
   function el(tag, text, cls) {
     const node = document.createElement(tag);
@@ -215,6 +217,7 @@
     }
     addField(dl, "confidence", n.conf === null ? null : "up to " + fmt(n.conf));
     addField(dl, "links", n.degree + " in the whole graph, " + (linksOf.get(n.id) || []).length + " drawn");
+    if (n.community >= 0) addField(dl, "community", (n.community + 1) + " (" + communitySize.get(n.community) + " nodes drawn)");
     box.append(dl);
     box.append(linkSection(n, Number(slider.value)));
     box.append(resultSection(n));

@@ -77,6 +77,8 @@ def test_viz_browser_click_shows_details(open_page, sample_page):
     details = page.locator("#kg-details")
     assert details.locator("h2").inner_text() == node["name"]
     assert f"{node['degree']} in the whole graph" in details.inner_text()
+    size = page.evaluate(f"kgData.nodes.filter(n => n.community === {node['community']}).length")
+    assert f"{node['community'] + 1} ({size} nodes drawn)" in details.inner_text()
     assert details.locator(".kg-evidence").count() > 0
     empty = page.evaluate("""() => {  // a point of the canvas with no node under it
         for (let y = 5; y < 800; y += 15) for (let x = 5; x < 900; x += 15)
