@@ -258,5 +258,6 @@ def community_layout(
             left, right, bottom = float(xy[:, 0].min()), float(xy[:, 0].max()), float(xy[:, 1].max())
         else:
             left, right, bottom = 0.0, spacing * math.sqrt(len(lonely)), -gap
-        pos.update(_grid(lonely, bottom + gap + spacing, left, max(right - left, spacing * math.sqrt(len(lonely))), spacing))
+        width = max(right - left, spacing * math.sqrt(len(lonely)))  # a block, not one long row
+        pos.update(_grid(lonely, bottom + gap + spacing, left, width, spacing))
     return {n: (round(float(p[0]), 2), round(float(p[1]), 2)) for n, p in pos.items()}, found

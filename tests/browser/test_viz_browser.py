@@ -142,7 +142,8 @@ def _label_boxes(page) -> list[tuple[int, float, float, float, float]]:
     page.wait_for_timeout(200)
     return [tuple(b) for b in page.evaluate("""() => Object.values(kgNetwork.body.nodes)
         .filter(n => n.options.label !== undefined)
-        .map(n => { const s = n.labelModule.size; return [n.id, s.left, s.top, s.left + s.width, s.top + s.height]; })""")]
+        .map(n => { const s = n.labelModule.size;
+                    return [n.id, s.left, s.top, s.left + s.width, s.top + s.height]; })""")]
 
 
 def test_viz_browser_labels_never_overlap(open_page, sample_page):
