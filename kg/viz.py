@@ -438,8 +438,9 @@ def _label_tiers(extent: tuple[float, float]) -> list[float]:
 def _draw_nodes(records: list[dict[str, Any]], links: list[dict[str, Any]], seed: int = 0) -> None:
     """Add x, y, size, font (0: no label) and community to each node record, in place.
 
-    Positions: `kg.layout.community_layout` (Louvain communities, seeded). Labels: by degree,
-    in tiers of font size; a label is kept only when its box overlaps no label kept before.
+    Positions: `kg.layout.community_layout` (Louvain communities, seeded). Labels: the focus
+    first, then by degree, in tiers of font size; a label is kept only when its box overlaps no
+    label kept before.
     """
     graph = nx.Graph()
     graph.add_nodes_from(r["id"] for r in records)
@@ -459,12 +460,12 @@ def _draw_nodes(records: list[dict[str, Any]], links: list[dict[str, Any]], seed
     xs = [r["x"] for r in records]
     ys = [r["y"] for r in records]
     extent = (max(xs) - min(xs) + 2 * NODE_SIZE[1], max(ys) - min(ys) + 2 * NODE_SIZE[1])
-    order = sorted(records, key=lambda r: (-r["degree"], _ORDER.get(r["label"], 9), r["id"]))
+    order = sorted(records, key=lambda r: (not r["focus"], -r["degree"], _ORDER.get(r["label"], 9), r["id"]))
     boxes: list[Box] = []
     for tier, font in enumerate(_label_tiers(extent)):
         # the overview names entities only: paper titles are long and come when zooming in
         candidates = [(r["id"], label_box(r["x"], r["y"], r["size"], _label_text(r), font))
-                      for r in order if not r["font"] and (tier or r["label"] != _PAPER)]
+                      for r in order if not r["font"] and (tier or r["focus"] or r["label"] != _PAPER)]
         kept = place_labels(candidates, boxes)
         kept = set(kept[:OVERVIEW_LABELS] if tier == 0 else kept)
         for key, box in candidates:
@@ -495,7 +496,8 @@ def _build(G: nx.MultiDiGraph, focus: str | None, depth: int, max_nodes: int, mi
                 + (f" within {depth} hop(s) of {focus_names}" if view.focus else ""))
     return {
         "title": title, "subtitle": subtitle, "banner": view.banner, "total": view.total,
-        "min_confidence": min_confidence, "styles": LABEL_STYLES, "nodes": nodes, "links": links,
+        "min_confidence": min_confidence, "styles": LABEL_STYLES, "paper_label_chars": PAPER_LABEL_CHARS,
+        "nodes": nodes, "links": links,
         "results": results, "evidence": list(evidence),
     }, view
 

@@ -57,7 +57,7 @@
               highlight: {background: s.color, border: "#000"}, hover: {background: s.color, border: "#333"}},
     };
     if (n.font > 0) {
-      node.label = n.label === "Paper" ? short(n.name, 40) : n.name;
+      node.label = n.label === "Paper" ? short(n.name, data.paper_label_chars) : n.name;  // as kg/viz.py measured it
       node.font = {size: n.font, face: "arial"};
     }
     return node;

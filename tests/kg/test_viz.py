@@ -403,3 +403,10 @@ def test_viz_label_width_of_unmeasurable_characters():
 
     assert text_width("a\ud800b", 10) > text_width("ab", 10) + 9  # a lone surrogate counts as a wide character
     assert text_width("", 10) == 0
+
+
+def test_viz_focus_node_is_always_named(tiny_graph):
+    data = explorer_data(tiny_graph, focus="p3", depth=2)  # a paper: papers are not named in the overview...
+    focus = next(n for n in data["nodes"] if n["focus"])
+    assert focus["name"] == "A study of ResNet-50"
+    assert focus["font"] == max(n["font"] for n in data["nodes"])  # ...except the one in focus
