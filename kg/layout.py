@@ -130,6 +130,17 @@ def place_labels(candidates: Iterable[tuple[Hashable, Box]], placed: Sequence[Bo
     return kept
 
 
+def _ordered_subgraph(H: nx.Graph, nodes: list[Hashable]) -> nx.Graph:
+    """A copy of H on `nodes`, nodes in the order given and edges in H's order. A subgraph
+    *view* of a small part iterates the nodes in set order, which changes with the hash seed,
+    and seeded layouts then differ from run to run."""
+    keep = set(nodes)
+    sub = nx.Graph()
+    sub.add_nodes_from(nodes)
+    sub.add_edges_from((u, v, d) for u, v, d in H.edges(nodes, data=True) if v in keep)
+    return sub
+
+
 def _unit_disc(pos: dict[Hashable, np.ndarray]) -> dict[Hashable, np.ndarray]:
     """Positions centred on their mean and scaled so the farthest is at distance 1."""
     if len(pos) == 1:
@@ -217,7 +228,7 @@ def community_layout(
     H.add_edges_from(sorted(((u, v, {"weight": d.get(weight, 1) if weight else 1})
                              for u, v, d in G.edges(data=True) if u != v), key=lambda e: (str(e[0]), str(e[1]))))
     lonely = [n for n in H if H.degree(n) == 0]
-    linked = H.subgraph([n for n in H if H.degree(n) > 0])
+    linked = _ordered_subgraph(H, [n for n in H if H.degree(n) > 0])
     if communities is None:
         found = nx.community.louvain_communities(linked, weight="weight", seed=seed) if len(linked) else []
     else:
@@ -232,7 +243,7 @@ def community_layout(
         radii = np.array([spacing * (math.sqrt(len(c)) + DISC_MARGIN) for c in found])
         inner = []
         for i, c in enumerate(found):
-            sub = linked.subgraph(sorted(c, key=str))
+            sub = _ordered_subgraph(linked, sorted(c, key=str))
             local = nx.spring_layout(sub, seed=seed, iterations=50) if len(c) > 1 else {next(iter(c)): np.zeros(2)}
             inner.append({n: p * (radii[i] - spacing * DISC_MARGIN) for n, p in _unit_disc(local).items()})
         quotient = nx.Graph()
