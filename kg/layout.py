@@ -6,9 +6,9 @@ each community sits in its own disc, and labels for the most important nodes tha
 one another.
 
 `community_layout` finds communities with Louvain (networkx, seeded), lays out each community
-with a seeded spring layout inside a disc whose area grows with its size, places the discs with
-a spring layout of the community graph (communities that share edges end up near each other),
-then pushes overlapping discs apart. Nodes with no edge are set in a compact grid below the
+with a seeded spring layout inside a disc whose area grows with its size, and packs the discs
+largest first, each at the free spot nearest to the communities it shares edges with, no two
+discs closer than a gap. Nodes with no edge are set in a compact grid below the
 rest, so they never form the ring a force layout makes of them.
 
 `place_labels` takes label boxes in priority order and keeps each one that overlaps none kept
@@ -150,41 +150,35 @@ def _unit_disc(pos: dict[Hashable, np.ndarray]) -> dict[Hashable, np.ndarray]:
     return {n: (p - centre) / radius for n, p in pos.items()}
 
 
-def _separate(centres: np.ndarray, radii: np.ndarray, gap: float, rounds: int = 500) -> np.ndarray:
-    """Push overlapping discs apart until every pair is `gap` apart (or `rounds` run out)."""
-    centres = centres.copy()
+def _pack(radii: np.ndarray, links: np.ndarray, gap: float, near: int = 24, turns: int = 16) -> np.ndarray:
+    """Disc centres, no two discs closer than `gap`, placed one by one (largest first).
+
+    Each disc goes to the free spot nearest to its target: the mean of the discs placed before
+    it that it shares links with (weighted by links), else the middle. Free spots are tried
+    touching the `near` placed discs closest to the target, at `turns` angles each; when all of
+    them are taken it goes just outside everything placed. Vectorised, so a few hundred
+    communities take well under a second.
+    """
     k = len(radii)
-    if k < 2:
-        return centres
-    need = radii[:, None] + radii[None, :] + gap
-    np.fill_diagonal(need, 0.0)
-    for _ in range(rounds):
-        diff = centres[:, None, :] - centres[None, :, :]
-        dist = np.linalg.norm(diff, axis=2)
-        overlap = need - dist
-        np.fill_diagonal(overlap, 0.0)
-        if overlap.max() <= 1e-6:
-            break
-        overlap = np.clip(overlap, 0.0, None)
-        # coincident centres: separate along a fixed, index-dependent direction (deterministic)
-        same = dist < 1e-9
-        angles = np.arange(k)[:, None] - np.arange(k)[None, :]
-        diff[same] = np.stack([np.cos(angles[same]), np.sin(angles[same])], axis=1)
-        dist[same] = 1.0
-        unit = diff / dist[:, :, None]
-        weight = (radii[None, :] ** 2) / (radii[:, None] ** 2 + radii[None, :] ** 2)  # small discs move more
-        centres += (unit * (overlap * weight * 0.55)[:, :, None]).sum(axis=1)
+    centres = np.zeros((k, 2))
+    angles = 2 * np.pi * np.arange(turns) / turns
+    dirs = np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    for i in range(1, k):
+        placed, placed_r = centres[:i], radii[:i]
+        weights = links[i, :i]
+        target = weights @ placed / weights.sum() if weights.sum() > 0 else np.zeros(2)
+        to_target = np.linalg.norm(placed - target, axis=1)
+        around = np.argsort(to_target, kind="stable")[:near]
+        reach = placed_r[around] + radii[i] + gap
+        candidates = (placed[around][:, None, :] + reach[:, None, None] * dirs[None, :, :]).reshape(-1, 2)
+        dist = np.linalg.norm(candidates[:, None, :] - placed[None, :, :], axis=2)
+        free = (dist >= placed_r[None, :] + radii[i] + gap - 1e-6).all(axis=1)
+        if free.any():
+            options = candidates[free]
+            centres[i] = options[np.argmin(np.linalg.norm(options - target, axis=1))]
+        else:  # boxed in: just outside the farthest disc from the target
+            centres[i] = target + np.array([float((to_target + placed_r).max()) + radii[i] + gap, 0.0])
     return centres
-
-
-def _pack(centres: np.ndarray, radii: np.ndarray, gap: float, rounds: int = 40) -> np.ndarray:
-    """Discs pulled towards their centre of mass and pushed apart again, a few rounds: the
-    spring layout's relative placement is kept, the empty space between discs mostly goes."""
-    centres = _separate(centres, radii, gap)
-    for _ in range(rounds):
-        centre = (centres * (radii ** 2)[:, None]).sum(axis=0) / (radii ** 2).sum()
-        centres = _separate(centre + (centres - centre) * 0.9, radii, gap, rounds=60)
-    return _separate(centres, radii, gap)
 
 
 def _grid(nodes: list[Hashable], top: float, left: float, width: float, step: float) -> dict[Hashable, np.ndarray]:
@@ -246,20 +240,13 @@ def community_layout(
             sub = _ordered_subgraph(linked, sorted(c, key=str))
             local = nx.spring_layout(sub, seed=seed, iterations=50) if len(c) > 1 else {next(iter(c)): np.zeros(2)}
             inner.append({n: p * (radii[i] - spacing * DISC_MARGIN) for n, p in _unit_disc(local).items()})
-        quotient = nx.Graph()
-        quotient.add_nodes_from(range(len(found)))
+        links = np.zeros((len(found), len(found)))
         for u, v, d in linked.edges(data=True):
             a, b = community_of[u], community_of[v]
             if a != b:
-                w = quotient.get_edge_data(a, b, {"weight": 0})["weight"]
-                quotient.add_edge(a, b, weight=w + d["weight"])
-        if len(found) == 1:
-            centres = np.zeros((1, 2))
-        else:
-            start = nx.spring_layout(quotient, seed=seed, weight="weight", iterations=100)
-            scale = math.sqrt(float((radii ** 2).sum())) * 0.6
-            centres = np.array([start[i] for i in range(len(found))]) * scale
-        centres = _pack(centres, radii, gap)
+                links[a, b] += d["weight"]
+                links[b, a] += d["weight"]
+        centres = _pack(radii, links, gap)
         for i, local in enumerate(inner):
             for n, p in local.items():
                 pos[n] = centres[i] + p

@@ -432,7 +432,7 @@ def _label_tiers(extent: tuple[float, float]) -> list[float]:
     while font > BASE_FONT:
         font = max(BASE_FONT, font / TIER_STEP)
         tiers.append(font)
-    return tiers
+    return [round(f, 1) for f in tiers]  # as written in the page, so boxes are measured as drawn
 
 
 def _draw_nodes(records: list[dict[str, Any]], links: list[dict[str, Any]], seed: int = 0) -> None:
@@ -470,7 +470,7 @@ def _draw_nodes(records: list[dict[str, Any]], links: list[dict[str, Any]], seed
         kept = set(kept[:OVERVIEW_LABELS] if tier == 0 else kept)
         for key, box in candidates:
             if key in kept:
-                records[key]["font"] = round(font, 1)
+                records[key]["font"] = font
                 boxes.append(box)
 
 
