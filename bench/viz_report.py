@@ -3,6 +3,9 @@
     python bench/viz_report.py                 # the bundled sample and a 5,000-paper synthetic graph
     python bench/viz_report.py --papers 10000  # another synthetic size
 
+The last row times `kg.layout.community_layout` alone on 500 separate triangles (500
+communities to pack, the layout's worst case).
+
 The synthetic graph is tests/browser's seeded corpus (skewed entity popularity, like real ones).
 Graph building is not timed: each row is one `write_html` or `write_report` call on a graph in
 memory, what `kg viz` / `kg report` do after loading the graph file. The time is of a plain
@@ -24,8 +27,11 @@ ROOT = Path(__file__).resolve().parents[1]
 if importlib.util.find_spec("kg") is None:  # run from a checkout without `pip install -e .`
     sys.path.insert(0, str(ROOT))
 
+import networkx as nx  # noqa: E402
+
 from kg.backends.networkx_backend import NetworkxBackend  # noqa: E402
 from kg.build import SAMPLE_CORPUS, build_graph  # noqa: E402
+from kg.layout import community_layout  # noqa: E402
 from kg.report import write_report  # noqa: E402
 from kg.viz import write_html  # noqa: E402
 
@@ -63,6 +69,9 @@ def main(argv: list[str] | None = None) -> None:
                                 ("report", lambda: write_report(G, Path(tmp) / "report.html"))):
                 seconds, peak = _measure(fn)
                 print(f"{name:<26} {G.number_of_nodes():>7,} {command:<8} {seconds:>8.2f} {peak:>9.1f}")
+    triangles = nx.disjoint_union_all([nx.complete_graph(3)] * 500)  # the packing's worst case: many communities
+    seconds, peak = _measure(lambda: community_layout(triangles, seed=0))
+    print(f"{'500 separate triangles':<26} {1500:>7,} {'layout':<8} {seconds:>8.2f} {peak:>9.1f}")
 
 
 if __name__ == "__main__":

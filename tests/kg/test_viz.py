@@ -423,3 +423,17 @@ def test_viz_layout_is_the_same_under_any_hash_seed():
     runs = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
                            env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "3")}
     assert len(runs) == 1 and "node 0" in runs.pop()
+
+
+def test_viz_layout_keeps_many_small_communities_apart():
+    from kg.layout import community_layout
+
+    G = nx.disjoint_union_all([nx.complete_graph(3)] * 120)
+    pos, communities = community_layout(G, seed=0)
+    assert len(communities) == 120
+    circles = []
+    for c in communities:
+        cx, cy = sum(pos[n][0] for n in c) / 3, sum(pos[n][1] for n in c) / 3
+        circles.append((cx, cy, max(((pos[n][0] - cx) ** 2 + (pos[n][1] - cy) ** 2) ** 0.5 for n in c)))
+    assert all(((a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2) ** 0.5 > a[2] + b[2]
+               for i, a in enumerate(circles) for b in circles[i + 1:])
