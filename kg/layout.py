@@ -33,6 +33,7 @@ import math
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from functools import lru_cache
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -53,10 +54,11 @@ WIDE_CHAR = 100.0
 
 @lru_cache(maxsize=1)
 def _font():  # noqa: ANN202 - matplotlib's FT2Font
-    from matplotlib import font_manager
+    import matplotlib
     from matplotlib.ft2font import FT2Font
 
-    font = FT2Font(font_manager.findfont("DejaVu Sans"))
+    # the file matplotlib ships, opened directly: font_manager's font search costs half a second
+    font = FT2Font(str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"))
     font.set_size(100, 72)
     return font
 
