@@ -8,8 +8,8 @@ one another.
 `community_layout` finds communities with Louvain (networkx, seeded), lays out each community
 with a seeded spring layout inside a disc whose area grows with its size, and packs the discs
 largest first, each at the free spot nearest to the communities it shares edges with, no two
-discs closer than a gap. Nodes with no edge are set in a compact grid below the
-rest, so they never form the ring a force layout makes of them.
+discs closer than a gap. Nodes with no edge are set in a compact grid below the rest, so they
+never form the ring a force layout makes of them.
 
 `place_labels` takes label boxes in priority order and keeps each one that overlaps none kept
 before it (a greedy pass over a grid of cells, so thousands of boxes are cheap).
@@ -158,8 +158,8 @@ def _pack(radii: np.ndarray, links: np.ndarray, gap: float, near: int = 24, turn
     Each disc goes to the free spot nearest to its target: the mean of the discs placed before
     it that it shares links with (weighted by links), else the middle. Free spots are tried
     touching the `near` placed discs closest to the target, at `turns` angles each; when all of
-    them are taken it goes just outside everything placed. Vectorised, so a few hundred
-    communities take well under a second.
+    them are taken it goes just outside everything placed. Vectorised: 500 communities take a
+    few seconds (bench/viz_report.py).
     """
     k = len(radii)
     centres = np.zeros((k, 2))
