@@ -462,9 +462,10 @@ def _network(data: ReportData) -> str:
     drawn = min(H.number_of_nodes(), MAX_DRAWN_METHODS)
     return (_img(_figure("network", data), "co-usage network of methods")
             + f'<p class="meta">{H.number_of_nodes()} methods share two or more papers with another '
-            f"({H.number_of_edges()} links; the {drawn} in the most papers are drawn, the "
-            f"{min(drawn, MAX_NAMED_METHODS)} largest named). Node size: papers; edge width: shared papers. "
-            "Communities: Louvain (networkx, seed 0) on the weighted co-usage graph.</p>"
+            f"({H.number_of_edges()} links; the {drawn} in the most papers are drawn, and of the "
+            f"{min(drawn, MAX_NAMED_METHODS)} largest each is named unless its label would cover a larger "
+            "one's). Node size: papers; edge width: shared papers. Communities: Louvain (networkx, seed 0) "
+            "on the weighted co-usage graph, each drawn in its own area.</p>"
             '<table><thead><tr><th>community</th><th>methods</th><th>members (most papers first)</th></tr>'
             f"</thead><tbody>{''.join(rows)}</tbody></table>")
 
