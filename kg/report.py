@@ -40,10 +40,12 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from kg.atomic import AtomicFile
+from kg.layout import community_layout, place_labels
 from kg.textsafe import escape_controls, xml_text
 from kg import analysis as an
 
-__all__ = ["PLOTS", "ReportData", "collect", "plot_figure", "render_report", "save_plot", "write_report"]
+__all__ = ["PLOTS", "ReportData", "collect", "plot_figure", "render_report", "save_plot", "summary_sentences",
+           "write_report"]
 
 #: names accepted by `plot_figure` and `save_plot`
 PLOTS: tuple[str, ...] = ("methods", "datasets", "heatmap", "network", "trends")
@@ -53,6 +55,12 @@ MAX_DRAWN_METHODS = 60
 MAX_NAMED_METHODS = 20
 #: leaderboards shown at most (the ones with the most rows)
 MAX_BOARDS = 30
+#: trends: one small panel per method, for the methods in the most dated papers
+MAX_TREND_SERIES = 8
+TREND_COLUMNS = 4
+#: the summary names this many communities, each by this many of its methods
+SUMMARY_COMMUNITIES = 3
+SUMMARY_MEMBERS = 3
 _LABEL_WIDTH = 40
 _OTHER_COLOUR = "#bbbbbb"
 _REL_ORDER = ("PROPOSES", "USES", "COMPARES_WITH", "EVALUATES_ON", "MEASURES", "ADDRESSES")
@@ -76,6 +84,8 @@ class ReportData:
     method_papers: dict[str, int]
     trends: dict[str, dict[int, int]]
     boards: list[tuple[str, str, list[dict]]]
+    tasks: list[tuple[str, int]]
+    years: list[int]
 
 
 def _rel_counts(G: nx.MultiDiGraph, label: str, names: Iterable[str]) -> dict[str, dict[str, int]]:
@@ -115,8 +125,11 @@ def collect(G: nx.MultiDiGraph, top: int = 15) -> ReportData:
         communities=an.method_communities(cousage, seed=0),
         pagerank=an.method_pagerank(G, n=top),
         method_papers=dict(an.top_methods(G, None)),
-        trends=an.yearly_trends(G, "Method", top=min(top, 10)),
+        trends=an.yearly_trends(G, "Method", top=min(top, MAX_TREND_SERIES)),
         boards=an.leaderboards(G, min_results=2),
+        tasks=an.top_entities(G, "Task", top),
+        years=sorted({y for _, d in G.nodes(data=True) if d.get("label") == "Paper"
+                      and (y := an.paper_year(d.get("year"))) is not None}),
     )
 
 
@@ -189,18 +202,15 @@ def _network_figure(H: nx.Graph, communities: list[set[str]], max_nodes: int = M
     ax.set_axis_off()
     if sub.number_of_nodes() == 0:
         return fig
-    # unweighted, with long springs: weights would pull every method onto the big hubs
-    pos = nx.spring_layout(sub, seed=0, weight=None, k=3.0 / sub.number_of_nodes() ** 0.5, iterations=200)
+    # each community in its own disc (kg.layout): the groups read as groups, not one hairball
+    pos, _ = community_layout(sub, communities=communities, seed=0, spacing=1.0, gap=1.2)
     colours = _community_colours(communities)
     papers = {n: H.nodes[n].get("papers", 1) for n in sub}
-    nx.draw_networkx_edges(sub, pos, ax=ax, alpha=0.35, edge_color="#777777",
-                           width=[0.6 + 0.6 * d["weight"] for *_, d in sub.edges(data=True)])
+    nx.draw_networkx_edges(sub, pos, ax=ax, alpha=0.3, edge_color="#777777",
+                           width=[0.5 + 0.5 * d["weight"] for *_, d in sub.edges(data=True)])
     nx.draw_networkx_nodes(sub, pos, ax=ax, node_color=[colours.get(n, _OTHER_COLOUR) for n in sub],
                            node_size=[min(60 + 18 * papers[n], 900) for n in sub], linewidths=0.5,
                            edgecolors="white")
-    named = sorted(sub, key=lambda n: (-papers[n], n))[:MAX_NAMED_METHODS]
-    nx.draw_networkx_labels(sub, pos, ax=ax, labels={n: _mpl(n, 28) for n in named}, font_size=8,
-                            bbox={"facecolor": "white", "alpha": 0.6, "edgecolor": "none", "pad": 0.4})
     handles = [Patch(color=colours[next(iter(members))],
                      label=_mpl(f"{i}: " + ", ".join(sorted(members, key=lambda n: (-papers.get(n, 0), n))[:3]), 60))
                for i, members in enumerate(communities[:10], 1) if members & set(sub)]
@@ -208,20 +218,50 @@ def _network_figure(H: nx.Graph, communities: list[set[str]], max_nodes: int = M
         fig.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=8, title="community",
                    frameon=False)
     ax.set_title("Methods used in the same papers (two or more), coloured by community")
+    _label_top_nodes(fig, ax, pos, sorted(sub, key=lambda n: (-papers[n], n))[:MAX_NAMED_METHODS])
     return fig
 
 
+def _label_top_nodes(fig: Figure, ax: Any, pos: dict[str, tuple[float, float]], ranked: list[str]) -> None:
+    """Name the nodes in `ranked` (most important first), leaving out any whose label would
+    cover one already placed; the layout is frozen first so the boxes stay where measured."""
+    fig.canvas.draw()
+    fig.set_layout_engine("none")
+    renderer = fig.canvas.get_renderer()
+    texts = {n: ax.text(*pos[n], _mpl(n, 28), fontsize=8, ha="center", va="center", zorder=5,
+                        bbox={"facecolor": "white", "alpha": 0.75, "edgecolor": "none", "pad": 0.6})
+             for n in ranked}
+    boxes = []
+    for n in ranked:
+        box = texts[n].get_window_extent(renderer).padded(2)
+        boxes.append((n, (box.x0, box.y0, box.x1, box.y1)))
+    kept = set(place_labels(boxes))
+    for n, text in texts.items():
+        if n not in kept:
+            text.remove()
+
+
 def _trends_figure(trends: dict[str, dict[int, int]]) -> Figure:
-    fig, ax = _new_figure(8, 4.5)
-    for name, per_year in trends.items():
-        ax.plot(list(per_year), list(per_year.values()), marker="o", label=_mpl(name))
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel("year")
-    ax.set_ylabel("papers")
-    ax.set_title("Papers per year for the most present methods")
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
-    ax.spines[["top", "right"]].set_visible(False)
+    """Small multiples: one panel per method (same axes), so no line hides another."""
+    series = list(trends.items())[:MAX_TREND_SERIES]
+    cols = min(TREND_COLUMNS, len(series))
+    rows = -(-len(series) // cols)
+    fig = Figure(figsize=(2.6 * cols + 0.6, 2.0 * rows + 0.8), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False)
+    for ax in axes.flat[len(series):]:
+        ax.set_visible(False)
+    for ax, (name, per_year) in zip(axes.flat, series):
+        ax.plot(list(per_year), list(per_year.values()), marker="o", markersize=3, color="#4c72b0")
+        ax.set_title(_mpl(name, 30), fontsize=9)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylim(bottom=0)
+        ax.tick_params(labelsize=8)
+        ax.spines[["top", "right"]].set_visible(False)
+    fig.supxlabel("year", fontsize=9)
+    fig.supylabel("papers", fontsize=9)
+    fig.suptitle(f"Papers per year for the {len(series)} methods in the most dated papers")
     return fig
 
 
@@ -304,6 +344,8 @@ table{border-collapse:collapse;margin:.6rem 0 1rem;font-size:.9rem}
 th,td{border:1px solid #ddd;padding:.25rem .55rem;text-align:left;vertical-align:top}
 th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .grid{display:flex;flex-wrap:wrap;gap:1.5rem}.grid>div{flex:1 1 420px}
+#overview{font-size:1.05rem;background:#f4f8fc;border-left:4px solid #4c72b0;padding:.3rem 1rem;margin:.6rem 0}
+#overview p{margin:.35rem 0}
 .swatch{display:inline-block;width:.8em;height:.8em;border-radius:50%;margin-right:.35em;vertical-align:middle}
 """
 
@@ -356,9 +398,37 @@ def _top_section(label: str, rows: list[tuple[str, int]], rels: dict[str, dict[s
             "split them by relationship (a paper may have several).</p>")
 
 
+def summary_sentences(data: ReportData) -> list[str]:
+    """The report's opening lines: papers and years, the top method, dataset and task, and the
+    biggest communities of methods used together.
+
+    Examples
+    --------
+    >>> summary_sentences(collect(nx.MultiDiGraph()))
+    ['0 papers, no publication years.', 'No method, dataset or task found.']
+    """
+    papers = data.node_counts.get("Paper", 0)
+    years = data.years
+    when = (f"from {years[0]}" if years[0] == years[-1] else f"from {years[0]} to {years[-1]}") if years \
+        else "no publication years"
+    lines = [f"{papers:,} paper{'s' if papers != 1 else ''}, {when}."]
+    tops = [f"{kind} {name} ({n:,} paper{'s' if n != 1 else ''})"
+            for kind, rows in (("method", data.methods), ("dataset", data.datasets), ("task", data.tasks))
+            if rows for name, n in rows[:1]]
+    lines.append("Most used: " + "; ".join(tops) + "." if tops else "No method, dataset or task found.")
+    if data.communities:
+        H = data.cousage
+        groups = []
+        for members in data.communities[:SUMMARY_COMMUNITIES]:
+            ordered = sorted(members, key=lambda n: (-H.nodes[n].get("papers", 0), n))
+            groups.append(f"{', '.join(ordered[:SUMMARY_MEMBERS])}{', ...' if len(ordered) > SUMMARY_MEMBERS else ''}"
+                          f" ({len(members)} methods)")
+        lines.append("Biggest communities of methods used together: " + "; ".join(groups) + ".")
+    return lines
+
+
 def _summary(G: nx.MultiDiGraph, data: ReportData) -> str:
-    years = sorted({y for _, d in G.nodes(data=True) if d.get("label") == "Paper"
-                    and (y := an.paper_year(d.get("year"))) is not None})
+    years = data.years
     when = f"Publication years {years[0]}\u2013{years[-1]}." if years else "No paper has a publication year."
     return ('<div class="grid"><div>'
             + _table(["node label", "nodes"], data.node_counts.items(), numeric=[1])
@@ -392,9 +462,10 @@ def _network(data: ReportData) -> str:
     drawn = min(H.number_of_nodes(), MAX_DRAWN_METHODS)
     return (_img(_figure("network", data), "co-usage network of methods")
             + f'<p class="meta">{H.number_of_nodes()} methods share two or more papers with another '
-            f"({H.number_of_edges()} links; the {drawn} in the most papers are drawn, the "
-            f"{min(drawn, MAX_NAMED_METHODS)} largest named). Node size: papers; edge width: shared papers. "
-            "Communities: Louvain (networkx, seed 0) on the weighted co-usage graph.</p>"
+            f"({H.number_of_edges()} links; the {drawn} in the most papers are drawn, and of the "
+            f"{min(drawn, MAX_NAMED_METHODS)} largest each is named unless its label would cover a larger "
+            "one's). Node size: papers; edge width: shared papers. Communities: Louvain (networkx, seed 0) "
+            "on the weighted co-usage graph, each drawn in its own area.</p>"
             '<table><thead><tr><th>community</th><th>methods</th><th>members (most papers first)</th></tr>'
             f"</thead><tbody>{''.join(rows)}</tbody></table>")
 
@@ -477,12 +548,14 @@ def render_report(G: nx.MultiDiGraph, title: str = "Knowledge graph report", top
         "leaderboards": _leaderboards(data),
     }
     papers = data.node_counts.get("Paper", 0)
+    overview = "".join(f"<p>{_e(line)}</p>" for line in summary_sentences(data))
     nav = "".join(f'<li><a href="#{key}">{_e(name)}</a></li>' for key, name in _SECTIONS)
     sections = "".join(f'<section id="{key}"><h2>{_e(name)}</h2>{body[key]}</section>' for key, name in _SECTIONS)
     return ("<!DOCTYPE html>\n"
             f'<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, '
             f'initial-scale=1"><title>{_e(title)}</title><style>{_CSS}</style></head><body>'
-            f"<h1>{_e(title)}</h1><p class=\"meta\">{papers} papers, {G.number_of_nodes()} nodes, "
+            f"<h1>{_e(title)}</h1><div id=\"overview\">{overview}</div>"
+            f"<p class=\"meta\">{papers} papers, {G.number_of_nodes()} nodes, "
             f"{G.number_of_edges()} edges. Made by <code>kg report</code>.</p>"
             f"<nav><ul>{nav}</ul></nav>{sections}</body></html>\n")
 

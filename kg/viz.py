@@ -15,9 +15,17 @@ VARIANT_OF neighbours), 2 adds those papers' other entities, 3 their papers, and
 
 Large graphs: more than `max_nodes` candidate nodes are cut down deterministically. Without
 focus, the most connected entities are kept (up to 60% of the budget, more when there are few
-papers) and the rest goes to the papers linked to most kept entities; with focus, the nearest
-nodes are kept first, the most connected among equally near ones. The page says so in a
-banner, and the browser turns physics off once the layout has stabilised.
+papers), each with at least one drawn paper (an entity that cannot get one within the budget is
+left out, so no entity floats unconnected), and the rest goes to the papers linked to most kept
+entities; with focus, the nearest nodes are kept first, the most connected among equally near
+ones. The page says so in a banner.
+
+Drawing: positions, node sizes and label font sizes are computed here, seeded, so the same graph
+gives the same picture and the browser runs no physics: communities (Louvain) sit in discs of
+their own (`kg.layout.community_layout`), and labels are chosen by degree in tiers of font size
+so that no label box covers another (`kg.layout.place_labels`): the biggest tier is readable with
+the whole graph in view (entities only, at most `OVERVIEW_LABELS`), the smaller ones appear as
+the user zooms in.
 
 Examples
 --------
@@ -37,6 +45,7 @@ from __future__ import annotations
 import difflib
 import html
 import json
+import math
 import re
 from collections import defaultdict
 from collections.abc import Hashable, Iterable
@@ -47,6 +56,7 @@ from typing import Any
 import networkx as nx
 
 from kg.atomic import AtomicFile
+from kg.layout import Box, community_layout, place_labels, text_width
 from kg.textsafe import xml_text
 from schema.graph import NodeLabel, RelType
 
@@ -221,16 +231,39 @@ def _within(nbrs: dict[Hashable, set[Hashable]], start: list[Hashable], depth: i
 
 
 def _sample(G: nx.MultiDiGraph, folded: _Folded, max_nodes: int) -> list[Hashable]:
-    """Most connected entities, then the papers linked to most of them (ties by id)."""
+    """Most connected entities, each with a drawn neighbour, then the papers linked to most of them.
+
+    Entities are taken by degree; one whose neighbours are not drawn yet brings the paper that
+    links most of the top entities (so no entity floats alone in the picture), and an entity
+    that cannot be linked within the budget is left out. The rest of the budget goes to papers
+    linked to most kept entities; papers linked to none are left out (ties by degree, then id).
+    """
     degree = {n: len(folded.nbrs.get(n, ())) for n in folded.candidates}
     papers = [n for n in folded.candidates if _label(G, n) == _PAPER]
-    entities = sorted((n for n in folded.candidates if _label(G, n) != _PAPER),
+    entities = sorted((n for n in folded.candidates if _label(G, n) != _PAPER and degree[n]),
                       key=lambda n: (-degree[n], *_sort_key(G, n)))
     budget = min(len(entities), max(int(max_nodes * ENTITY_SHARE), max_nodes - len(papers)))
-    kept = set(entities[:budget])
-    score = {p: len(folded.nbrs.get(p, set()) & kept) for p in papers}
-    papers.sort(key=lambda p: (-score[p], -degree[p], str(p)))
-    return entities[:budget] + papers[:max_nodes - budget]
+    top = set(entities[:budget])
+    reach = {p: len(folded.nbrs.get(p, set()) & top) for p in papers}
+    kept: list[Hashable] = []
+    chosen: set[Hashable] = set()
+    for entity in entities:
+        if len(kept) >= budget or len(chosen) >= max_nodes:
+            break
+        nbrs = folded.nbrs.get(entity, set())
+        if nbrs & chosen:
+            kept.append(entity)
+            chosen.add(entity)
+            continue
+        linked = [p for p in nbrs if p in reach]
+        if not linked or len(chosen) + 2 > max_nodes:
+            continue
+        paper = min(linked, key=lambda p: (-reach[p], -degree[p], str(p)))
+        kept.append(entity)
+        chosen.update((entity, paper))
+    score = {p: len(folded.nbrs.get(p, set()) & chosen) for p in papers if p not in chosen}
+    extra = sorted((p for p, s in score.items() if s), key=lambda p: (-score[p], -degree[p], str(p)))
+    return [*chosen, *extra[:max_nodes - len(chosen)]]
 
 
 def select_view(
@@ -360,6 +393,87 @@ def explorer_data(
     return _build(G, focus, depth, max_nodes, min_confidence, title)[0]
 
 
+#: node radius range on the canvas (vis-network units), by degree on a log scale
+NODE_SIZE = (8.0, 40.0)
+#: labels: the overview is fitted to about this canvas (px) and its labels are about this size
+FIT_AREA = (900.0, 760.0)
+OVERVIEW_FONT = 13.0
+#: smallest label font (canvas units), and how much smaller each next tier of labels is
+BASE_FONT = 14.0
+TIER_STEP = 2.5
+#: a paper's label is its title cut to this many characters
+PAPER_LABEL_CHARS = 40
+#: at most this many labels readable in the overview (the most connected entities that fit)
+OVERVIEW_LABELS = 40
+
+
+def _short(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "\u2026"
+
+
+def _label_text(record: dict[str, Any]) -> str:
+    return _short(record["name"], PAPER_LABEL_CHARS) if record["label"] == _PAPER else record["name"]
+
+
+def label_box(x: float, y: float, size: float, text: str, font: float) -> Box:
+    """The box a label takes under its node, with a little margin: vis-network draws a label
+    centred below the shape, its top half a font size plus 4 under the shape's bottom."""
+    width = text_width(text, font) + 4
+    top = y + size + 0.5 * font + 2
+    return (x - width / 2, top, x + width / 2, top + font + 4)
+
+
+def _label_tiers(extent: tuple[float, float]) -> list[float]:
+    """Label font sizes, largest first: the first is readable when the whole graph is fitted,
+    each next one (TIER_STEP smaller, down to BASE_FONT) when zoomed in that much further."""
+    scale = min(1.0, FIT_AREA[0] / max(extent[0], 1.0), FIT_AREA[1] / max(extent[1], 1.0))
+    font = max(BASE_FONT, OVERVIEW_FONT / scale)
+    tiers = [font]
+    while font > BASE_FONT:
+        font = max(BASE_FONT, font / TIER_STEP)
+        tiers.append(font)
+    return [round(f, 1) for f in tiers]  # as written in the page, so boxes are measured as drawn
+
+
+def _draw_nodes(records: list[dict[str, Any]], links: list[dict[str, Any]], seed: int = 0) -> None:
+    """Add x, y, size, font (0: no label) and community to each node record, in place.
+
+    Positions: `kg.layout.community_layout` (Louvain communities, seeded). Labels: the focus
+    first, then by degree, in tiers of font size; a label is kept only when its box overlaps no
+    label kept before.
+    """
+    graph = nx.Graph()
+    graph.add_nodes_from(r["id"] for r in records)
+    graph.add_edges_from((link["from"], link["to"]) for link in links)
+    pos, communities = community_layout(graph, seed=seed)
+    community = {n: i for i, c in enumerate(communities) for n in c}
+    values = [r["degree"] + 1 for r in records]
+    low, high = min(values, default=1), max(values, default=1)
+    for r, value in zip(records, values):
+        share = 0.5 if high <= low else math.log(value / low) / math.log(high / low)
+        r["x"], r["y"] = pos[r["id"]]
+        r["size"] = round(NODE_SIZE[0] + share * (NODE_SIZE[1] - NODE_SIZE[0]), 1)
+        r["font"] = 0
+        r["community"] = community.get(r["id"], -1)
+    if not records:
+        return
+    xs = [r["x"] for r in records]
+    ys = [r["y"] for r in records]
+    extent = (max(xs) - min(xs) + 2 * NODE_SIZE[1], max(ys) - min(ys) + 2 * NODE_SIZE[1])
+    order = sorted(records, key=lambda r: (not r["focus"], -r["degree"], _ORDER.get(r["label"], 9), r["id"]))
+    boxes: list[Box] = []
+    for tier, font in enumerate(_label_tiers(extent)):
+        # the overview names entities only: paper titles are long and come when zooming in
+        candidates = [(r["id"], label_box(r["x"], r["y"], r["size"], _label_text(r), font))
+                      for r in order if not r["font"] and (tier or r["focus"] or r["label"] != _PAPER)]
+        kept = place_labels(candidates, boxes)
+        kept = set(kept[:OVERVIEW_LABELS] if tier == 0 else kept)
+        for key, box in candidates:
+            if key in kept:
+                records[key]["font"] = font
+                boxes.append(box)
+
+
 def _build(G: nx.MultiDiGraph, focus: str | None, depth: int, max_nodes: int, min_confidence: float,
            title: str) -> tuple[dict[str, Any], View]:
     folded = _fold(G, min_confidence)
@@ -375,13 +489,15 @@ def _build(G: nx.MultiDiGraph, focus: str | None, depth: int, max_nodes: int, mi
                 {"type": r["type"], "conf": r["conf"], "role": r["role"],
                  "evidence": evidence.setdefault(str(r["evidence"] or ""), len(evidence))} for r in rels]})
     nodes = [_node_record(G, node, i, folded, focus_set) for i, node in enumerate(view.nodes)]
+    _draw_nodes(nodes, links)
     results = _results(G, index, min_confidence, evidence)
     focus_names = ", ".join(_name(G, n) for n in view.focus)
     subtitle = (f"{len(nodes):,} nodes, {len(links):,} links"
                 + (f" within {depth} hop(s) of {focus_names}" if view.focus else ""))
     return {
         "title": title, "subtitle": subtitle, "banner": view.banner, "total": view.total,
-        "min_confidence": min_confidence, "styles": LABEL_STYLES, "nodes": nodes, "links": links,
+        "min_confidence": min_confidence, "styles": LABEL_STYLES, "paper_label_chars": PAPER_LABEL_CHARS,
+        "nodes": nodes, "links": links,
         "results": results, "evidence": list(evidence),
     }, view
 

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import re
+import webbrowser
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 DEFAULT_PAGE = Path("graph.html")
+
+
+def default_page(focus: str | None) -> Path:
+    """graph.html, or graph.focus-<slug>.html for a focus, so a focused page never replaces the
+    full explorer (slug: the focus in lower case, runs of other characters as one '-').
+
+    >>> [str(default_page(f)) for f in (None, "Vision Transformer", "F1@10 (micro)")]
+    ['graph.html', 'graph.focus-vision-transformer.html', 'graph.focus-f1-10-micro.html']
+    """
+    if focus is None:
+        return DEFAULT_PAGE
+    slug = re.sub(r"[^a-z0-9]+", "-", focus.casefold()).strip("-")[:60].strip("-") or "focus"
+    return DEFAULT_PAGE.with_name(f"{DEFAULT_PAGE.stem}.focus-{slug}{DEFAULT_PAGE.suffix}")
 
 
 def register(app: typer.Typer) -> None:
@@ -26,8 +41,12 @@ def register(app: typer.Typer) -> None:
             "--max-nodes", min=1, help="Draw at most this many nodes (the most connected are kept).")] = 1500,
         min_confidence: Annotated[float, typer.Option(
             "--min-confidence", min=0.0, max=1.0, help="Leave out edges below this confidence (0-1).")] = 0.0,
-        out_path: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")] = DEFAULT_PAGE,
+        out_path: Annotated[Optional[Path], typer.Option(
+            "--out", "-o", help="HTML file to write (default: graph.html; with --focus, "
+                                "graph.focus-<name>.html).")] = None,
         title: Annotated[Optional[str], typer.Option(help="Page title (default: the graph file's name).")] = None,
+        open_page: Annotated[bool, typer.Option(
+            "--open", help="Open the page in the web browser (the BROWSER environment variable picks it).")] = False,
     ) -> None:
         """Write an interactive HTML explorer of the graph (opens offline, from disk)."""
         from kg.build import EXIT_FAILED
@@ -35,6 +54,7 @@ def register(app: typer.Typer) -> None:
         from kg.textsafe import terminal
         from kg.viz import FocusNotFound, write_html
 
+        out_path = out_path or default_page(focus)
         G = _open_graph(graph).to_networkx()
         try:
             view = write_html(G, out_path, focus=focus, depth=depth, max_nodes=max_nodes,
@@ -44,4 +64,9 @@ def register(app: typer.Typer) -> None:
         except OSError as exc:
             raise fail(f"{out_path}: cannot write: {exc.strerror or exc}", EXIT_FAILED) from None
         shown = f"{len(view.nodes):,} of {view.total:,} nodes" if view.sampled else f"{len(view.nodes):,} nodes"
-        out.print(f"wrote {terminal(out_path)} ({shown}); open it in a browser", highlight=False, soft_wrap=True)
+        if not open_page:
+            out.print(f"wrote {terminal(out_path)} ({shown}); open it in a browser", highlight=False, soft_wrap=True)
+            return
+        out.print(f"wrote {terminal(out_path)} ({shown})", highlight=False, soft_wrap=True)
+        if not webbrowser.open(out_path.resolve().as_uri()):
+            out.print(f"no web browser found; open {terminal(out_path)} yourself", highlight=False, soft_wrap=True)

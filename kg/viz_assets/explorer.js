@@ -27,6 +27,8 @@
     push(linksOf, link.to, link);
   });
   data.results.forEach((r) => r.on.forEach((id) => push(resultsOf, id, r)));
+  const communitySize = new Map();
+  data.nodes.forEach((n) => communitySize.set(n.community, (communitySize.get(n.community) || 0) + 1));
 
   function el(tag, text, cls) {
     const node = document.createElement(tag);
@@ -42,32 +44,33 @@
   }
 
   // ---- the network ----
+  // Positions, sizes and label font sizes come from Python (kg/viz.py, kg/layout.py): a seeded
+  // layout with communities apart, and labels chosen so that none covers another. A node with
+  // font 0 has no label (its name shows on hover); bigger labels are readable when the whole
+  // graph is in view, smaller ones appear when zooming in (drawThreshold).
   const big = data.nodes.length > 300;
   const nodes = new vis.DataSet(data.nodes.map((n) => {
     const s = styles[n.label];
-    return {
-      id: n.id, label: n.label === "Paper" ? short(n.name, 40) : n.name, title: n.name,
-      shape: s.shape, value: n.degree + 1, borderWidth: n.focus ? 4 : 1,
+    const node = {
+      id: n.id, x: n.x, y: n.y, size: n.size, title: n.name, shape: s.shape, borderWidth: n.focus ? 4 : 1,
       color: {background: s.color, border: n.focus ? "#000" : s.color,
               highlight: {background: s.color, border: "#000"}, hover: {background: s.color, border: "#333"}},
-      font: {size: n.label === "Paper" ? 10 : 14},
     };
+    if (n.font > 0) {
+      node.label = n.label === "Paper" ? short(n.name, data.paper_label_chars) : n.name;  // as kg/viz.py measured it
+      node.font = {size: n.font, face: "arial"};
+    }
+    return node;
   }));
-  const edges = new vis.DataSet(data.links.map((l) => ({id: l.id, from: l.from, to: l.to})));
+  // links between communities are fainter: the communities stand out, their bridges stay visible
+  const edges = new vis.DataSet(data.links.map((l) => {
+    const across = byId.get(l.from).community !== byId.get(l.to).community;
+    return {id: l.id, from: l.from, to: l.to, color: across ? {color: "rgba(160,160,160,0.25)"} : undefined};
+  }));
   const options = {
-    layout: {randomSeed: 7, improvedLayout: !big},
-    physics: {
-      solver: "forceAtlas2Based",
-      forceAtlas2Based: {gravitationalConstant: -40, centralGravity: 0.01, springLength: 70, springConstant: 0.08,
-                         avoidOverlap: 0.2},
-      stabilization: {enabled: true, iterations: big ? 200 : 500, updateInterval: 25, fit: true},
-    },
-    nodes: {scaling: {
-      min: 6, max: 36, label: {enabled: true, min: 10, max: 22, drawThreshold: 6},
-      // degrees are heavy-tailed: a log scale keeps mid-degree nodes visible beside the hubs
-      customScalingFunction: (min, max, total, value) =>
-        (max <= min ? 0.5 : Math.log(value / min) / Math.log(max / min)),
-    }},
+    layout: {improvedLayout: false},
+    physics: {enabled: false},
+    nodes: {scaling: {label: {enabled: false, drawThreshold: 9, maxVisible: 22}}},
     edges: {color: {color: "#cccccc", highlight: "#333333", hover: "#888888"}, width: 0.6, smooth: false,
             selectionWidth: 1.5},
     interaction: {hover: true, tooltipDelay: 200, hideEdgesOnDrag: big, hideEdgesOnZoom: big},
@@ -79,7 +82,6 @@
   window.kgReady = false;
 
   function ready() {
-    network.setOptions({physics: false});
     network.fit();
     $("kg-loading").hidden = true;
     window.kgReady = true;
@@ -88,7 +90,7 @@
     $("kg-loading").textContent = "No nodes to show.";
     window.kgReady = true;
   } else {
-    network.once("stabilizationIterationsDone", ready);
+    network.once("afterDrawing", ready);
   }
 
   // ---- legend and filters ----
@@ -215,6 +217,7 @@
     }
     addField(dl, "confidence", n.conf === null ? null : "up to " + fmt(n.conf));
     addField(dl, "links", n.degree + " in the whole graph, " + (linksOf.get(n.id) || []).length + " drawn");
+    if (n.community >= 0) addField(dl, "community", (n.community + 1) + " (" + communitySize.get(n.community) + " nodes drawn)");
     box.append(dl);
     box.append(linkSection(n, Number(slider.value)));
     box.append(resultSection(n));
@@ -258,7 +261,7 @@
   }
   function find(query) {
     const q = query.trim().toLowerCase();
-    if (!q) return null;
+    if (!q) return {node: null, rank: 9};
     let best = null;
     let bestRank = 9;
     data.nodes.forEach((n) => {
@@ -268,16 +271,69 @@
         bestRank = r;
       }
     });
-    return best;
+    return {node: best, rank: bestRank};
+  }
+  // "did you mean": names and aliases within a few edits of the query (a swap of two
+  // neighbouring letters is one edit, so BRET is one edit from BERT)
+  function editDistance(a, b, limit) {
+    if (Math.abs(a.length - b.length) > limit) return limit + 1;
+    let prev2 = null;
+    let prev = Array.from({length: b.length + 1}, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      const row = [i];
+      let best = i;
+      for (let j = 1; j <= b.length; j++) {
+        const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+        let d = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + cost);
+        if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, prev2[j - 2] + 1);
+        row.push(d);
+        best = Math.min(best, d);
+      }
+      if (best > limit) return limit + 1;
+      prev2 = prev;
+      prev = row;
+    }
+    return prev[b.length];
+  }
+  function suggest(query, n) {
+    const q = query.trim().toLowerCase();
+    const limit = q.length <= 4 ? 1 : q.length <= 8 ? 2 : 3;
+    const scored = [];
+    data.nodes.forEach((node) => {
+      const forms = node.label === "Paper" ? [node.name] : [node.name, node.key, ...node.aliases];
+      let d = limit + 1;
+      forms.filter(Boolean).forEach((f) => { d = Math.min(d, editDistance(q, f.toLowerCase(), limit)); });
+      if (d <= limit) scored.push({node, d});
+    });
+    scored.sort((a, b) => a.d - b.d || b.node.degree - a.node.degree || a.node.name.localeCompare(b.node.name));
+    const seenNames = new Set();
+    return scored.map((s) => s.node).filter((x) => !seenNames.has(x.name) && seenNames.add(x.name)).slice(0, n);
+  }
+  function showSuggestions(query, found) {
+    const status = $("kg-search-status");
+    status.replaceChildren();
+    if (!query.trim() || (found.node && found.rank < 2)) return [];
+    const close = suggest(query, 5).filter((n) => !found.node || n.id !== found.node.id);
+    if (!found.node) status.append("No node matches \u201c" + query + "\u201d. ");
+    if (close.length) {
+      status.append("Did you mean: ");
+      close.forEach((n, i) => {
+        if (i) status.append(", ");
+        status.append(nodeButton(n));
+      });
+      status.append("?");
+    }
+    return close;
   }
   $("kg-search-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const query = $("kg-search").value;
-    const n = find(query);
-    $("kg-search-status").textContent = n || !query.trim() ? "" : "No node matches \u201c" + query + "\u201d.";
-    if (n) select(n.id, true);
+    const found = find(query);
+    showSuggestions(query, found);
+    if (found.node) select(found.node.id, true);
   });
-  window.kgFind = (query) => { const n = find(query); return n ? n.id : null; };
+  window.kgFind = (query) => { const n = find(query).node; return n ? n.id : null; };
+  window.kgSuggest = (query) => suggest(query, 5).map((n) => n.name);
 
   $("kg-subtitle").textContent = data.subtitle;
   const focused = data.nodes.find((n) => n.focus);

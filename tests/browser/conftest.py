@@ -120,3 +120,9 @@ def make_synthetic_graph(n_papers: int, seed: int = 13) -> nx.MultiDiGraph:
 def synthetic_graph_10k() -> nx.MultiDiGraph:
     """`make_synthetic_graph(10_000)`."""
     return make_synthetic_graph(10_000)
+
+
+@pytest.fixture(scope="session")
+def synthetic_graph_5k() -> nx.MultiDiGraph:
+    """`make_synthetic_graph(5_000)`."""
+    return make_synthetic_graph(5_000)

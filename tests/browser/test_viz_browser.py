@@ -77,6 +77,8 @@ def test_viz_browser_click_shows_details(open_page, sample_page):
     details = page.locator("#kg-details")
     assert details.locator("h2").inner_text() == node["name"]
     assert f"{node['degree']} in the whole graph" in details.inner_text()
+    size = page.evaluate(f"kgData.nodes.filter(n => n.community === {node['community']}).length")
+    assert f"{node['community'] + 1} ({size} nodes drawn)" in details.inner_text()
     assert details.locator(".kg-evidence").count() > 0
     empty = page.evaluate("""() => {  // a point of the canvas with no node under it
         for (let y = 5; y < 800; y += 15) for (let x = 5; x < 900; x += 15)
@@ -129,4 +131,63 @@ def test_viz_browser_10k_papers_sampled_and_usable(open_page, synthetic_graph_10
     page.fill("#kg-search", "Method-0")
     page.press("#kg-search", "Enter")
     assert page.evaluate("window.kgSelected.name") == "Method-0"
+    _assert_clean(opened)
+
+
+def _label_boxes(page) -> list[tuple[int, float, float, float, float]]:
+    """(node id, left, top, right, bottom) of every drawn label, as vis-network measured them
+    with the canvas font (every label forced to draw with the whole graph in view)."""
+    page.evaluate("kgNetwork.setOptions({nodes: {scaling: {label: {drawThreshold: -1000}}}}); "
+                  "kgNetwork.fit(); kgNetwork.redraw()")
+    page.wait_for_timeout(200)
+    return [tuple(b) for b in page.evaluate("""() => Object.values(kgNetwork.body.nodes)
+        .filter(n => n.options.label !== undefined)
+        .map(n => { const s = n.labelModule.size;
+                    return [n.id, s.left, s.top, s.left + s.width, s.top + s.height]; })""")]
+
+
+def test_viz_browser_labels_never_overlap(open_page, sample_page):
+    opened = open_page(sample_page)
+    opened.wait_ready()
+    boxes = _label_boxes(opened.page)
+    overlapping = [(a[0], b[0]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+                   if a[1] < b[3] and b[1] < a[3] and a[2] < b[4] and b[2] < a[4]]
+    assert len(boxes) > 100 and overlapping == []
+    data = opened.page.evaluate("kgData.nodes")
+    named = {n["name"] for n in data if n["font"] == max(m["font"] for m in data)}
+    assert {"transformer", "convolutional neural network", "ImageNet"} <= named  # the hubs of the sample
+    assert len(named) <= 40
+    _assert_clean(opened)
+
+
+def test_viz_browser_typo_suggests_close_names(open_page, sample_page):
+    opened = open_page(sample_page)
+    opened.wait_ready()
+    page = opened.page
+    page.fill("#kg-search", "BRET")
+    page.press("#kg-search", "Enter")
+    status = page.locator("#kg-search-status")
+    assert "Did you mean" in status.inner_text()
+    assert "BERT" in status.locator("button").all_inner_texts()
+    status.locator("button", has_text="BERT").first.click()
+    assert page.evaluate("window.kgSelected.name") == "BERT"
+    page.fill("#kg-search", "BERT")
+    page.press("#kg-search", "Enter")
+    assert status.inner_text() == ""  # an exact match: no suggestion
+    _assert_clean(opened)
+
+
+def test_viz_browser_5k_papers_no_lonely_entities(open_page, synthetic_graph_5k, tmp_path):
+    path = tmp_path / "5k.html"
+    write_html(synthetic_graph_5k, path)
+    opened = open_page(path)
+    opened.wait_ready()
+    page = opened.page
+    lonely = page.evaluate("""() => { const linked = new Set();
+        kgData.links.forEach(l => { linked.add(l.from); linked.add(l.to); });
+        return kgData.nodes.filter(n => !linked.has(n.id)).length; }""")
+    assert lonely == 0
+    boxes = _label_boxes(page)
+    assert not [(a[0], b[0]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+                if a[1] < b[3] and b[1] < a[3] and a[2] < b[4] and b[2] < a[4]]
     _assert_clean(opened)

@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 
 from kg.backends.networkx_backend import NetworkxBackend
 from kg.commands.report import register
-from kg.report import PLOTS, plot_figure, render_report, save_plot, write_report
+from kg.report import MAX_TREND_SERIES, PLOTS, collect, plot_figure, render_report, save_plot, \
+    summary_sentences, write_report
 
 SECTIONS = ("summary", "methods", "datasets", "heatmap", "network", "pagerank", "trends", "leaderboards")
 NASTY_TITLE = 'Attention <script>alert("x")</script> & "friends"'
@@ -179,12 +180,17 @@ def test_report_cli_unwritable_output_is_one_line(app, graph_file, tmp_path):
     assert result.stderr.strip().count("\n") == 0 and "cannot write" in result.stderr
 
 
-def test_report_on_the_bundled_sample(tmp_path):
+@pytest.fixture(scope="module")
+def sample_graph() -> nx.MultiDiGraph:
     from kg.build import SAMPLE_CORPUS, build_graph
 
     store = NetworkxBackend()
     build_graph([SAMPLE_CORPUS], store)
-    page = render_report(store.to_networkx(), title="Sample")
+    return store.to_networkx()
+
+
+def test_report_on_the_bundled_sample(sample_graph):
+    page = render_report(sample_graph, title="Sample")
     assert page.count('<img src="data:image/png;base64,') == 4  # no years in the sample: no trends plot
     assert "<td>transformer</td>" in page
     assert "ImageNet \u2014 top-1 accuracy (%)" in page
@@ -197,3 +203,63 @@ def test_report_docstring_examples_run():
 
     failures, tried = doctest.testmod(module, verbose=False)
     assert tried > 0 and failures == 0
+
+
+# --- readability: summary, labels, trends ----------------------------------------------------
+
+
+def test_report_opens_with_a_summary_of_the_graph():
+    G = _graph()
+    G.add_node("Task:cls", label="Task", name="image classification", key="image classification")
+    G.add_edge("Paper:p1", "Task:cls", type="ADDRESSES")
+    assert summary_sentences(collect(G)) == [
+        "2 papers, from 2020 to 2021.",
+        "Most used: method A<B & $x$-Net (2 papers); dataset ImageNet (2 papers); task image classification (1 paper).",
+        "Biggest communities of methods used together: A<B & $x$-Net, ResNet, ViT (3 methods).",
+    ]
+    page = render_report(G)
+    overview = page[page.index('<div id="overview">'):page.index("<nav>")]
+    assert "<p>2 papers, from 2020 to 2021.</p>" in overview
+    assert "method A&lt;B &amp; $x$-Net (2 papers)" in overview
+
+
+def test_report_summary_without_years_or_entities():
+    assert summary_sentences(collect(_graph(years=False)))[0] == "2 papers, no publication years."
+    assert summary_sentences(collect(nx.MultiDiGraph())) == ["0 papers, no publication years.",
+                                                             "No method, dataset or task found."]
+
+
+def test_report_network_labels_do_not_overlap(sample_graph):
+    fig = plot_figure("network", sample_graph)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    boxes = {t.get_text(): t.get_window_extent(renderer) for t in ax.texts}
+    assert "transformer" in boxes and 8 <= len(boxes) <= 20
+    names = list(boxes)
+    assert not [(a, b) for i, a in enumerate(names) for b in names[i + 1:] if boxes[a].overlaps(boxes[b])]
+
+
+def _dated_graph(methods: int = 12) -> nx.MultiDiGraph:
+    """Method m_i used by i + 1 papers, papers dated 2018 to 2022."""
+    G = nx.MultiDiGraph()
+    for i in range(methods):
+        G.add_node(f"Method:m{i}", label="Method", name=f"M{i:02d}", key=f"m{i}")
+        for j in range(i + 1):
+            paper = f"Paper:p{j}"
+            G.add_node(paper, label="Paper", id=f"p{j}", title=f"P{j}", year=2018 + j % 5)
+            G.add_edge(paper, f"Method:m{i}", type="USES")
+    return G
+
+
+def test_report_trends_show_at_most_eight_methods_as_small_multiples():
+    G = _dated_graph(12)
+    data = collect(G)
+    assert list(data.trends) == [f"M{i:02d}" for i in range(11, 3, -1)] and MAX_TREND_SERIES == 8
+    fig = plot_figure("trends", G)
+    panels = [ax for ax in fig.axes if ax.get_visible() and ax.lines]
+    assert len(panels) == 8 and all(len(ax.lines) == 1 for ax in panels)
+    assert [ax.get_title() for ax in panels] == list(data.trends)
+    page = render_report(G)
+    trends = page[page.index('<section id="trends">'):page.index('<section id="leaderboards">')]
+    assert trends.count("<tr>") == 1 + 8 and "<td>M03</td>" not in trends

@@ -246,3 +246,194 @@ def test_viz_cli_missing_graph_and_bad_option_exit_2(app, tmp_path):
     assert result.exit_code == 2 and "no such graph file" in result.output
     result = CliRunner().invoke(app, ["viz", "--graph", str(tmp_path / "none.graphml"), "--depth", "0"])
     assert result.exit_code == 2
+
+
+# --- layout, labels, sampling without lone entities ---------------------------------------
+
+
+def test_viz_layout_puts_two_disconnected_cliques_apart():
+    from kg.layout import community_layout
+
+    G = nx.disjoint_union(nx.complete_graph(6), nx.complete_graph(6))
+    pos, communities = community_layout(G, seed=0)
+    assert sorted(sorted(c) for c in communities) == [list(range(6)), list(range(6, 12))]
+
+    def dist(a, b):
+        return ((a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2) ** 0.5
+
+    cliques = (range(6), range(6, 12))
+    centres = [(sum(pos[n][0] for n in c) / 6, sum(pos[n][1] for n in c) / 6) for c in cliques]
+    radii = [max(dist(pos[n], centre) for n in c) for c, centre in zip(cliques, centres)]
+    assert dist(*centres) > sum(radii)  # the circles around each clique do not meet
+    nearest = max(min(dist(pos[a], pos[b]) for b in c if b != a) for c in cliques for a in c)
+    assert min(dist(pos[a], pos[b]) for a in cliques[0] for b in cliques[1]) > nearest
+    assert community_layout(G, seed=0)[0] == pos  # seeded: the same picture every run
+
+
+def test_viz_layout_sets_lone_nodes_in_a_grid_not_a_ring():
+    from kg.layout import community_layout
+
+    G = nx.complete_graph(5)
+    G.add_nodes_from(range(100, 130))
+    pos, _ = community_layout(G, seed=0)
+    rows = {pos[n][1] for n in range(100, 130)}
+    assert len(rows) <= 6 and min(rows) > max(pos[n][1] for n in range(5))  # a block of rows below the rest
+
+
+def test_viz_place_labels_skips_overlapping_boxes():
+    from kg.layout import boxes_overlap, place_labels
+
+    boxes = [("hub", (0, 0, 100, 20)), ("under", (50, 10, 150, 30)), ("right", (100, 0, 160, 20)),
+             ("far", (500, 500, 510, 510)), ("covers-far", (505, 505, 600, 600))]
+    assert place_labels(boxes) == ["hub", "right", "far"]
+    assert place_labels(boxes, placed=[(0, 0, 1000, 1000)]) == []
+    assert not boxes_overlap((0, 0, 10, 10), (10, 0, 20, 10))  # touching is not overlapping
+
+
+def test_viz_labels_of_the_sample_do_not_overlap(sample_data):
+    from kg.layout import boxes_overlap
+    from kg.viz import _label_text, label_box
+
+    labelled = [n for n in sample_data["nodes"] if n["font"]]
+    boxes = [label_box(n["x"], n["y"], n["size"], _label_text(n), n["font"]) for n in labelled]
+    assert len(boxes) > 100
+    assert not [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:] if boxes_overlap(a, b)]
+    biggest = max(n["font"] for n in labelled)
+    overview = {n["name"] for n in labelled if n["font"] == biggest}
+    assert "transformer" in overview and len(overview) <= 40
+    assert all(n["label"] != "Paper" for n in labelled if n["font"] == biggest)  # titles come when zooming in
+
+
+def test_viz_sample_has_positions_and_communities(sample_data):
+    nodes = sample_data["nodes"]
+    assert all(isinstance(n["x"], float) and isinstance(n["y"], float) and n["size"] >= 8 for n in nodes)
+    assert len({n["community"] for n in nodes}) > 10
+    assert len({(n["x"], n["y"]) for n in nodes}) == len(nodes)
+
+
+@pytest.fixture(scope="module")
+def sample_data() -> dict:
+    from kg.backends.networkx_backend import NetworkxBackend
+    from kg.build import SAMPLE_CORPUS, build_graph
+
+    store = NetworkxBackend()
+    build_graph([SAMPLE_CORPUS], store)
+    return explorer_data(store.to_networkx())
+
+
+def _lonely(data: dict) -> list[str]:
+    linked = {i for link in data["links"] for i in (link["from"], link["to"])}
+    return [n["name"] for n in data["nodes"] if n["id"] not in linked]
+
+
+def test_viz_sampled_view_has_no_lone_entities():
+    # 40 entities used by one paper each and one hub used by all 40 papers: a 30-node view used to
+    # keep 18 entities and 12 papers, leaving most entities with no drawn paper (a ring of dots)
+    G = nx.MultiDiGraph()
+    G.add_node("Method:hub", label="Method", key="hub", name="Hub", aliases=[])
+    for i in range(40):
+        G.add_node(f"Paper:p{i}", label="Paper", id=f"p{i}", title=f"P{i}")
+        G.add_node(f"Task:t{i}", label="Task", key=f"t{i}", name=f"T{i}", aliases=[])
+        G.add_edge(f"Paper:p{i}", "Method:hub", key="USES", type="USES", confidence=0.9)
+        G.add_edge(f"Paper:p{i}", f"Task:t{i}", key="ADDRESSES", type="ADDRESSES", confidence=0.9)
+    data = explorer_data(G, max_nodes=30)
+    assert len(data["nodes"]) == 30 and _lonely(data) == []
+    assert "Hub" in _names(data)
+
+
+def test_viz_5000_papers_no_lone_entities():
+    import importlib.util
+    import sys
+
+    name = "kg_tests_browser_conftest"  # the browser suite's seeded synthetic corpus, without the browser
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tests" / "browser" / "conftest.py")
+    module = sys.modules.setdefault(name, importlib.util.module_from_spec(spec))
+    spec.loader.exec_module(module)
+    data = explorer_data(module.make_synthetic_graph(5_000))
+    assert len(data["nodes"]) == 1500 and _lonely(data) == []
+
+
+# --- the command: default file names, --open ------------------------------------------------
+
+
+def test_viz_cli_focus_does_not_overwrite_the_full_page(app, graph_file, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    full = CliRunner().invoke(app, ["viz", "--graph", str(graph_file)])
+    focused = CliRunner().invoke(app, ["viz", "--graph", str(graph_file), "--focus", "MS MARCO", "--depth", "1"])
+    assert full.exit_code == focused.exit_code == 0, full.output + focused.output
+    assert "wrote graph.focus-ms-marco.html (3 nodes)" in focused.stdout
+    assert len(_embedded((tmp_path / "graph.html").read_text(encoding="utf-8"))["nodes"]) == 16
+    assert len(_embedded((tmp_path / "graph.focus-ms-marco.html").read_text(encoding="utf-8"))["nodes"]) == 3
+
+
+def test_viz_cli_open_starts_the_browser(graph_file, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    opened = tmp_path / "opened.txt"
+    browser = tmp_path / "fake-browser"
+    browser.write_text(f'#!/bin/sh\nprintf "%s" "$1" > "{opened}"\n', encoding="utf-8")
+    browser.chmod(0o755)
+    env = {**os.environ, "BROWSER": str(browser)}
+    out = tmp_path / "page.html"
+    run = subprocess.run([sys.executable, "-m", "kg", "viz", "-g", str(graph_file), "-o", str(out), "--open"],
+                         env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert opened.read_text(encoding="utf-8") == out.resolve().as_uri()
+    run = subprocess.run([sys.executable, "-m", "kg", "viz", "-g", str(graph_file), "-o", str(out)],
+                         env={**env, "BROWSER": str(tmp_path / "never")}, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and "open it in a browser" in run.stdout  # without --open nothing is started
+
+
+def test_viz_docstring_examples_run():
+    import doctest
+
+    import kg.commands.viz
+    import kg.layout
+    import kg.viz
+
+    for module in (kg.viz, kg.layout, kg.commands.viz):
+        failures, tried = doctest.testmod(module, verbose=False)
+        assert tried > 0 and failures == 0, module.__name__
+
+
+def test_viz_label_width_of_unmeasurable_characters():
+    from kg.layout import text_width
+
+    assert text_width("a\ud800b", 10) > text_width("ab", 10) + 9  # a lone surrogate counts as a wide character
+    assert text_width("", 10) == 0
+
+
+def test_viz_focus_node_is_always_named(tiny_graph):
+    data = explorer_data(tiny_graph, focus="p3", depth=2)  # a paper: papers are not named in the overview...
+    focus = next(n for n in data["nodes"] if n["focus"])
+    assert focus["name"] == "A study of ResNet-50"
+    assert focus["font"] == max(n["font"] for n in data["nodes"])  # ...except the one in focus
+
+
+def test_viz_layout_is_the_same_under_any_hash_seed():
+    import os
+    import subprocess
+    import sys
+
+    script = ("import networkx as nx; from kg.layout import community_layout; "
+              "G = nx.relabel_nodes(nx.connected_caveman_graph(6, 8), lambda n: f'node {n}'); "
+              "print(sorted(community_layout(G, seed=0)[0].items()))")
+    runs = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "3")}
+    assert len(runs) == 1 and "node 0" in runs.pop()
+
+
+def test_viz_layout_keeps_many_small_communities_apart():
+    from kg.layout import community_layout
+
+    G = nx.disjoint_union_all([nx.complete_graph(3)] * 120)
+    pos, communities = community_layout(G, seed=0)
+    assert len(communities) == 120
+    circles = []
+    for c in communities:
+        cx, cy = sum(pos[n][0] for n in c) / 3, sum(pos[n][1] for n in c) / 3
+        circles.append((cx, cy, max(((pos[n][0] - cx) ** 2 + (pos[n][1] - cy) ** 2) ** 0.5 for n in c)))
+    assert all(((a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2) ** 0.5 > a[2] + b[2]
+               for i, a in enumerate(circles) for b in circles[i + 1:])
