@@ -19,6 +19,7 @@ from pydantic_core import PydanticSerializationError
 from extractors.calibration import drop_below
 from kg.backends.base import EntitySummary, GraphBackend, WriteStats
 from kg.builder import build_batch, content_hash, extractor_version
+from kg.engines import IN_PROCESS_MAX
 from kg.extraction_cache import ExtractionCache, spill_lines, write_cache
 from kg.ingest import ReadSummary, read_papers
 from kg.ingest.filters import PaperFilter
@@ -64,6 +65,8 @@ class RunReport:
     removed: int = 0
     #: incremental builds from an input not read completely: papers missing from it, kept
     kept: int = 0
+    #: processes extraction ran in (1: this process; `kg.engines.workers_for` chose for a small input)
+    workers: int = 0
 
     def kept_message(self) -> str | None:
         """The one line explaining `kept` (None when no paper was kept that way)."""
@@ -142,6 +145,8 @@ class Engine:
     model: str | None = None
     max_chars: int | None = MAX_CHARS
     paper_timeout: float | None = PAPER_TIMEOUT
+    #: an input of at most this many papers runs in this process (`kg.engines.IN_PROCESS_MAX`)
+    in_process_max: int = IN_PROCESS_MAX
 
     def pairs(self, papers: Iterable[Paper], nlp: Language | None, progress: Callable[[int], None] | None,
               min_confidence: float, report: RunReport,
@@ -154,12 +159,13 @@ class Engine:
         made where the extraction was made (in the workers).
 
         Every input goes through `kg.engines.extract_parallel`, so each paper is isolated the same
-        way whatever the input size: one chunk or less runs here on `nlp`; anything bigger in
+        way whatever the input size: up to `in_process_max` papers run here on `nlp` (a pool does
+        not pay for itself there; `report.workers` says which was chosen); anything bigger in
         worker processes, whose pipelines are rebuilt when spaCy's string store has grown, so memory
         stays bounded on any input size.
         """
         from extractors import build_nlp
-        from kg.engines import LostPaper, extract_parallel
+        from kg.engines import LostPaper, extract_parallel, workers_for
 
         summary = report.summary
         where: dict[str, tuple[str, int] | None] = {}  # papers in flight -> (file, line)
@@ -191,8 +197,9 @@ class Engine:
             skip(paper.id, paper.reason)
 
         papers = admitted(papers)
-        head = list(islice(papers, CHUNK + 1))
-        small = len(head) <= CHUNK
+        head = list(islice(papers, self.in_process_max + 1))
+        report.workers = workers_for(len(head), self.workers or 1, self.in_process_max)
+        small = report.workers == 1
         for paper, value in extract_parallel(
                 chain(head, papers), workers=1 if small else self.workers, model=self.model,
                 nlp=(nlp or build_nlp(self.model)) if small else None, min_confidence=min_confidence,

@@ -464,10 +464,12 @@ def _query_failures() -> Iterator[None]:
 
 
 def _print_result(result: Any, fmt: QueryFormat) -> None:
-    if fmt is QueryFormat.json:
+    """A table for people, or its records as JSON or CSV; `fmt` is any str enum of those names
+    (`kg.tables.OutputFormat` too: the commands with a table and --format write their data here)."""
+    if fmt == "json":
         # data, not a table: controls stay (JSON escapes them), lone surrogates UTF-8 cannot hold become U+FFFD
         sys.stdout.write(utf8_text(json.dumps(result.records(), ensure_ascii=False, default=str, indent=1)) + "\n")
-    elif fmt is QueryFormat.csv:
+    elif fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf)
         writer.writerow(result.columns)
