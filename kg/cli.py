@@ -24,6 +24,7 @@ from rich.table import Table
 
 from kg import __version__
 from kg.bounded import DEFAULT_TIMEOUT, run_bounded
+from kg.tables import print_table
 from kg.textsafe import SafeConsole, terminal, utf8_text
 from kg.build import (DEFAULT_GRAPH, DEV_GOLD, EXIT_FAILED, EXIT_USAGE, MAX_CHARS, PAPER_TIMEOUT, SAMPLE_CORPUS,
                       RunReport, build_graph, extract_files)
@@ -360,7 +361,7 @@ def build(
                 write_build_index(store.to_networkx(), out_path)  # the index `kg query` runs on
         except BackendError as exc:
             raise fail(str(exc), EXIT_FAILED) from None
-    out.print(_summary_table(report, counts))
+    print_table(out, _summary_table(report, counts))
     out.print(terminal(report.summary), highlight=False)
     if kept := report.kept_message():
         err.print(f"[yellow]warning:[/] {kept}", highlight=False, soft_wrap=True)
@@ -480,7 +481,7 @@ def _print_result(result: Any, fmt: QueryFormat) -> None:
         table = Table(*map(terminal, result.columns))
         for row in result.rows:
             table.add_row(*map(terminal, row))
-        out.print(table)
+        print_table(out, table)
         out.print(f"{len(result.rows)} row(s)")
 
 
@@ -491,7 +492,7 @@ def _list_named() -> None:
     for q in NAMED_QUERIES.values():
         params = ", ".join(p.name if p.default is None else f"{p.name}={p.default}" for p in q.params)
         table.add_row(q.name, params, q.description)
-    out.print(table)
+    print_table(out, table)
 
 
 def _query_text(cypher: str | None, file: Path | None) -> str:
@@ -699,14 +700,14 @@ def stats(
         table.add_row(terminal(f"(:{label})"), str(n))
     for rel, n in sorted(counts.rels.items(), key=lambda item: str(item[0])):
         table.add_row(terminal(f"[:{rel}]"), str(n))
-    out.print(table)
+    print_table(out, table)
     for label in ("Method", "Dataset", "Metric", "Task"):
         rows = top_entities(G, label=label, n=top)
         if rows:
             t = Table("name", "papers", title=f"top {label.lower()}s")
             for name, n in rows:
                 t.add_row(terminal(name), str(n))
-            out.print(t)
+            print_table(out, t)
 
 
 class DevSet(str, Enum):
@@ -765,7 +766,7 @@ def eval_cmd(
         return
     for name, report in reports:
         out.print(f"[bold]{terminal(name)}[/]", highlight=False)
-        out.print(ev.format_report(report))
+        print_table(out, ev.format_report(report))
         if errors and per_paper:
             for e in report.to_dict()["errors"]:
                 if (e["missed"] or e["spurious"]) and (label is None or e["label"] == label.upper()):
@@ -773,11 +774,11 @@ def eval_cmd(
                               highlight=False, soft_wrap=True)
         elif errors:
             try:
-                out.print(ev.format_errors(report, label=label))
+                print_table(out, ev.format_errors(report, label=label))
             except ValueError as exc:
                 raise fail(str(exc)) from None
             if label is None:  # the entity types by default, then what was wrongly (not) proposed
-                out.print(ev.format_errors(report, label=ev.PROPOSES_ROW))
+                print_table(out, ev.format_errors(report, label=ev.PROPOSES_ROW))
 
 
 def _eval_dev_sets(dev_set: DevSet, folds: int, shipped: bool, no_model: bool) -> list[tuple[str, Any]]:

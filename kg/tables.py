@@ -10,16 +10,17 @@ columns) that are used when the wide one does not fit. Output to a pipe or file 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from rich.console import Console
+from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-__all__ = ["PIPE_WIDTH", "Col", "Layout", "OutputFormat", "fitting", "make_table", "needed_width", "output_width", "print_layouts",
+__all__ = ["PIPE_WIDTH", "Col", "Layout", "OutputFormat", "fit_columns", "fitting", "make_table", "needed_width", "output_width", "print_layouts",
            "print_table"]
 
 class OutputFormat(str, Enum):
@@ -33,6 +34,8 @@ class OutputFormat(str, Enum):
 
 #: width of table output that goes to a pipe or file when $COLUMNS is not set
 PIPE_WIDTH = 100
+#: a cell that is a number as tables show them: 12, 1,234, -0.5, 36.0%, 1e-05, "-" for none
+_NUMBER = re.compile(r"^(-|[-+]?(\d[\d,]*)?\.?\d+(e[-+]?\d+)?%?)?$")
 #: a row of `None` in `make_table` rows starts a new section (a rule across the table)
 SECTION = None
 
@@ -118,9 +121,31 @@ def print_layouts(console: Console, layouts: Sequence[Layout], **table_options: 
     _print_at(console, make_table(cols, rows, **table_options), max(width, needed_width(cols, rows)))
 
 
-def print_table(console: Console, table: Table) -> None:
-    """Print a table laid out for `output_width` (not Rich's 80 columns in a pipe)."""
-    _print_at(console, table, output_width(console))
+def fit_columns(table: Table) -> Layout:
+    """Make a table built elsewhere keep its numbers whole and fold its long names: a column whose
+    cells are all numbers (or "-", or empty) is right-aligned, never wrapped, at least as wide as its
+    longest cell; any other folds words longer than it is. Returns the table's layout (columns, rows)."""
+    cols: list[Col] = []
+    for column in table.columns:
+        cells = [str(c) for c in column.cells]
+        numeric = any(c.strip() for c in cells) and all(_NUMBER.match(c.strip()) for c in cells)
+        cols.append(Col(str(column.header), numeric=bool(numeric)))
+        if numeric:
+            column.justify, column.no_wrap, column.overflow = "right", True, "fold"
+            column.min_width = max(column.min_width or 0, *(_cell_width(c) for c in [*cells, column.header]))
+        else:  # a minimum or ratio of its own makes Rich lay the table out wider than the width it has
+            column.overflow, column.min_width, column.ratio = "fold", None, None
+    rows = [list(row) for row in zip(*([str(c) for c in column.cells] for column in table.columns))]
+    return cols, rows
+
+
+def print_table(console: Console, table: Table | Group) -> None:
+    """Print a table (or a Group holding tables) laid out for `output_width` (not Rich's 80 columns
+    in a pipe), numbers whole and long names folded (`fit_columns`); wider than the terminal when
+    its numbers need it."""
+    tables = [r for r in table.renderables if isinstance(r, Table)] if isinstance(table, Group) else [table]
+    needed = [needed_width(*fit_columns(t)) for t in tables]
+    _print_at(console, table, max([output_width(console), *needed]))
 
 
 def _print_at(console: Console, renderable: Any, width: int) -> None:
