@@ -232,9 +232,13 @@ def build_graph(
     on_issue: Callable[[ReadIssue], None] | None = None, progress: Callable[[int], None] | None = None,
     overrides: Overrides | None = None, min_confidence: float = 0.0, incremental: bool = False,
     filters: PaperFilter | None = None, engine: Engine | None = None, prune: bool = False,
-    cache: Path | None = None,
+    cache: Path | None = None, phase: Phase | None = None,
 ) -> RunReport:
     """Extract every paper, resolve entities across papers, and upsert into `backend`.
+
+    `progress(n)` counts papers through extraction; the phases after it (which take seconds on
+    thousands of papers) are announced by `phase(description, total)`, which may return a
+    function the phase then calls with the amount of work done (papers resolved and loaded).
 
     With `cache` (a file, `kg.extraction_cache`), the extractions of the graph's papers are kept
     there, and an incremental build resolves the unchanged papers again from it instead of keeping
@@ -287,6 +291,7 @@ def build_graph(
             run_ids.add(paper_id)
             spill.write(line)
         spill.seek(0)
+        advance = _start(phase, f"resolving names across {len(run_ids):,} papers", len(run_ids))
         # a changed paper whose new version failed extraction keeps its old version (reported above)
         replaced = [pid for pid in changed if pid in run_ids] + reused
         if replaced:
@@ -310,14 +315,17 @@ def build_graph(
             if len(pending) >= size:
                 report.stats = report.stats + backend.upsert(build_batch(pending))
                 report.extracted += len(pending)
+                advance(len(pending))
                 pending = []
         if pending:
             report.stats = report.stats + backend.upsert(build_batch(pending))
             report.extracted += len(pending)
+            advance(len(pending))
         report.extracted -= len(reused)  # loaded again, not extracted
         if incremental:
             _remove_gone(backend, known, seen, prune, report)
         if cache is not None:
+            _start(phase, f"writing the extraction cache {cache.name}", None)
             keep = set(backend.paper_versions()) - run_ids
             write_cache(cache, spill_lines(spill), old_cache, sorted(keep), min_confidence)
     if old_cache is not None:
@@ -326,6 +334,17 @@ def build_graph(
         report.changed = len(changed)
     report.aliases = index
     return report
+
+
+#: `build_graph(phase=...)`: called with a description and a total (or None) as each phase after
+#: extraction starts; may return a function taking the work done since its last call
+Phase = Callable[[str, "int | None"], "Callable[[int], None] | None"]
+
+
+def _start(phase: Phase | None, description: str, total: int | None) -> Callable[[int], None]:
+    """Announce a phase; the function to report its progress with (one that does nothing if none)."""
+    advance = phase(description, total) if phase is not None else None
+    return advance or (lambda n: None)
 
 
 def _remove_gone(backend: GraphBackend, known: dict[str, tuple], seen: set[str], prune: bool,

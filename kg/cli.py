@@ -122,14 +122,24 @@ def _progress() -> Progress:
 
 
 def _run_with_progress(label: str, fn, **kwargs) -> RunReport:
+    """Run `build_graph` or `extract_files` under a progress bar on stderr: counting the input,
+    then a bar per paper, then a line per later phase (`build_graph(phase=...)`: resolving names,
+    writing the cache) that goes when the phase ends, so no stretch of seconds passes without a
+    sign of life. When stderr is not a terminal only the finished bar is printed, as Rich does."""
+    import inspect
+
     from kg.ingest import IngestError
     from kg.ingest.estimate import estimate_records
 
     printer = _IssuePrinter()
     filters = kwargs.get("filters")
-    total = estimate_records(kwargs.get("inputs", []), kwargs.get("fmt"), getattr(filters, "limit", None))
+    inputs = kwargs.get("inputs", [])
     with _progress() as progress:
-        task = progress.add_task(label, total=total or None, rate="")
+        names = ", ".join(terminal(Path(p).name) for p in inputs[:2]) + (" ..." if len(inputs) > 2 else "")
+        task = progress.add_task(f"counting papers in {names}" if names else label, total=None, rate="")
+        total = estimate_records(inputs, kwargs.get("fmt"), getattr(filters, "limit", None))
+        progress.update(task, description=label, total=total or None)
+        current: list[Any] = []  # the task of the phase now running, if any
 
         def advance(n: int) -> None:
             progress.advance(task, n)
@@ -137,14 +147,36 @@ def _run_with_progress(label: str, fn, **kwargs) -> RunReport:
             if t.elapsed:
                 progress.update(task, rate=f"{t.completed / t.elapsed:,.0f} papers/s")
 
+        def phase(description: str, total: int | None):
+            if not current:  # extraction is over: its bar shows finished
+                progress.update(task, total=progress.tasks[0].completed)
+            else:
+                progress.remove_task(current.pop())
+            current.append(progress.add_task(terminal(description), total=total, rate=""))
+            return lambda n: progress.advance(current[-1], n)
+
+        if "phase" in inspect.signature(fn).parameters:
+            kwargs["phase"] = phase
         try:
             report = fn(on_issue=printer, progress=advance, **kwargs)
         except IngestError as exc:
             raise fail(str(exc)) from None
+        finally:
+            if current:
+                progress.remove_task(current.pop())
         progress.update(task, total=progress.tasks[0].completed)
     if printer.shown > MAX_SHOWN_ISSUES:
         err.print(f"[yellow]... and {printer.shown - MAX_SHOWN_ISSUES} more issue(s)[/]")
     return report
+
+
+@contextmanager
+def _status(message: str) -> Iterator[None]:
+    """A spinner line on stderr while a step that can take seconds runs (saving or loading a big
+    graph, writing the query index); it goes when the step ends, and nothing is printed when
+    stderr is not a terminal."""
+    with err.status(terminal(message)):
+        yield
 
 
 def _engine(workers: int | None, engine: str, scheduler: str | None, model: str | None,
@@ -318,7 +350,8 @@ def build(
     """
     filters = _filters(limit, category, year_from, year_to)
     paths = _inputs(inputs)  # no input file at all: one line, before anything is touched
-    nlp = _load_nlp(model, no_model)  # first: a missing model file fails before anything is touched
+    with _status("loading the extraction pipeline"):
+        nlp = _load_nlp(model, no_model)  # first: a missing model file fails before anything is touched
     runner = _engine(workers, engine, scheduler, model, max_chars, paper_timeout)
     from kg.backends import BackendError, get_backend
     from kg.extraction_cache import cache_path
@@ -355,10 +388,12 @@ def build(
                                         cache=None if neo4j else cache_path(out_path))
             counts = store.counts()
             if report.summary.read and not neo4j:
-                store.save(out_path)
+                with _status(f"saving {out_path}"):
+                    store.save(out_path)
                 from kg.commands.index import write_build_index
 
-                write_build_index(store.to_networkx(), out_path)  # the index `kg query` runs on
+                with _status(f"writing the query index of {out_path.name}"):
+                    write_build_index(store.to_networkx(), out_path)  # the index `kg query` runs on
         except BackendError as exc:
             raise fail(str(exc), EXIT_FAILED) from None
     print_table(out, _summary_table(report, counts))
@@ -429,7 +464,8 @@ def _open_graph(graph: Path):
     if not graph.exists():
         raise fail(f"{graph}: no such graph file (run `kg build` first, or pass --graph)")
     try:
-        return NetworkxBackend.load(graph)
+        with _status(f"loading {graph} ({graph.stat().st_size / 1e6:,.1f} MB)"):
+            return NetworkxBackend.load(graph)
     except GraphFileError as exc:
         raise fail(str(exc), EXIT_FAILED) from None
 
@@ -651,7 +687,8 @@ def export(
     if backend is BackendName.networkx and target.resolve() == graph.resolve():
         raise fail(f"{target}: refusing to overwrite the input graph; choose another --output")
     try:
-        write_graph(store.to_networkx(), target, fmt.value)
+        with _status(f"writing {target}"):
+            write_graph(store.to_networkx(), target, fmt.value)
     except OSError as exc:
         raise fail(f"{target}: cannot write ({exc.strerror or exc})", EXIT_FAILED) from None
     out.print(f"wrote {terminal(target)}")
@@ -664,7 +701,8 @@ def _export_neo4j_csv(store, target: Path) -> None:
     if target.exists() and not target.is_dir():
         raise fail(f"{target}: not a directory (neo4j-csv writes a folder of CSV files)")
     try:
-        files = write_neo4j_csv(store.to_networkx(), target)
+        with _status(f"writing {target}/"):
+            files = write_neo4j_csv(store.to_networkx(), target)
     except ValueError as exc:
         raise fail(str(exc), EXIT_FAILED) from None
     except OSError as exc:

@@ -58,9 +58,12 @@ def query_embedded(graph: Path, cypher: str | None, params: Mapping[str, Any], t
 
     if not graph.exists():
         raise fail(f"{graph}: no such graph file (run `kg build` first, or pass --graph)")
+    from kg.cli import _status
+
     try:
-        index = ensure_index(graph, note=lambda m: err.print(f"note: {terminal(m)}", highlight=False,
-                                                              soft_wrap=True))
+        with _status(f"checking the query index of {graph}"):  # rebuilt here when the graph changed
+            index = ensure_index(graph, note=lambda m: err.print(f"note: {terminal(m)}", highlight=False,
+                                                                  soft_wrap=True))
     except BackendError as exc:
         raise fail(str(exc), EXIT_FAILED) from None
     if named is None:
