@@ -19,7 +19,6 @@ from pydantic_core import PydanticSerializationError
 from extractors.calibration import drop_below
 from kg.backends.base import EntitySummary, GraphBackend, WriteStats
 from kg.builder import build_batch, content_hash, extractor_version
-from kg.engines import IN_PROCESS_MAX
 from kg.extraction_cache import ExtractionCache, spill_lines, write_cache
 from kg.ingest import ReadSummary, read_papers
 from kg.ingest.filters import PaperFilter
@@ -145,8 +144,8 @@ class Engine:
     model: str | None = None
     max_chars: int | None = MAX_CHARS
     paper_timeout: float | None = PAPER_TIMEOUT
-    #: an input of at most this many papers runs in this process (`kg.engines.IN_PROCESS_MAX`)
-    in_process_max: int = IN_PROCESS_MAX
+    #: an input of at most this many papers runs in this process (None: `kg.engines.IN_PROCESS_MAX`)
+    in_process_max: int | None = None
 
     def pairs(self, papers: Iterable[Paper], nlp: Language | None, progress: Callable[[int], None] | None,
               min_confidence: float, report: RunReport,
@@ -165,6 +164,7 @@ class Engine:
         stays bounded on any input size.
         """
         from extractors import build_nlp
+        from kg import engines
         from kg.engines import LostPaper, extract_parallel, workers_for
 
         summary = report.summary
@@ -197,8 +197,9 @@ class Engine:
             skip(paper.id, paper.reason)
 
         papers = admitted(papers)
-        head = list(islice(papers, self.in_process_max + 1))
-        report.workers = workers_for(len(head), self.workers or 1, self.in_process_max)
+        limit = engines.IN_PROCESS_MAX if self.in_process_max is None else self.in_process_max
+        head = list(islice(papers, limit + 1))
+        report.workers = workers_for(len(head), self.workers or 1, limit)
         small = report.workers == 1
         for paper, value in extract_parallel(
                 chain(head, papers), workers=1 if small else self.workers, model=self.model,
