@@ -103,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
         write_input(path, args.n, seed=0, novel_words=0)
         kg = shlex.split(args.kg) if args.kg else kg_command()
         cmd = [*kg, "build", str(path), "-o", str(Path(tmp) / "graph.graphml"), *shlex.split(args.args)]
-        writes, seconds, code, peak = run(cmd, args.interval, Path(tmp))  # not ROOT: `python -m kg` would import it
+        # run in the temporary folder, not ROOT: `python -m kg` imports the package from its cwd
+        writes, seconds, code, peak = run(cmd, args.interval, Path(tmp))
     shown = frames(writes)
     print(f"kg build, {args.n:,} papers ({args.args}): {seconds:.1f} s, exit code {code}, "
           f"peak {peak:,.0f} MiB (process tree)")

@@ -7,6 +7,7 @@ The CLI's `kg build` and `kg extract` are thin wrappers around `build_graph` and
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from itertools import chain, islice
@@ -199,7 +200,7 @@ class Engine:
         papers = admitted(papers)
         limit = engines.IN_PROCESS_MAX if self.in_process_max is None else self.in_process_max
         head = list(islice(papers, limit + 1))
-        report.workers = workers_for(len(head), self.workers or 1, limit)
+        report.workers = workers_for(len(head), self.workers or os.cpu_count() or 1, limit)  # None: all cores
         small = report.workers == 1
         for paper, value in extract_parallel(
                 chain(head, papers), workers=1 if small else self.workers, model=self.model,

@@ -24,6 +24,7 @@ from rich.table import Table
 
 from kg import __version__
 from kg.bounded import DEFAULT_TIMEOUT, run_bounded
+from kg.engines import IN_PROCESS_MAX
 from kg.tables import print_table
 from kg.textsafe import SafeConsole, terminal, utf8_text
 from kg.build import (DEFAULT_GRAPH, DEV_GOLD, EXIT_FAILED, EXIT_USAGE, MAX_CHARS, PAPER_TIMEOUT, SAMPLE_CORPUS,
@@ -260,7 +261,7 @@ Category = Annotated[Optional[list[str]], typer.Option(
 YearFrom = Annotated[Optional[int], typer.Option("--year-from", help="Keep papers from this year on (papers without a year are left out).")]
 YearTo = Annotated[Optional[int], typer.Option("--year-to", help="Keep papers up to this year.")]
 Workers = Annotated[Optional[int], typer.Option(
-    "--workers", "-w", min=1, help="Extraction processes (default: all cores; input of one chunk or less runs in this process).")]
+    "--workers", "-w", min=1, help=f"Extraction processes (default: all cores; an input of {IN_PROCESS_MAX:,} papers or less runs in this process).")]
 EngineName = Annotated[str, typer.Option("--engine", help="local (worker processes here) or dask (a dask.distributed cluster).")]
 MaxChars = Annotated[int, typer.Option(
     "--max-chars", min=0, help="Skip and report a paper whose title and abstract are longer than this (0: no cap).")]

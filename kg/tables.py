@@ -17,11 +17,13 @@ from enum import Enum
 from typing import Any
 
 from rich.console import Console, Group
+from rich.errors import MarkupError
 from rich.table import Table
 from rich.text import Text
 
-__all__ = ["PIPE_WIDTH", "Col", "Layout", "OutputFormat", "fit_columns", "fitting", "make_table", "needed_width", "output_width", "print_layouts",
-           "print_table"]
+__all__ = ["PIPE_WIDTH", "Col", "Layout", "OutputFormat", "fit_columns", "fitting", "make_table", "needed_width",
+           "output_width", "print_layouts", "print_table"]
+
 
 class OutputFormat(str, Enum):
     """`--format` of the commands that print a table: the table, or its records as JSON or CSV
@@ -56,7 +58,11 @@ Layout = tuple[Sequence[Col], Sequence[Sequence[Any] | None]]
 
 
 def _cell_width(cell: Any) -> int:
-    return max((Text.from_markup(line).cell_len for line in str(cell).splitlines()), default=0)
+    """Terminal columns of a cell's widest line, as shown (markup rendered)."""
+    try:
+        return max((Text.from_markup(line).cell_len for line in str(cell).splitlines()), default=0)
+    except MarkupError:  # not markup after all: shown as written
+        return max((Text(line).cell_len for line in str(cell).splitlines()), default=0)
 
 
 def _widths(cols: Sequence[Col], rows: Sequence[Sequence[Any] | None]) -> list[int]:
@@ -129,12 +135,15 @@ def fit_columns(table: Table) -> Layout:
     for column in table.columns:
         cells = [str(c) for c in column.cells]
         numeric = any(c.strip() for c in cells) and all(_NUMBER.match(c.strip()) for c in cells)
-        cols.append(Col(str(column.header), numeric=bool(numeric)))
         if numeric:
+            widest = max(_cell_width(c) for c in cells)
+            if isinstance(column.header, str) and _cell_width(column.header) > widest:
+                column.header = "\n".join(column.header.split())  # "lenient F1" above "0.667"
             column.justify, column.no_wrap, column.overflow = "right", True, "fold"
-            column.min_width = max(column.min_width or 0, *(_cell_width(c) for c in [*cells, column.header]))
+            column.min_width = max(column.min_width or 0, widest, _cell_width(column.header))
         else:  # a minimum or ratio of its own makes Rich lay the table out wider than the width it has
             column.overflow, column.min_width, column.ratio = "fold", None, None
+        cols.append(Col(str(column.header), numeric=bool(numeric)))
     rows = [list(row) for row in zip(*([str(c) for c in column.cells] for column in table.columns))]
     return cols, rows
 
