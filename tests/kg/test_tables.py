@@ -13,9 +13,10 @@ from rich.table import Table
 from typer.testing import CliRunner
 
 from kg.build import EXIT_OK, SAMPLE_CORPUS
-from kg.cli import app, out
+from kg.cli import app
 from kg.reliability import RECORD_COLUMNS
 from kg.tables import PIPE_WIDTH, print_table
+from kg.textsafe import SafeConsole
 
 WIDTHS = (60, 80, 120)
 LONG_NAME = "Retrieval-Augmented-Generation-with-Hierarchical-Sparse-Attention-v2"
@@ -188,11 +189,6 @@ def test_print_table_widens_rather_than_cutting_numbers(monkeypatch):
     table = Table(*(f"c{i}" for i in range(10)))
     table.add_row(*(f"{i}.123456" for i in range(10)))
     buf = io.StringIO()
-    saved = out.file
-    out.file = buf
-    try:
-        print_table(out, table)
-    finally:
-        out.file = saved
+    print_table(SafeConsole(file=buf), table)
     assert {f"{i}.123456" for i in range(10)} <= line_cells(buf.getvalue())
     assert "…" not in buf.getvalue()
