@@ -728,7 +728,7 @@ def stats(
 
     store = _open_store(backend, graph, uri, user, password, database)
     try:
-        with store if backend is BackendName.neo4j else nullcontext(store):
+        with store if backend is BackendName.neo4j else nullcontext(store), _status("counting nodes and relationships"):
             counts = store.counts()
             G = store.to_networkx()
     except BackendError as exc:
