@@ -68,7 +68,7 @@ CHUNK = 256
 #: an input of at most this many papers is extracted in this process whatever `workers` says: a
 #: pool costs a spawned interpreter and a pipeline build per worker, which a small input does not
 #: win back (the crossover measured by bench/worker_crossover.py; README "Big inputs")
-IN_PROCESS_MAX = 2000
+IN_PROCESS_MAX = 2500
 ENGINES = ("local", "dask")
 #: how often a dead local worker pool is replaced before the run continues in this process
 MAX_RESTARTS = 3
