@@ -203,7 +203,8 @@ def reliability_records(columns: Mapping[str, tuple[Sequence[float], Sequence[bo
 
 def reliability_layouts(records: Sequence[Sequence[Any]]) -> list[Layout]:
     """The reliability table, widest first (`kg.tables.print_layouts` picks the one that fits):
-    one row per bin with an (n, conf, right) group per scoring; then one section per scoring."""
+    one row per bin with an (n, conf, right) group per scoring, named on one line, then with its
+    name word by word; then one section per scoring."""
     from kg.tables import SECTION, Col
 
     def num(value: Any) -> str:
@@ -213,13 +214,6 @@ def reliability_layouts(records: Sequence[Sequence[Any]]) -> list[Layout]:
     bins = list(dict.fromkeys(r[1] for r in records))
     by_key = {(r[0], r[1]): r for r in records}
     ece = {r[0]: r[5] for r in records}
-    lines = max((len(s.split()) for s in scorings), default=1)
-    wide_cols = [Col("confidence")]
-    for s in scorings:
-        words = s.split()
-        head = "\n" * (lines - len(words)) + "\n".join(words)
-        wide_cols += [Col(f"{head}\nn", numeric=True), Col("\n" * lines + "conf", numeric=True),
-                      Col("\n" * lines + "right", numeric=True)]
     wide_rows: list[list[str] | None] = []
     for b in bins:
         row = [b]
@@ -229,6 +223,17 @@ def reliability_layouts(records: Sequence[Sequence[Any]]) -> list[Layout]:
         wide_rows.append(row)
     wide_rows.append(SECTION)
     wide_rows.append(["ECE", *[cell for s in scorings for cell in ("", "", num(ece[s]))]])
+
+    def wide_cols(split: bool) -> list[Col]:
+        """A column group per scoring, its name above the count (word by word when `split`)."""
+        names = {s: s.split() if split else [s] for s in scorings}
+        lines = max((len(words) for words in names.values()), default=1)
+        cols = [Col("confidence")]
+        for s, words in names.items():
+            head = "\n" * (lines - len(words)) + "\n".join(words)
+            cols += [Col(f"{head}\nn", numeric=True), Col("\n" * lines + "conf", numeric=True),
+                     Col("\n" * lines + "right", numeric=True)]
+        return cols
 
     long_cols = [Col("scoring", min_width=10), Col("confidence"), Col("n", numeric=True),
                  Col("conf", numeric=True), Col("right", numeric=True)]
@@ -240,7 +245,7 @@ def reliability_layouts(records: Sequence[Sequence[Any]]) -> list[Layout]:
             r = by_key[(s, b)]
             long_rows.append([s if i == 0 else "", b, str(r[2]), num(r[3]), num(r[4])])
         long_rows.append(["", "ECE", "", "", num(ece[s])])
-    return [(wide_cols, wide_rows), (long_cols, long_rows)]
+    return [(wide_cols(False), wide_rows), (wide_cols(True), wide_rows), (long_cols, long_rows)]
 
 
 #: the reliability table's title

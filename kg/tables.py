@@ -136,11 +136,8 @@ def fit_columns(table: Table) -> Layout:
         cells = [str(c) for c in column.cells]
         numeric = any(c.strip() for c in cells) and all(_NUMBER.match(c.strip()) for c in cells)
         if numeric:
-            widest = max(_cell_width(c) for c in cells)
-            if isinstance(column.header, str) and _cell_width(column.header) > widest:
-                column.header = "\n".join(column.header.split())  # "lenient F1" above "0.667"
             column.justify, column.no_wrap, column.overflow = "right", True, "fold"
-            column.min_width = max(column.min_width or 0, widest, _cell_width(column.header))
+            column.min_width = max(column.min_width or 0, *(_cell_width(c) for c in [*cells, column.header]))
         else:  # a minimum or ratio of its own makes Rich lay the table out wider than the width it has
             column.overflow, column.min_width, column.ratio = "fold", None, None
         cols.append(Col(str(column.header), numeric=bool(numeric)))
