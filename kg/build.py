@@ -7,6 +7,7 @@ The CLI's `kg build` and `kg extract` are thin wrappers around `build_graph` and
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from itertools import chain, islice
@@ -64,6 +65,8 @@ class RunReport:
     removed: int = 0
     #: incremental builds from an input not read completely: papers missing from it, kept
     kept: int = 0
+    #: processes extraction ran in (1: this process; `kg.engines.workers_for` chose for a small input)
+    workers: int = 0
 
     def kept_message(self) -> str | None:
         """The one line explaining `kept` (None when no paper was kept that way)."""
@@ -142,6 +145,8 @@ class Engine:
     model: str | None = None
     max_chars: int | None = MAX_CHARS
     paper_timeout: float | None = PAPER_TIMEOUT
+    #: an input of at most this many papers runs in this process (None: `kg.engines.IN_PROCESS_MAX`)
+    in_process_max: int | None = None
 
     def pairs(self, papers: Iterable[Paper], nlp: Language | None, progress: Callable[[int], None] | None,
               min_confidence: float, report: RunReport,
@@ -154,12 +159,14 @@ class Engine:
         made where the extraction was made (in the workers).
 
         Every input goes through `kg.engines.extract_parallel`, so each paper is isolated the same
-        way whatever the input size: one chunk or less runs here on `nlp`; anything bigger in
+        way whatever the input size: up to `in_process_max` papers run here on `nlp` (a pool does
+        not pay for itself there; `report.workers` says which was chosen); anything bigger in
         worker processes, whose pipelines are rebuilt when spaCy's string store has grown, so memory
         stays bounded on any input size.
         """
         from extractors import build_nlp
-        from kg.engines import LostPaper, extract_parallel
+        from kg import engines
+        from kg.engines import LostPaper, extract_parallel, workers_for
 
         summary = report.summary
         where: dict[str, tuple[str, int] | None] = {}  # papers in flight -> (file, line)
@@ -191,8 +198,10 @@ class Engine:
             skip(paper.id, paper.reason)
 
         papers = admitted(papers)
-        head = list(islice(papers, CHUNK + 1))
-        small = len(head) <= CHUNK
+        limit = engines.IN_PROCESS_MAX if self.in_process_max is None else self.in_process_max
+        head = list(islice(papers, limit + 1))
+        report.workers = workers_for(len(head), self.workers or os.cpu_count() or 1, limit)  # None: all cores
+        small = report.workers == 1
         for paper, value in extract_parallel(
                 chain(head, papers), workers=1 if small else self.workers, model=self.model,
                 nlp=(nlp or build_nlp(self.model)) if small else None, min_confidence=min_confidence,
@@ -225,9 +234,13 @@ def build_graph(
     on_issue: Callable[[ReadIssue], None] | None = None, progress: Callable[[int], None] | None = None,
     overrides: Overrides | None = None, min_confidence: float = 0.0, incremental: bool = False,
     filters: PaperFilter | None = None, engine: Engine | None = None, prune: bool = False,
-    cache: Path | None = None,
+    cache: Path | None = None, phase: Phase | None = None,
 ) -> RunReport:
     """Extract every paper, resolve entities across papers, and upsert into `backend`.
+
+    `progress(n)` counts papers through extraction; the phases after it (which take seconds on
+    thousands of papers) are announced by `phase(description, total)`, which may return a
+    function the phase then calls with the amount of work done (papers resolved and loaded).
 
     With `cache` (a file, `kg.extraction_cache`), the extractions of the graph's papers are kept
     there, and an incremental build resolves the unchanged papers again from it instead of keeping
@@ -280,6 +293,7 @@ def build_graph(
             run_ids.add(paper_id)
             spill.write(line)
         spill.seek(0)
+        advance = _start(phase, f"resolving names across {len(run_ids):,} papers", len(run_ids))
         # a changed paper whose new version failed extraction keeps its old version (reported above)
         replaced = [pid for pid in changed if pid in run_ids] + reused
         if replaced:
@@ -303,14 +317,17 @@ def build_graph(
             if len(pending) >= size:
                 report.stats = report.stats + backend.upsert(build_batch(pending))
                 report.extracted += len(pending)
+                advance(len(pending))
                 pending = []
         if pending:
             report.stats = report.stats + backend.upsert(build_batch(pending))
             report.extracted += len(pending)
+            advance(len(pending))
         report.extracted -= len(reused)  # loaded again, not extracted
         if incremental:
             _remove_gone(backend, known, seen, prune, report)
         if cache is not None:
+            _start(phase, f"writing the extraction cache {cache.name}", None)
             keep = set(backend.paper_versions()) - run_ids
             write_cache(cache, spill_lines(spill), old_cache, sorted(keep), min_confidence)
     if old_cache is not None:
@@ -319,6 +336,17 @@ def build_graph(
         report.changed = len(changed)
     report.aliases = index
     return report
+
+
+#: `build_graph(phase=...)`: called with a description and a total (or None) as each phase after
+#: extraction starts; may return a function taking the work done since its last call
+Phase = Callable[[str, "int | None"], "Callable[[int], None] | None"]
+
+
+def _start(phase: Phase | None, description: str, total: int | None) -> Callable[[int], None]:
+    """Announce a phase; the function to report its progress with (one that does nothing if none)."""
+    advance = phase(description, total) if phase is not None else None
+    return advance or (lambda n: None)
 
 
 def _remove_gone(backend: GraphBackend, known: dict[str, tuple], seen: set[str], prune: bool,

@@ -24,6 +24,8 @@ from rich.table import Table
 
 from kg import __version__
 from kg.bounded import DEFAULT_TIMEOUT, run_bounded
+from kg.engines import IN_PROCESS_MAX
+from kg.tables import print_table
 from kg.textsafe import SafeConsole, terminal, utf8_text
 from kg.build import (DEFAULT_GRAPH, DEV_GOLD, EXIT_FAILED, EXIT_USAGE, MAX_CHARS, PAPER_TIMEOUT, SAMPLE_CORPUS,
                       RunReport, build_graph, extract_files)
@@ -121,14 +123,24 @@ def _progress() -> Progress:
 
 
 def _run_with_progress(label: str, fn, **kwargs) -> RunReport:
+    """Run `build_graph` or `extract_files` under a progress bar on stderr: counting the input,
+    then a bar per paper, then a line per later phase (`build_graph(phase=...)`: resolving names,
+    writing the cache) that goes when the phase ends, so no stretch of seconds passes without a
+    sign of life. When stderr is not a terminal only the finished bar is printed, as Rich does."""
+    import inspect
+
     from kg.ingest import IngestError
     from kg.ingest.estimate import estimate_records
 
     printer = _IssuePrinter()
     filters = kwargs.get("filters")
-    total = estimate_records(kwargs.get("inputs", []), kwargs.get("fmt"), getattr(filters, "limit", None))
+    inputs = kwargs.get("inputs", [])
     with _progress() as progress:
-        task = progress.add_task(label, total=total or None, rate="")
+        names = ", ".join(terminal(Path(p).name) for p in inputs[:2]) + (" ..." if len(inputs) > 2 else "")
+        task = progress.add_task(f"counting papers in {names}" if names else label, total=None, rate="")
+        total = estimate_records(inputs, kwargs.get("fmt"), getattr(filters, "limit", None))
+        progress.update(task, description=label, total=total or None)
+        current: list[Any] = []  # the task of the phase now running, if any
 
         def advance(n: int) -> None:
             progress.advance(task, n)
@@ -136,14 +148,36 @@ def _run_with_progress(label: str, fn, **kwargs) -> RunReport:
             if t.elapsed:
                 progress.update(task, rate=f"{t.completed / t.elapsed:,.0f} papers/s")
 
+        def phase(description: str, total: int | None):
+            if not current:  # extraction is over: its bar shows finished
+                progress.update(task, total=progress.tasks[0].completed)
+            else:
+                progress.remove_task(current.pop())
+            current.append(progress.add_task(terminal(description), total=total, rate=""))
+            return lambda n: progress.advance(current[-1], n)
+
+        if "phase" in inspect.signature(fn).parameters:
+            kwargs["phase"] = phase
         try:
             report = fn(on_issue=printer, progress=advance, **kwargs)
         except IngestError as exc:
             raise fail(str(exc)) from None
+        finally:
+            if current:
+                progress.remove_task(current.pop())
         progress.update(task, total=progress.tasks[0].completed)
     if printer.shown > MAX_SHOWN_ISSUES:
         err.print(f"[yellow]... and {printer.shown - MAX_SHOWN_ISSUES} more issue(s)[/]")
     return report
+
+
+@contextmanager
+def _status(message: str) -> Iterator[None]:
+    """A spinner line on stderr while a step that can take seconds runs (saving or loading a big
+    graph, writing the query index); it goes when the step ends, and nothing is printed when
+    stderr is not a terminal."""
+    with err.status(terminal(message)):
+        yield
 
 
 def _engine(workers: int | None, engine: str, scheduler: str | None, model: str | None,
@@ -227,7 +261,7 @@ Category = Annotated[Optional[list[str]], typer.Option(
 YearFrom = Annotated[Optional[int], typer.Option("--year-from", help="Keep papers from this year on (papers without a year are left out).")]
 YearTo = Annotated[Optional[int], typer.Option("--year-to", help="Keep papers up to this year.")]
 Workers = Annotated[Optional[int], typer.Option(
-    "--workers", "-w", min=1, help="Extraction processes (default: all cores; input of one chunk or less runs in this process).")]
+    "--workers", "-w", min=1, help=f"Extraction processes (default: all cores; an input of {IN_PROCESS_MAX:,} papers or less runs in this process).")]
 EngineName = Annotated[str, typer.Option("--engine", help="local (worker processes here) or dask (a dask.distributed cluster).")]
 MaxChars = Annotated[int, typer.Option(
     "--max-chars", min=0, help="Skip and report a paper whose title and abstract are longer than this (0: no cap).")]
@@ -317,7 +351,8 @@ def build(
     """
     filters = _filters(limit, category, year_from, year_to)
     paths = _inputs(inputs)  # no input file at all: one line, before anything is touched
-    nlp = _load_nlp(model, no_model)  # first: a missing model file fails before anything is touched
+    with _status("loading the extraction pipeline"):
+        nlp = _load_nlp(model, no_model)  # first: a missing model file fails before anything is touched
     runner = _engine(workers, engine, scheduler, model, max_chars, paper_timeout)
     from kg.backends import BackendError, get_backend
     from kg.extraction_cache import cache_path
@@ -354,13 +389,15 @@ def build(
                                         cache=None if neo4j else cache_path(out_path))
             counts = store.counts()
             if report.summary.read and not neo4j:
-                store.save(out_path)
+                with _status(f"saving {out_path}"):
+                    store.save(out_path)
                 from kg.commands.index import write_build_index
 
-                write_build_index(store.to_networkx(), out_path)  # the index `kg query` runs on
+                with _status(f"writing the query index of {out_path.name}"):
+                    write_build_index(store.to_networkx(), out_path)  # the index `kg query` runs on
         except BackendError as exc:
             raise fail(str(exc), EXIT_FAILED) from None
-    out.print(_summary_table(report, counts))
+    print_table(out, _summary_table(report, counts))
     out.print(terminal(report.summary), highlight=False)
     if kept := report.kept_message():
         err.print(f"[yellow]warning:[/] {kept}", highlight=False, soft_wrap=True)
@@ -428,7 +465,8 @@ def _open_graph(graph: Path):
     if not graph.exists():
         raise fail(f"{graph}: no such graph file (run `kg build` first, or pass --graph)")
     try:
-        return NetworkxBackend.load(graph)
+        with _status(f"loading {graph} ({graph.stat().st_size / 1e6:,.1f} MB)"):
+            return NetworkxBackend.load(graph)
     except GraphFileError as exc:
         raise fail(str(exc), EXIT_FAILED) from None
 
@@ -464,10 +502,12 @@ def _query_failures() -> Iterator[None]:
 
 
 def _print_result(result: Any, fmt: QueryFormat) -> None:
-    if fmt is QueryFormat.json:
+    """A table for people, or its records as JSON or CSV; `fmt` is any str enum of those names
+    (`kg.tables.OutputFormat` too: the commands with a table and --format write their data here)."""
+    if fmt == "json":
         # data, not a table: controls stay (JSON escapes them), lone surrogates UTF-8 cannot hold become U+FFFD
         sys.stdout.write(utf8_text(json.dumps(result.records(), ensure_ascii=False, default=str, indent=1)) + "\n")
-    elif fmt is QueryFormat.csv:
+    elif fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf)
         writer.writerow(result.columns)
@@ -478,7 +518,7 @@ def _print_result(result: Any, fmt: QueryFormat) -> None:
         table = Table(*map(terminal, result.columns))
         for row in result.rows:
             table.add_row(*map(terminal, row))
-        out.print(table)
+        print_table(out, table)
         out.print(f"{len(result.rows)} row(s)")
 
 
@@ -489,7 +529,7 @@ def _list_named() -> None:
     for q in NAMED_QUERIES.values():
         params = ", ".join(p.name if p.default is None else f"{p.name}={p.default}" for p in q.params)
         table.add_row(q.name, params, q.description)
-    out.print(table)
+    print_table(out, table)
 
 
 def _query_text(cypher: str | None, file: Path | None) -> str:
@@ -648,7 +688,8 @@ def export(
     if backend is BackendName.networkx and target.resolve() == graph.resolve():
         raise fail(f"{target}: refusing to overwrite the input graph; choose another --output")
     try:
-        write_graph(store.to_networkx(), target, fmt.value)
+        with _status(f"writing {target}"):
+            write_graph(store.to_networkx(), target, fmt.value)
     except OSError as exc:
         raise fail(f"{target}: cannot write ({exc.strerror or exc})", EXIT_FAILED) from None
     out.print(f"wrote {terminal(target)}")
@@ -661,7 +702,8 @@ def _export_neo4j_csv(store, target: Path) -> None:
     if target.exists() and not target.is_dir():
         raise fail(f"{target}: not a directory (neo4j-csv writes a folder of CSV files)")
     try:
-        files = write_neo4j_csv(store.to_networkx(), target)
+        with _status(f"writing {target}/"):
+            files = write_neo4j_csv(store.to_networkx(), target)
     except ValueError as exc:
         raise fail(str(exc), EXIT_FAILED) from None
     except OSError as exc:
@@ -686,7 +728,7 @@ def stats(
 
     store = _open_store(backend, graph, uri, user, password, database)
     try:
-        with store if backend is BackendName.neo4j else nullcontext(store):
+        with store if backend is BackendName.neo4j else nullcontext(store), _status("counting nodes and relationships"):
             counts = store.counts()
             G = store.to_networkx()
     except BackendError as exc:
@@ -697,14 +739,14 @@ def stats(
         table.add_row(terminal(f"(:{label})"), str(n))
     for rel, n in sorted(counts.rels.items(), key=lambda item: str(item[0])):
         table.add_row(terminal(f"[:{rel}]"), str(n))
-    out.print(table)
+    print_table(out, table)
     for label in ("Method", "Dataset", "Metric", "Task"):
         rows = top_entities(G, label=label, n=top)
         if rows:
             t = Table("name", "papers", title=f"top {label.lower()}s")
             for name, n in rows:
                 t.add_row(terminal(name), str(n))
-            out.print(t)
+            print_table(out, t)
 
 
 class DevSet(str, Enum):
@@ -763,7 +805,7 @@ def eval_cmd(
         return
     for name, report in reports:
         out.print(f"[bold]{terminal(name)}[/]", highlight=False)
-        out.print(ev.format_report(report))
+        print_table(out, ev.format_report(report))
         if errors and per_paper:
             for e in report.to_dict()["errors"]:
                 if (e["missed"] or e["spurious"]) and (label is None or e["label"] == label.upper()):
@@ -771,11 +813,11 @@ def eval_cmd(
                               highlight=False, soft_wrap=True)
         elif errors:
             try:
-                out.print(ev.format_errors(report, label=label))
+                print_table(out, ev.format_errors(report, label=label))
             except ValueError as exc:
                 raise fail(str(exc)) from None
             if label is None:  # the entity types by default, then what was wrongly (not) proposed
-                out.print(ev.format_errors(report, label=ev.PROPOSES_ROW))
+                print_table(out, ev.format_errors(report, label=ev.PROPOSES_ROW))
 
 
 def _eval_dev_sets(dev_set: DevSet, folds: int, shipped: bool, no_model: bool) -> list[tuple[str, Any]]:

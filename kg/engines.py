@@ -57,14 +57,18 @@ if TYPE_CHECKING:  # spaCy loads where a pipeline is built: workers, or this pro
     from spacy.language import Language
 
 __all__ = [
-    "CHUNK", "ENGINES", "MAX_NEW_STRINGS", "MAX_RESTARTS", "EngineStats", "ExtractFn", "LostPaper", "PaperTimeout",
-    "cached_nlp", "extract_chunk", "extract_parallel", "extract_timed",
+    "CHUNK", "ENGINES", "IN_PROCESS_MAX", "MAX_NEW_STRINGS", "MAX_RESTARTS", "EngineStats", "ExtractFn", "LostPaper", "PaperTimeout",
+    "cached_nlp", "extract_chunk", "extract_parallel", "extract_timed", "workers_for",
 ]
 
 log = logging.getLogger(__name__)
 
 #: papers per chunk (the same chunking as `kg.build.extract_pairs`)
 CHUNK = 256
+#: an input of at most this many papers is extracted in this process whatever `workers` says: a
+#: pool costs a spawned interpreter and a pipeline build per worker, which a small input does not
+#: win back (the crossover measured by bench/worker_crossover.py; README "Big inputs")
+IN_PROCESS_MAX = 2500
 ENGINES = ("local", "dask")
 #: how often a dead local worker pool is replaced before the run continues in this process
 MAX_RESTARTS = 3
@@ -83,6 +87,12 @@ _WATCH_EVERY = 0.25
 ExtractFn = Callable[[list[Paper], "Language", float], list[Extraction]]
 #: what a worker makes of each Extraction when the caller asks for an ``output`` form
 OutputFn = Callable[[Extraction], Any]
+
+
+def workers_for(papers: int, workers: int, in_process_max: int = IN_PROCESS_MAX) -> int:
+    """Processes to extract an input of `papers` papers with (1: this process, no pool): `workers`
+    above `in_process_max`, else 1. `papers` need only be counted up to ``in_process_max + 1``."""
+    return workers if papers > in_process_max else 1
 
 
 def extract_chunk(papers: list[Paper], nlp: Language, min_confidence: float = 0.0) -> list[Extraction]:

@@ -25,6 +25,8 @@ from schema import Paper
 
 if TYPE_CHECKING:
     from rich.table import Table
+
+    from kg.tables import Layout
     from spacy.language import Language
 
 __all__ = [
@@ -37,6 +39,8 @@ __all__ = [
     "expected_calibration_error",
     "cross_validate",
     "format_reliability",
+    "reliability_layouts",
+    "reliability_records",
 ]
 
 #: lower edges of the reliability bins, highest first; the last bin is "< 0.5"
@@ -176,32 +180,86 @@ def _apply(model: CalibrationModel, sample: Sample) -> float:
     return sample.raw if p is None else round(p, 3)
 
 
+#: the columns of `reliability_records` (`kg calibration --format json|csv`)
+RECORD_COLUMNS = ["scoring", "confidence", "n", "mean_confidence", "fraction_correct", "ece"]
+
+
+def reliability_records(columns: Mapping[str, tuple[Sequence[float], Sequence[bool]]]) -> list[list[Any]]:
+    """One row per (scoring, confidence bin), as `RECORD_COLUMNS`: the bin's count, mean confidence
+    and fraction correct (None for an empty bin, rounded to 3 places as the table shows them),
+    and the scoring's expected calibration error.
+
+    `columns` maps a heading ("raw", "5-fold CV") to confidences and outcomes.
+    """
+    rows: list[list[Any]] = []
+    for name, (conf, ok) in columns.items():
+        bins = reliability_table(conf, ok)
+        ece = round(expected_calibration_error(bins), 3)
+        for b in bins:
+            rows.append([name, b.name, b.count, round(b.mean_confidence, 3) if b.count else None,
+                         round(b.accuracy, 3) if b.count else None, ece])
+    return rows
+
+
+def reliability_layouts(records: Sequence[Sequence[Any]]) -> list[Layout]:
+    """The reliability table, widest first (`kg.tables.print_layouts` picks the one that fits):
+    one row per bin with an (n, conf, right) group per scoring, named on one line, then with its
+    name word by word; then one section per scoring."""
+    from kg.tables import SECTION, Col
+
+    def num(value: Any) -> str:
+        return "-" if value is None else f"{value:.3f}"
+
+    scorings = list(dict.fromkeys(r[0] for r in records))
+    bins = list(dict.fromkeys(r[1] for r in records))
+    by_key = {(r[0], r[1]): r for r in records}
+    ece = {r[0]: r[5] for r in records}
+    wide_rows: list[list[str] | None] = []
+    for b in bins:
+        row = [b]
+        for s in scorings:
+            r = by_key[(s, b)]
+            row += [str(r[2]), num(r[3]), num(r[4])]
+        wide_rows.append(row)
+    wide_rows.append(SECTION)
+    wide_rows.append(["ECE", *[cell for s in scorings for cell in ("", "", num(ece[s]))]])
+
+    def wide_cols(split: bool) -> list[Col]:
+        """A column group per scoring, its name above the count (word by word when `split`)."""
+        names = {s: s.split() if split else [s] for s in scorings}
+        lines = max((len(words) for words in names.values()), default=1)
+        cols = [Col("confidence")]
+        for s, words in names.items():
+            head = "\n" * (lines - len(words)) + "\n".join(words)
+            cols += [Col(f"{head}\nn", numeric=True), Col("\n" * lines + "conf", numeric=True),
+                     Col("\n" * lines + "right", numeric=True)]
+        return cols
+
+    long_cols = [Col("scoring", min_width=10), Col("confidence"), Col("n", numeric=True),
+                 Col("conf", numeric=True), Col("right", numeric=True)]
+    long_rows: list[list[str] | None] = []
+    for s in scorings:
+        if long_rows:
+            long_rows.append(SECTION)
+        for i, b in enumerate(bins):
+            r = by_key[(s, b)]
+            long_rows.append([s if i == 0 else "", b, str(r[2]), num(r[3]), num(r[4])])
+        long_rows.append(["", "ECE", "", "", num(ece[s])])
+    return [(wide_cols(False), wide_rows), (wide_cols(True), wide_rows), (long_cols, long_rows)]
+
+
+#: the reliability table's title
+TITLE = "Entity confidence reliability (n, mean confidence, fraction correct)"
+
+
 def format_reliability(columns: Mapping[str, tuple[Sequence[float], Sequence[bool]]]) -> Table:
-    """A rich table with one (count, mean confidence, fraction correct) group per scoring.
+    """The wide reliability table (one (count, mean confidence, fraction correct) group per
+    scoring, the expected calibration error in the last row) as a rich Table; `kg calibration`
+    prints `reliability_layouts` instead, which has a narrow form too.
 
     `columns` maps a heading ("raw", "calibrated (5-fold CV)") to confidences and outcomes.
-    The last row is the expected calibration error of each scoring.
     """
-    from rich.table import Table
+    from kg.tables import make_table
 
-    table = Table(title="Entity confidence reliability (n, mean confidence, fraction correct)")
-    table.add_column("confidence", no_wrap=True)
-    binned = {name: reliability_table(conf, ok) for name, (conf, ok) in columns.items()}
-    for name in binned:
-        table.add_column(f"{name}: n", justify="right", no_wrap=True)
-        table.add_column("conf", justify="right", no_wrap=True)
-        table.add_column("right", justify="right", no_wrap=True)
-    names = [b.name for b in next(iter(binned.values()))] if binned else []
-    for row, label in enumerate(names):
-        cells = [label]
-        for bins in binned.values():
-            b = bins[row]
-            cells += [str(b.count), f"{b.mean_confidence:.3f}" if b.count else "-",
-                      f"{b.accuracy:.3f}" if b.count else "-"]
-        table.add_row(*cells)
-    table.add_section()
-    table.add_row("ECE", *[cell for bins in binned.values()
-                           for cell in ("", "", f"{expected_calibration_error(bins):.3f}")])
-    return table
-
-
+    cols, rows = reliability_layouts(reliability_records(columns))[0]
+    return make_table(cols, rows, title=TITLE)

@@ -8,6 +8,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from kg.tables import OutputFormat
+
 
 def register(app: typer.Typer) -> None:
     """Add `kg calibration` to `app`."""
@@ -18,15 +20,20 @@ def register(app: typer.Typer) -> None:
         inputs: Annotated[Optional[list[Path]], typer.Option(
             "--input", "-i", help="Papers to extract (default: the bundled sample).")] = None,
         folds: Annotated[int, typer.Option(min=2, help="Cross-validation folds over papers.")] = 5,
+        fmt: Annotated[OutputFormat, typer.Option(
+            "--format", help="table, or json/csv: one record per scoring and confidence bin.")] = OutputFormat.table,
     ) -> None:
         """Reliability table of entity confidences against a gold file: raw scores, the packaged
         model (fitted on the bundled dev gold, so optimistic there) and the model re-fitted by
         cross-validation over papers (honest)."""
         from extractors.calibration import load_model
         from kg import evaluate as ev
-        from kg.reliability import collect_samples, cross_validate, format_reliability
+        from kg.backends.base import QueryResult
+        from kg.reliability import (RECORD_COLUMNS, TITLE, collect_samples, cross_validate, reliability_layouts,
+                                    reliability_records)
         from kg.build import DEV_GOLD, SAMPLE_CORPUS, EXIT_FAILED
-        from kg.cli import err, fail, out
+        from kg.cli import _print_result, err, fail, out
+        from kg.tables import print_layouts
         from kg.textsafe import terminal
         from kg.ingest import read_papers
 
@@ -46,6 +53,10 @@ def register(app: typer.Typer) -> None:
             columns["packaged model"] = ([s.confidence for s in samples], outcomes)
         columns[f"{folds}-fold CV"] = (cross_validate(samples, folds=folds), outcomes)
         n_papers = len({s.paper for s in samples})
-        out.print(format_reliability(columns))
+        records = reliability_records(columns)
+        if fmt is not OutputFormat.table:
+            _print_result(QueryResult(RECORD_COLUMNS, records), fmt)
+            return
+        print_layouts(out, reliability_layouts(records), title=TITLE)
         out.print(f"{len(samples)} entities from {n_papers} gold papers; correct = matches a gold "
                   "entity (required or optional) of the same type", highlight=False)

@@ -29,6 +29,7 @@ def eval_spans_cmd(
     from kg import span_eval as se
     from kg.build import EXIT_FAILED
     from kg.cli import _load_nlp, fail, out
+    from kg.tables import print_table
 
     try:
         gold_rows = se.load_spans(gold)
@@ -42,6 +43,6 @@ def eval_spans_cmd(
             data.pop("errors")
         sys.stdout.write(json.dumps(data, indent=1) + "\n")
         return
-    out.print(se.format_span_report(report))
+    print_table(out, se.format_span_report(report))
     if errors:
-        out.print(se.format_span_errors(report, top=top))
+        print_table(out, se.format_span_errors(report, top=top))

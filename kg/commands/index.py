@@ -58,9 +58,12 @@ def query_embedded(graph: Path, cypher: str | None, params: Mapping[str, Any], t
 
     if not graph.exists():
         raise fail(f"{graph}: no such graph file (run `kg build` first, or pass --graph)")
+    from kg.cli import _status
+
     try:
-        index = ensure_index(graph, note=lambda m: err.print(f"note: {terminal(m)}", highlight=False,
-                                                              soft_wrap=True))
+        with _status(f"checking the query index of {graph}"):  # rebuilt here when the graph changed
+            index = ensure_index(graph, note=lambda m: err.print(f"note: {terminal(m)}", highlight=False,
+                                                                  soft_wrap=True))
     except BackendError as exc:
         raise fail(str(exc), EXIT_FAILED) from None
     if named is None:
@@ -99,15 +102,17 @@ def register(app: typer.Typer) -> None:
         from kg.backends import BackendError
         from kg.backends.networkx_backend import read_graph_file
         from kg.build import EXIT_FAILED
-        from kg.cli import fail, out
+        from kg.cli import _status, fail, out
         from kg.ladybug_index import index_path, write_index
         from kg.textsafe import terminal
 
         if not graph.exists():
             raise fail(f"{graph}: no such graph file (run `kg build` first, or pass --graph)")
         try:
-            G = read_graph_file(graph)
-            stats = write_index(G, index_path(graph), source=graph)
+            with _status(f"loading {graph}"):
+                G = read_graph_file(graph)
+            with _status(f"writing the query index of {graph.name}"):
+                stats = write_index(G, index_path(graph), source=graph)
         except BackendError as exc:
             raise fail(str(exc), EXIT_FAILED) from None
         except (OSError, RuntimeError) as exc:

@@ -51,6 +51,7 @@ def register(app: typer.Typer) -> None:
         from rich.table import Table
 
         from kg.cli import _open_graph, err, fail, out
+        from kg.tables import print_table
         from kg.textsafe import terminal, utf8_text
         from kg.leaderboard import LeaderboardError, LeaderboardRow, leaderboard
 
@@ -93,6 +94,6 @@ def register(app: typer.Typer) -> None:
             for r in group:
                 table.add_row(str(r.rank), terminal(r.text or _value(r.value, r.unit)), terminal(r.method),
                               terminal(r.dataset), terminal(r.paper_title))
-            out.print(table)
+            print_table(out, table)
         out.print(f"{len(rows)} result(s) in {len(groups)} metric group(s); --format json adds paper ids and evidence",
                   highlight=False)

@@ -199,8 +199,9 @@ def test_cli_snapshot_formats_and_filters(tmp_path):
     assert invoke("build", "--category", "cs", "--out", tmp_path / "x.graphml").exit_code == EXIT_USAGE
 
 
-def test_cli_extract_with_two_workers_equals_one(tmp_path):
+def test_cli_extract_with_two_workers_equals_one(tmp_path, monkeypatch):
     """Parallel extraction through the CLI writes the same records in the same order."""
+    monkeypatch.setattr("kg.engines.IN_PROCESS_MAX", 256)  # so that 300 papers go to a pool (default: 2,500)
     lines = SAMPLE_CORPUS.read_text(encoding="utf-8").splitlines()
     pairs = [(lines[i], lines[i + 1]) for i in range(0, len(lines), 2)]
     corpus = tmp_path / "papers.jsonl"  # 300 papers: more than one chunk, so a pool really runs

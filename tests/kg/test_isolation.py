@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 
 from kg.build import EXIT_PARTIAL
 from kg.cli import app
-from kg.engines import EngineStats, LostPaper, extract_chunk, extract_parallel
+from kg.engines import IN_PROCESS_MAX, EngineStats, LostPaper, extract_chunk, extract_parallel
 from schema import Extraction, Paper
 
 runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1"})
@@ -105,8 +105,9 @@ def test_paper_timeout_in_process(tmp_path):
 
 
 def test_workers_skip_slow_and_broken_papers_and_keep_the_rest(tmp_path):
-    """Over one chunk (256 papers), so the papers go to 2 worker processes."""
-    rows = [_good(i) for i in range(300)]
+    """More papers than run in one process (`IN_PROCESS_MAX`), so they go to 2 worker processes."""
+    n = IN_PROCESS_MAX + 44
+    rows = [_good(i) for i in range(n)]
     rows[10:10] = [SLOW]
     rows[150:150] = [SURROGATE]
     rows[290:290] = [HUGE]
@@ -116,7 +117,7 @@ def test_workers_skip_slow_and_broken_papers_and_keep_the_rest(tmp_path):
                            "--paper-timeout", "1", "--max-chars", "1000000"], capture_output=True, text=True, timeout=120,
                           env={**os.environ, "COLUMNS": "200"})
     assert done.returncode == EXIT_PARTIAL, done.stderr
-    ids = [f"good-{i}" for i in range(300)]
+    ids = [f"good-{i}" for i in range(n)]
     ids[149:149] = ["surrogate"]  # line 151: cleaned by the reader, so kept
     assert _ids(out) == ids
     assert f"{path}:11: took longer than 1 s (paper slow skipped)" in done.stderr
