@@ -9,6 +9,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from kg.commands.options import GraphFile
+
 
 def register(app: typer.Typer) -> None:
     from kg.build import DEFAULT_GRAPH
@@ -20,20 +22,23 @@ def register(app: typer.Typer) -> None:
         merged_only: Annotated[bool, typer.Option("--merged-only", help="Only entities with several forms or merged keys.")] = False,
         top: Annotated[int, typer.Option(help="At most this many entities.")] = 50,
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-        graph: Annotated[Path, typer.Option("--graph", "-g", help="Saved graph file.")] = DEFAULT_GRAPH,
+        graph: GraphFile = DEFAULT_GRAPH,
     ) -> None:
-        """Surface forms of each entity with the papers they came from, and merged keys."""
+        """Surface forms of each entity with the papers they came from, and merged keys.
+
+        Example: kg aliases BERT
+        """
         from rich.table import Table
 
         from kg.aliases import ENTITY_LABELS, alias_entries
-        from kg.cli import _open_graph, fail, out
+        from kg.cli import EXIT_NOT_FOUND, _open_graph, fail, out
         from kg.textsafe import terminal, utf8_text
 
         if label and label.capitalize() not in ENTITY_LABELS:
             raise fail(f"--label {label!r}: expected one of {', '.join(ENTITY_LABELS)}")
         entries = alias_entries(_open_graph(graph).to_networkx(), name, label, merged_only)[:top]
         if name and not entries:
-            raise fail(f"no entity named {name!r} in {graph}", code=1)
+            raise fail(f"no entity named {name!r} in {graph}", EXIT_NOT_FOUND)
         if as_json:
             sys.stdout.write(utf8_text(json.dumps([e.to_dict() for e in entries], indent=1, ensure_ascii=False)) + "\n")
             return

@@ -21,7 +21,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Reliability table of entity confidences against a gold file: raw scores, the packaged
         model (fitted on the bundled dev gold, so optimistic there) and the model re-fitted by
-        cross-validation over papers (honest)."""
+        cross-validation over papers (honest).
+
+        Example: kg calibration --folds 5
+        """
         from extractors.calibration import load_model
         from kg import evaluate as ev
         from kg.reliability import collect_samples, cross_validate, format_reliability

@@ -25,7 +25,10 @@ def eval_spans_cmd(
                                                           "boundary and label errors per type.")] = False,
     top: Annotated[int, typer.Option(min=1, help="With --errors: spans shown per type and kind.")] = 20,
 ) -> None:
-    """Span-level P/R/F1 per entity type, exact (start, end, label) and lenient (overlap)."""
+    """Span-level P/R/F1 per entity type, exact (start, end, label) and lenient (overlap).
+
+    Example: kg eval-spans gold_spans.jsonl --pred predicted_spans.jsonl --errors
+    """
     from kg import span_eval as se
     from kg.build import EXIT_FAILED
     from kg.cli import _load_nlp, fail, out

@@ -24,6 +24,8 @@ def register(app: typer.Typer) -> None:
 
         Data: the seed and arXiv dev golds projected onto the rules' candidates, plus the SciREX
         and TDMSci train splits (extractors/training/data). `kg eval` cross-validates it.
+
+        Example: kg train -o my_classifier.json
         """
         from extractors.components.classifier import DEFAULT_MODEL
         from extractors.training.train import train

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Protocol
@@ -18,6 +19,8 @@ from kg.ingest.tabular import read_csv, read_tsv
 from kg.ingest.txt import read_txt
 from kg.paths import format_suffix
 from schema.paper import Paper, ReadIssue
+
+log = logging.getLogger(__name__)
 
 
 class SelectingReader(Protocol):
@@ -157,6 +160,9 @@ def read_papers(
     """
     fmt = _check_format(fmt) if fmt is not None else None
     jobs = [(Path(path), _job_format(Path(path), fmt)) for path in paths]
+    for path, job_fmt in jobs:
+        log.info("input %s: format %s%s", path, job_fmt or "none (a directory)",
+                 " (given)" if fmt is not None else " (detected)")
     filters = filters if filters is not None else PaperFilter()
     if filters.by_category:
         for path, job_fmt in jobs:
@@ -186,6 +192,7 @@ def _counting_keep(filters: PaperFilter, summary: ReadSummary) -> KeepPredicate:
         if filters.keeps(year, categories):
             return True
         summary.filtered += 1
+        summary.filtered_by["category" if not filters.keeps_categories(categories) else "year"] += 1
         return False
 
     return keep
@@ -223,6 +230,7 @@ def _read_all(
                 if check_year and not filters.keeps_year(paper.year):
                     seen.discard(paper.id)
                     summary.filtered += 1
+                    summary.filtered_by["year"] += 1
                     continue
                 summary.read += 1
                 summary.at = seen.last
