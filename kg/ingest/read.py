@@ -35,7 +35,7 @@ class SelectingReader(Protocol):
     ) -> Iterator[Paper]: ...
 
 
-#: format name -> reader taking a `keep` predicate (formats with categories; chosen by --format only)
+#: format name -> reader taking a `keep` predicate (formats with categories; chosen by --input-format only)
 SELECTING_READERS: dict[str, SelectingReader] = {
     "arxiv": read_arxiv,
     "openalex": read_openalex,
@@ -169,7 +169,7 @@ def read_papers(
             if job_fmt is not None and job_fmt not in SELECTING_READERS:
                 hint = ""
                 if job_fmt in _JSON_FORMATS and "categories" in sniff(path).keys:
-                    hint = " (its records have categories: for arXiv records add --format arxiv)"
+                    hint = " (its records have categories: for arXiv records add --input-format arxiv)"
                 raise IngestError(
                     f"{path}: a category filter needs an input format with categories "
                     f"({', '.join(SELECTING_READERS)}); {job_fmt!r} has none{hint}"
