@@ -34,7 +34,7 @@ from rich.table import Table
 
 from kg import __version__
 from kg.bounded import DEFAULT_TIMEOUT, run_bounded
-from kg.commands.options import GraphFile
+from kg.commands.options import GraphFile, OutputFormat, QueryFormat
 from kg.textsafe import SafeConsole, terminal, utf8_text
 from kg.build import (DEFAULT_GRAPH, DEV_GOLD, EXIT_FAILED, EXIT_USAGE, MAX_CHARS, PAPER_TIMEOUT, SAMPLE_CORPUS,
                       RunReport, build_graph, extract_files)
@@ -94,15 +94,6 @@ err = SafeConsole(stderr=True)
 MAX_SHOWN_ISSUES = 20
 
 
-class QueryFormat(str, Enum):
-    """The output format of every command that prints rows: `--format table|json|csv`."""
-
-    table = "table"
-    json = "json"
-    csv = "csv"
-
-
-OutputFormat = Annotated[QueryFormat, typer.Option("--format", help="table (for people), json or csv (for programs).")]
 
 
 def _write_csv(header: list[str], rows: list[list[Any]]) -> None:

@@ -268,3 +268,14 @@ def test_cli_no_progress_frame_after_an_error(tmp_path):
     result = invoke("extract", papers, "--year-from", "2020", "--category", "cs", "-o", tmp_path / "x.jsonl", "-w", "1")
     assert result.exit_code == EXIT_USAGE
     assert result.stderr.strip().splitlines()[-1].startswith("error: ")
+
+
+def test_cli_eval_spans_format_csv_and_the_old_json_flag():
+    spans = Path(__file__).parents[1] / "fixtures" / "spans"
+    gold, pred = spans / "gold.jsonl", spans / "pred.jsonl"
+    as_json = json.loads(invoke("eval-spans", gold, "--pred", pred, "--format", "json").stdout)
+    assert json.loads(invoke("eval-spans", gold, "--pred", pred, "--json").stdout) == as_json
+    rows = list(csv.DictReader(io.StringIO(invoke("eval-spans", gold, "--pred", pred, "--format", "csv").stdout)))
+    exact = next(r for r in rows if (r["match"], r["label"]) == ("exact", "overall"))
+    assert int(exact["tp"]) == as_json["exact"]["overall"]["tp"]
+    assert {r["match"] for r in rows} == {"exact", "lenient"}
