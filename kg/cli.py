@@ -20,7 +20,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from enum import Enum
 from pathlib import Path
@@ -134,6 +134,11 @@ _verbosity = 0
 LOGGERS = ("kg", "extractors")
 
 
+def is_quiet() -> bool:
+    """True under `kg -q`: no warnings, notes, spinners or progress bars."""
+    return _verbosity < 0
+
+
 def warn(message: object) -> None:
     """A one-line warning on stderr (`kg -q` hides it)."""
     if _verbosity >= 0:
@@ -146,20 +151,26 @@ def note(message: object) -> None:
         err.print(terminal(message), highlight=False, soft_wrap=True)
 
 
-def _setup_logging(verbosity: int) -> None:
+def _setup_logging(verbosity: int) -> Callable[[], None]:
     """Our loggers go to stderr through Rich: warnings by default, none with -q, info with -v,
-    debug with -vv (third-party loggers are left as they are)."""
+    debug with -vv (third-party loggers are left as they are). Returns what puts them back as
+    they were (for a program that runs the app in-process, e.g. tests)."""
     from rich.logging import RichHandler
 
     level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
     handler = RichHandler(console=err, show_time=False, show_path=False, markup=False, rich_tracebacks=False)
-    handler.set_name("kg-cli")
-    for name in LOGGERS:
-        logger = logging.getLogger(name)
-        for old in [h for h in logger.handlers if h.get_name() == "kg-cli"]:  # an earlier run in this process
-            logger.removeHandler(old)
+    loggers = [logging.getLogger(name) for name in LOGGERS]
+    before = [logger.level for logger in loggers]
+    for logger in loggers:
         logger.addHandler(handler)
         logger.setLevel(level)
+
+    def restore() -> None:
+        for logger, old_level in zip(loggers, before):
+            logger.removeHandler(handler)
+            logger.setLevel(old_level)
+
+    return restore
 
 
 @app.callback()
@@ -169,8 +180,8 @@ def main(
                                                     help="Show the version and exit.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Errors only on stderr: no warnings, notes or "
                                         "progress bars.")] = False,
-    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="Say more on stderr: -v what is "
-                                         "read and run (info), -vv debug.")] = 0,
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, show_default=False,
+                                         help="Say more on stderr: -v what is read and run (info), -vv debug.")] = 0,
 ) -> None:
     """Papers in, knowledge graph out."""
     from kg.config import ConfigError, load_config
@@ -179,7 +190,7 @@ def main(
     if quiet and verbose:
         raise fail("give -q or -v, not both")
     _verbosity = -1 if quiet else min(verbose, 2)
-    _setup_logging(_verbosity)
+    ctx.call_on_close(_setup_logging(_verbosity))
     try:
         config = load_config()
     except ConfigError as exc:
