@@ -504,6 +504,8 @@ def build(
     from kg.extraction_cache import cache_path
     from kg.resolve import DEFAULT_OVERRIDES, Overrides, OverridesError
 
+    if overrides is not None and not overrides.exists():
+        raise fail(f"{overrides}: no such overrides file", EXIT_NOT_FOUND)
     override_file = overrides or (DEFAULT_OVERRIDES if DEFAULT_OVERRIDES.exists() else None)
     try:
         rules = Overrides.load(override_file) if override_file else None
@@ -701,9 +703,10 @@ def _query_text(cypher: str | None, file: Path | None) -> str:
     elif file is not None:
         source = str(file)
         if not file.is_file():
-            moved = (f"; -f reads the query from a file, the output format is --format {file}"
-                     if str(file) in QueryFormat.__members__ else "")
-            raise fail(f"{file}: no such query file{moved}")
+            if str(file) in QueryFormat.__members__:  # `-f csv`: -f used to be --format
+                raise fail(f"{file}: no such query file; -f reads the query from a file, the output format is "
+                           f"--format {file}")
+            raise fail(f"{file}: no such query file", EXIT_NOT_FOUND)
         try:
             text = file.read_bytes().decode("utf-8-sig")
         except UnicodeDecodeError as exc:
