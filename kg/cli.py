@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Optional, get_args, get_origin, get_type_hints
+from typing import Annotated, Any, Optional, get_args, get_origin
 
 import typer
 import typer.core
@@ -94,8 +94,6 @@ err = SafeConsole(stderr=True)
 MAX_SHOWN_ISSUES = 20
 
 
-
-
 def _write_csv(header: list[str], rows: list[list[Any]]) -> None:
     """CSV on stdout: one header row, then the rows (text a UTF-8 file cannot hold becomes U+FFFD)."""
     buf = io.StringIO()
@@ -106,6 +104,7 @@ def _write_csv(header: list[str], rows: list[list[Any]]) -> None:
 
 
 def _write_json(data: Any) -> None:
+    """JSON on stdout: data for programs (controls escaped, lone surrogates become U+FFFD)."""
     sys.stdout.write(utf8_text(json.dumps(data, ensure_ascii=False, default=str, indent=1)) + "\n")
 
 

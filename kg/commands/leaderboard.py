@@ -9,7 +9,6 @@ import sys
 from dataclasses import fields
 from enum import Enum
 from itertools import groupby
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
