@@ -1017,8 +1017,10 @@ def eval_cmd(
 def _eval_dev_sets(dev_set: DevSet, folds: int, shipped: bool, no_model: bool) -> list[tuple[str, Any]]:
     """(title, report) per bundled dev set: cross-validated, or with the shipped model or rules alone."""
     from extractors.components.classifier import ModelError
+    from extractors.spanmodel import model_enabled
     from kg.crossval import DEV_SETS, SET_TITLES, cross_validate
 
+    no_model = no_model or not model_enabled()  # KG_NO_MODEL=1 as --no-model
     sets = DEV_SETS if dev_set is DevSet.both else (dev_set.value,)
     if no_model:
         how = "rules only (--no-model)"

@@ -3,6 +3,7 @@ trained on it, the CLI's model switches and errors."""
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from extractors.components.classifier import DEFAULT_MODEL
@@ -80,3 +81,24 @@ def test_corrupt_model_is_one_line_error_and_no_model_runs_the_rules(tmp_path, m
     assert result.exit_code == EXIT_OK, result.stderr
     record = json.loads((tmp_path / "out.jsonl").read_text(encoding="utf-8"))
     assert "BERT" in {e["name"] for e in record["entities"]}
+
+
+def test_cross_validation_reuses_its_cached_predictions(tmp_path, monkeypatch):
+    """A second `kg eval` with the same code, data and folds reads the held-out predictions from
+    the cache instead of training again, and scores them the same; KG_CACHE_DIR=off keeps none."""
+    from kg import crossval
+
+    monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path))
+    first = crossval.cross_validate(k=2, sets=("seed",))
+    assert len(list((tmp_path / "cv").glob("*.json"))) == 1
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained again although the predictions are cached")
+
+    monkeypatch.setattr(crossval, "fit", no_training)
+    again = crossval.cross_validate(k=2, sets=("seed",))
+    assert again["seed"].by_type == first["seed"].by_type and again["seed"].results == first["seed"].results
+    with pytest.raises(AssertionError, match="trained again"):  # other folds: not cached
+        crossval.cross_validate(k=3, sets=("seed",))
+    monkeypatch.setenv("KG_CACHE_DIR", "off")
+    assert crossval.cache_dir() is None
