@@ -11,6 +11,7 @@ its `default_map`, which sits exactly there in click's order.
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 from collections.abc import Mapping
@@ -86,7 +87,9 @@ def _check(path: Path, table: Mapping[str, Any], where: str) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key, value in table.items():
         if key not in KEYS:
-            hint = " (the password is read only from --password or NEO4J_PASSWORD)" if "password" in key else ""
+            close = difflib.get_close_matches(key, KEYS, n=1)
+            hint = (" (the password is read only from --password or NEO4J_PASSWORD)" if "password" in key
+                    else f" (did you mean {close[0]}?)" if close else "")
             raise ConfigError(f"{path}: {where}unknown key {key!r}{hint}; expected one of {', '.join(KEYS)}")
         kind = KEYS[key][0]
         if not isinstance(value, kind) or isinstance(value, bool):

@@ -197,6 +197,7 @@ def test_cli_pyproject_tool_kg_table_and_kg_build_writes_there(corpus, tmp_path,
 @pytest.mark.parametrize(("text", "message"), [
     ('graph = "a.graphml"\nbackend = \n', "kg.toml: line 2: Invalid value"),
     ('graph = "a.graphml"\npassword = "secret"\n', "kg.toml: unknown key 'password' (the password is read only from"),
+    ('grpah = "a.graphml"\n', "kg.toml: unknown key 'grpah' (did you mean graph?); expected one of graph, backend,"),
     ('workers = "two"\n', "kg.toml: workers = 'two': expected a whole number"),
     ('backend = "postgres"\n', "kg.toml: backend = 'postgres': expected networkx or neo4j"),
 ])
