@@ -8,6 +8,7 @@ machines); a user's installed model can be named instead and our components are 
 from __future__ import annotations
 
 import gc
+import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +26,8 @@ from extractors.tokenizer import add_final_period_suffix, tokenize
 from extractors.records import doc_to_extraction
 from extractors.spanmodel import NO_MODEL_ENV, model_enabled  # noqa: F401 - re-exported
 from schema import Extraction, Paper
+
+log = logging.getLogger(__name__)
 
 CONFIG_PATH = Path(__file__).parent / "config.cfg"
 #: components that read the name lists (and take a `terms_path` setting)
@@ -62,7 +65,10 @@ def build_nlp(model: str | None = None, terms_path: str | None = None, use_model
             del config["components"][LEARNED]
         elif model_path:
             config["components"][LEARNED]["model_path"] = str(model_path)
-        return spacy.blank("en", config=config)
+        nlp = spacy.blank("en", config=config)
+        log.info("extraction pipeline (blank English%s): %s", "" if use_model else ", rules only",
+                 ", ".join(nlp.pipe_names))
+        return nlp
     try:
         nlp = spacy.load(model, exclude=["ner", "lemmatizer"])
     except OSError as exc:
@@ -77,6 +83,7 @@ def build_nlp(model: str | None = None, terms_path: str | None = None, use_model
         if comp == LEARNED and model_path:
             cfg["model_path"] = str(model_path)
         nlp.add_pipe(comp, config=cfg)
+    log.info("extraction pipeline (on %s): %s", model, ", ".join(nlp.pipe_names))
     return nlp
 
 

@@ -16,7 +16,7 @@ import resource
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from kg.backends.base import BackendError, QueryError, QueryStopped
+from kg.backends.base import BackendError, NotFound, QueryError, QueryStopped
 
 T = TypeVar("T")
 
@@ -58,7 +58,8 @@ def _child(conn: Any, fn: Callable[..., Any], args: tuple, memory: int | None) -
     except MemoryError:
         conn.send(("memory", None))
     except QueryError as exc:
-        conn.send(("stopped" if isinstance(exc, QueryStopped) else "error", str(exc)))
+        kind = "stopped" if isinstance(exc, QueryStopped) else "notfound" if isinstance(exc, NotFound) else "error"
+        conn.send((kind, str(exc)))
     except BackendError as exc:  # e.g. an unreadable index: the parent reports it as a failure, not a usage error
         conn.send(("backend", str(exc)))
     except BaseException as exc:  # anything else: its own line, the parent re-raises nothing raw
@@ -114,6 +115,8 @@ def run_bounded(fn: Callable[..., T], *args: Any, timeout: float | None = DEFAUL
         raise QueryError(value)
     if status == "stopped":
         raise QueryStopped(value)
+    if status == "notfound":
+        raise NotFound(value)
     if status == "backend":
         raise BackendError(value)
     raise QueryError(f"the embedded engine failed on this query: {value}")

@@ -1,7 +1,15 @@
 """`kg` command line: each command parses options, calls a library function and prints.
 
-Exit codes: 0 success, 3 partial success (some records or files skipped), 1 failure (nothing
-usable), 2 usage error (bad option, unknown format, missing graph file).
+Exit codes, the same in every command: 0 success; 3 partial success (some records or files
+skipped); 1 failure: nothing usable, including "not found" (EXIT_NOT_FOUND: a missing graph or
+input file, an entity, dataset or named query the graph or tool does not have) and filters that
+left no paper; 2 usage error (bad option or value, unknown format, malformed config file).
+
+Conventions (README "CLI conventions"): `-h`/`--help` everywhere; `kg -q`/`kg -v` before the
+command set how much goes to stderr (logging through `logging` with a Rich handler); `-o/--out`
+names every output file; `--format` is the output format (`--input-format` the input's); option
+defaults come from kg.toml or `[tool.kg]` in pyproject.toml (kg/config.py), below environment
+variables and explicit options.
 """
 
 from __future__ import annotations
@@ -9,15 +17,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Optional, get_args, get_origin
 
 import typer
+import typer.core
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn,
                            TimeRemainingColumn)
 from rich.table import Table
@@ -26,21 +36,78 @@ from kg import __version__
 from kg.bounded import DEFAULT_TIMEOUT, run_bounded
 from kg.engines import IN_PROCESS_MAX
 from kg.tables import print_table
+from kg.commands.options import GraphFile, OutputFormat, QueryFormat
 from kg.textsafe import SafeConsole, terminal, utf8_text
 from kg.build import (DEFAULT_GRAPH, DEV_GOLD, EXIT_FAILED, EXIT_USAGE, MAX_CHARS, PAPER_TIMEOUT, SAMPLE_CORPUS,
                       RunReport, build_graph, extract_files)
 
+#: "not found" (graph file, input files, entity, dataset, named query) exits with this in every command
+EXIT_NOT_FOUND = EXIT_FAILED
+
+
+def _type_word(annotation: Any) -> str:
+    """What to type for a value of this annotation, in help: PATH, N, NUMBER, TEXT or the choices."""
+    if get_origin(annotation) is list:
+        return _type_word(get_args(annotation)[0])
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return "|".join(str(m.value) for m in annotation)
+    return {Path: "PATH", int: "N", float: "NUMBER", bool: ""}.get(annotation, "TEXT")
+
+
+def _plain_metavar(param: Any) -> None:
+    """Help without Python types (Typer 0.2x shows `<bool>`, `<list[Path]>`): a flag shows nothing,
+    a value what to type. Versions without `type_descriptor` already show click's plain words."""
+    descriptor = getattr(param, "type_descriptor", None)
+    if descriptor is None or param.metavar is not None:
+        return
+    word = "" if getattr(param, "is_flag", False) or getattr(param, "count", False) else _type_word(descriptor.annotation)
+    if param.param_type_name == "argument":  # its metavar would replace its name: change only the type shown
+        param.display_type_rich = lambda ctx, word=word + ("..." if param.nargs != 1 else ""): word
+    else:
+        param.metavar = word
+
+
+class _PlainHelp:
+    """Mixed into the command classes: every parameter gets a plain metavar before help is drawn."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        params = super().get_params(ctx)  # type: ignore[misc]
+        for param in params:
+            _plain_metavar(param)
+        return params
+
+
+class _Command(_PlainHelp, typer.core.TyperCommand):
+    pass
+
+
+class _Group(_PlainHelp, typer.core.TyperGroup):
+    pass
+
+
 app = typer.Typer(help="Turn research papers into a knowledge graph of methods, datasets, metrics and tasks.",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+                  epilog="Example: kg build papers.jsonl && kg stats. Option defaults can come from kg.toml "
+                         "(or the tool.kg table of pyproject.toml) in the current folder; `kg COMMAND -h` for a command.",
+                  no_args_is_help=True, add_completion=True, pretty_exceptions_enable=False, cls=_Group,
+                  context_settings={"help_option_names": ["-h", "--help"]})
+log = logging.getLogger(__name__)
 out = SafeConsole()  # paper text never reaches the terminal raw (kg/textsafe.py)
 err = SafeConsole(stderr=True)
 MAX_SHOWN_ISSUES = 20
 
 
-class QueryFormat(str, Enum):
-    table = "table"
-    json = "json"
-    csv = "csv"
+def _write_csv(header: list[str], rows: list[list[Any]]) -> None:
+    """CSV on stdout: one header row, then the rows (text a UTF-8 file cannot hold becomes U+FFFD)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(header)
+    writer.writerows(rows)
+    sys.stdout.write(utf8_text(buf.getvalue()))
+
+
+def _write_json(data: Any) -> None:
+    """JSON on stdout: data for programs (controls escaped, lone surrogates become U+FFFD)."""
+    sys.stdout.write(utf8_text(json.dumps(data, ensure_ascii=False, default=str, indent=1)) + "\n")
 
 
 class ExportFormat(str, Enum):
@@ -62,23 +129,89 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+#: how much goes to stderr, set by `kg -q` / `kg -v`: -1 errors only, 0 normal, 1 info, 2 debug
+_verbosity = 0
+#: the packages whose `logging.getLogger(__name__)` messages `-v` shows
+LOGGERS = ("kg", "extractors")
+
+
+def is_quiet() -> bool:
+    """True under `kg -q`: no warnings, notes, spinners or progress bars."""
+    return _verbosity < 0
+
+
+def warn(message: object) -> None:
+    """A one-line warning on stderr (`kg -q` hides it)."""
+    if _verbosity >= 0:
+        err.print(f"[yellow]warning:[/] {terminal(message)}", highlight=False, soft_wrap=True)
+
+
+def note(message: object) -> None:
+    """A one-line note on stderr about what was done on the way (`kg -q` hides it)."""
+    if _verbosity >= 0:
+        err.print(terminal(message), highlight=False, soft_wrap=True)
+
+
+def _setup_logging(verbosity: int) -> Callable[[], None]:
+    """Our loggers go to stderr through Rich: warnings by default, none with -q, info with -v,
+    debug with -vv (third-party loggers are left as they are). Returns what puts them back as
+    they were (for a program that runs the app in-process, e.g. tests)."""
+    from rich.logging import RichHandler
+
+    level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
+    handler = RichHandler(console=err, show_time=False, show_path=False, markup=False, rich_tracebacks=False)
+    loggers = [logging.getLogger(name) for name in LOGGERS]
+    before = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.addHandler(handler)
+        logger.setLevel(level)
+
+    def restore() -> None:
+        for logger, old_level in zip(loggers, before):
+            logger.removeHandler(handler)
+            logger.setLevel(old_level)
+
+    return restore
+
+
 @app.callback()
 def main(
+    ctx: typer.Context,
     version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True,
                                                     help="Show the version and exit.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Errors only on stderr: no warnings, notes or "
+                                        "progress bars.")] = False,
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, show_default=False,
+                                         help="Say more on stderr: -v what is read and run (info), -vv debug.")] = 0,
 ) -> None:
     """Papers in, knowledge graph out."""
+    from kg.config import ConfigError, load_config
+
+    global _verbosity
+    if quiet and verbose:
+        raise fail("give -q or -v, not both")
+    _verbosity = -1 if quiet else min(verbose, 2)
+    ctx.call_on_close(_setup_logging(_verbosity))
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        raise fail(str(exc), EXIT_USAGE) from None
+    if config.path is not None:
+        log.info("option defaults from %s: %s", config.path, ", ".join(f"{k} = {v!r}" for k, v in config.values.items()))
+        ctx.default_map = {**config.default_map(getattr(ctx.command, "commands", {})), **(ctx.default_map or {})}
 
 
 class _IssuePrinter:
-    """Prints the first issues as one-line warnings; the summary counts all of them."""
+    """Prints the first issues, one line each: `skipped:` for a record or file left out, `warning:`
+    for a record kept despite a problem (as the summary counts them); the summary counts all."""
 
     def __init__(self) -> None:
         self.shown = 0
 
     def __call__(self, issue: Any) -> None:
-        if self.shown < MAX_SHOWN_ISSUES:
-            err.print(f"[yellow]warning:[/] {terminal(issue)}", highlight=False, soft_wrap=True)
+        if self.shown < MAX_SHOWN_ISSUES and _verbosity >= 0:
+            kind = "skipped" if getattr(issue, "skipped", False) else "warning"
+            err.print(f"[yellow]{kind}:[/] {terminal(issue)}", highlight=False, soft_wrap=True)
         self.shown += 1
 
 
@@ -117,9 +250,23 @@ NoModel = Annotated[bool, typer.Option("--no-model", help="Rules only: leave out
 
 
 def _progress() -> Progress:
+    """The progress bar on stderr (none with `kg -q`); see `_vanish_on_error`."""
     return Progress(SpinnerColumn(), TextColumn("[progress.description]{task.description}"), BarColumn(),
                     MofNCompleteColumn(), TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
-                    TextColumn("eta"), TimeRemainingColumn(), console=err, transient=False)
+                    TextColumn("eta"), TimeRemainingColumn(), console=err, transient=False,
+                    disable=_verbosity < 0)
+
+
+@contextmanager
+def _vanish_on_error(progress: Progress) -> Iterator[Progress]:
+    """Run `progress`; when the block fails, take the bar off the screen before the error line is
+    printed, so no spinner frame is left after (or under) an error."""
+    with progress:
+        try:
+            yield progress
+        except BaseException:
+            progress.live.transient = True  # read when the live display stops, at the end of `with`
+            raise
 
 
 def _run_with_progress(label: str, fn, **kwargs) -> RunReport:
@@ -135,38 +282,39 @@ def _run_with_progress(label: str, fn, **kwargs) -> RunReport:
     printer = _IssuePrinter()
     filters = kwargs.get("filters")
     inputs = kwargs.get("inputs", [])
-    with _progress() as progress:
-        names = ", ".join(terminal(Path(p).name) for p in inputs[:2]) + (" ..." if len(inputs) > 2 else "")
-        task = progress.add_task(f"counting papers in {names}" if names else label, total=None, rate="")
-        total = estimate_records(inputs, kwargs.get("fmt"), getattr(filters, "limit", None))
-        progress.update(task, description=label, total=total or None)
-        current: list[Any] = []  # the task of the phase now running, if any
+    try:
+        with _vanish_on_error(_progress()) as progress:
+            names = ", ".join(terminal(Path(p).name) for p in inputs[:2]) + (" ..." if len(inputs) > 2 else "")
+            task = progress.add_task(f"counting papers in {names}" if names else label, total=None, rate="")
+            total = estimate_records(inputs, kwargs.get("fmt"), getattr(filters, "limit", None))
+            progress.update(task, description=label, total=total or None)
+            current: list[Any] = []  # the task of the phase now running, if any
 
-        def advance(n: int) -> None:
-            progress.advance(task, n)
-            t = progress.tasks[0]
-            if t.elapsed:
-                progress.update(task, rate=f"{t.completed / t.elapsed:,.0f} papers/s")
+            def advance(n: int) -> None:
+                progress.advance(task, n)
+                t = progress.tasks[0]
+                if t.elapsed:
+                    progress.update(task, rate=f"{t.completed / t.elapsed:,.0f} papers/s")
 
-        def phase(description: str, total: int | None):
-            if not current:  # extraction is over: its bar shows finished
-                progress.update(task, total=progress.tasks[0].completed)
-            else:
-                progress.remove_task(current.pop())
-            current.append(progress.add_task(terminal(description), total=total, rate=""))
-            return lambda n: progress.advance(current[-1], n)
+            def phase(description: str, total: int | None):
+                if not current:  # extraction is over: its bar shows finished
+                    progress.update(task, total=progress.tasks[0].completed)
+                else:
+                    progress.remove_task(current.pop())
+                current.append(progress.add_task(terminal(description), total=total, rate=""))
+                return lambda n: progress.advance(current[-1], n)
 
-        if "phase" in inspect.signature(fn).parameters:
-            kwargs["phase"] = phase
-        try:
-            report = fn(on_issue=printer, progress=advance, **kwargs)
-        except IngestError as exc:
-            raise fail(str(exc)) from None
-        finally:
-            if current:
-                progress.remove_task(current.pop())
-        progress.update(task, total=progress.tasks[0].completed)
-    if printer.shown > MAX_SHOWN_ISSUES:
+            if "phase" in inspect.signature(fn).parameters:
+                kwargs["phase"] = phase
+            try:
+                report = fn(on_issue=printer, progress=advance, **kwargs)
+            finally:
+                if current:
+                    progress.remove_task(current.pop())
+            progress.update(task, total=progress.tasks[0].completed)
+    except IngestError as exc:  # the bar is gone: the error is the last line
+        raise fail(str(exc)) from None
+    if printer.shown > MAX_SHOWN_ISSUES and _verbosity >= 0:
         err.print(f"[yellow]... and {printer.shown - MAX_SHOWN_ISSUES} more issue(s)[/]")
     return report
 
@@ -175,7 +323,10 @@ def _run_with_progress(label: str, fn, **kwargs) -> RunReport:
 def _status(message: str) -> Iterator[None]:
     """A spinner line on stderr while a step that can take seconds runs (saving or loading a big
     graph, writing the query index); it goes when the step ends, and nothing is printed when
-    stderr is not a terminal."""
+    stderr is not a terminal (nor with `kg -q`)."""
+    if is_quiet():
+        yield
+        return
     with err.status(terminal(message)):
         yield
 
@@ -223,6 +374,25 @@ def _inputs(inputs: list[Path] | None) -> list[Path]:
     return paths
 
 
+def _filtered_all(report: RunReport, filters: Any) -> str | None:
+    """When the filters left no paper: which of them did it, e.g. "--year-from 2030 removed all 215
+    papers" (a run that read nothing for other reasons, or kept a paper: None)."""
+    s = report.summary
+    if filters is None or s.read:
+        return None
+    if filters.limit == 0:
+        return "--limit 0 removed all papers (nothing was read)"
+    if not s.filtered:
+        return None
+    years = " ".join(f"{name} {value}" for name, value in (("--year-from", filters.year_from),
+                                                          ("--year-to", filters.year_to)) if value is not None)
+    cats = " ".join(f"--category {c}" for c in filters.categories)
+    by = [(opts, s.filtered_by[key]) for key, opts in (("category", cats), ("year", years)) if s.filtered_by[key]]
+    if len(by) == 1:
+        return f"{by[0][0]} removed all {s.filtered} papers"
+    return " and ".join(f"{opts} removed {n}" for opts, n in by) + f": no paper left of {s.filtered}"
+
+
 def _summary_table(report: RunReport, counts: Any | None) -> Table:
     table = Table(title="Build summary", show_header=True)
     table.add_column("what")
@@ -251,17 +421,24 @@ def _summary_table(report: RunReport, counts: Any | None) -> Table:
 
 
 # options shared by `kg build` and `kg extract`
+InputFormat = Annotated[Optional[str], typer.Option(
+    "--input-format", metavar="FORMAT", help="Input format for all files: txt, jsonl, json, csv, tsv, arxiv, openalex "
+                                             "(default: by extension and content).")]
+#: the old spelling of --input-format, still accepted, not shown (--format is the output format elsewhere)
+OldInputFormat = Annotated[Optional[str], typer.Option("--format", "-f", hidden=True)]
+#: the old spelling of --out on `kg extract` and `kg export`, still accepted, not shown
+OldOutput = Annotated[Optional[Path], typer.Option("--output", hidden=True)]
 MinConfidence = Annotated[float, typer.Option(
     "--min-confidence", min=0.0, max=1.0,
     help="Leave out entities whose calibrated confidence is below this (0-1), with the results and relations that need them.")]
 Limit = Annotated[Optional[int], typer.Option("--limit", min=0, help="Stop after N papers (stops reading the input).")]
 Category = Annotated[Optional[list[str]], typer.Option(
     "--category", help="Keep papers in this category (repeatable): arXiv 'cs.CL', a whole archive 'cs', 'hep-*', "
-                       "or an OpenAlex concept/topic name. Needs --format arxiv|openalex.")]
+                       "or an OpenAlex concept/topic name. Needs --input-format arxiv|openalex.")]
 YearFrom = Annotated[Optional[int], typer.Option("--year-from", help="Keep papers from this year on (papers without a year are left out).")]
 YearTo = Annotated[Optional[int], typer.Option("--year-to", help="Keep papers up to this year.")]
 Workers = Annotated[Optional[int], typer.Option(
-    "--workers", "-w", min=1, help=f"Extraction processes (default: all cores; an input of {IN_PROCESS_MAX:,} papers or less runs in this process).")]
+    "--workers", "-w", min=1, envvar="KG_WORKERS", help=f"Extraction processes (default: all cores; an input of {IN_PROCESS_MAX:,} papers or less runs in this process).")]
 EngineName = Annotated[str, typer.Option("--engine", help="local (worker processes here) or dask (a dask.distributed cluster).")]
 MaxChars = Annotated[int, typer.Option(
     "--max-chars", min=0, help="Skip and report a paper whose title and abstract are longer than this (0: no cap).")]
@@ -278,16 +455,18 @@ class BackendName(str, Enum):
 
 
 # where the graph lives: a file (networkx) or a Neo4j server; shared by build, query, export, stats
-Backend = Annotated[BackendName, typer.Option("--backend", "-b", help="networkx (a graph file) or neo4j (a server).")]
+Backend = Annotated[BackendName, typer.Option("--backend", "-b", envvar="KG_BACKEND",
+                                              help="networkx (a graph file) or neo4j (a server).")]
 Neo4jUri = Annotated[Optional[str], typer.Option(
-    "--uri", help="Neo4j Bolt URI (default: $NEO4J_URI, else bolt://localhost:7687).", rich_help_panel="Neo4j")]
+    "--uri", envvar="NEO4J_URI", help="Neo4j Bolt URI (default: bolt://localhost:7687).", rich_help_panel="Neo4j")]
 Neo4jUser = Annotated[Optional[str], typer.Option(
-    "--user", help="Neo4j user (default: $NEO4J_USER, else neo4j).", rich_help_panel="Neo4j")]
+    "--user", envvar="NEO4J_USER", help="Neo4j user (default: neo4j).", rich_help_panel="Neo4j")]
 Neo4jPassword = Annotated[Optional[str], typer.Option(
     "--password", help="Neo4j password (default: $NEO4J_PASSWORD; prefer the variable, options show in `ps`).",
     rich_help_panel="Neo4j")]
 Neo4jDatabase = Annotated[Optional[str], typer.Option(
-    "--database", help="Neo4j database (default: $NEO4J_DATABASE, else the server's default).", rich_help_panel="Neo4j")]
+    "--database", envvar="NEO4J_DATABASE", help="Neo4j database (default: the server's default).",
+    rich_help_panel="Neo4j")]
 
 
 def _connect_neo4j(uri: str | None, user: str | None, password: str | None, database: str | None):
@@ -313,8 +492,10 @@ def build(
     inputs: Annotated[Optional[list[Path]], typer.Argument(help="Paper files (txt, jsonl, json, csv, tsv; .gz ok). "
                                                            "Default: the bundled sample corpus.",
                                                            readable=False)] = None,  # unreadable: reported, others read
-    out_path: Annotated[Path, typer.Option("--out", "-o", help="Graph file to write (.graphml or .json).")] = DEFAULT_GRAPH,
-    fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="Input format for all files: txt, jsonl, json, csv, tsv, arxiv, openalex (default: by extension).")] = None,
+    out_path: Annotated[Path, typer.Option("--out", "-o", envvar="KG_GRAPH",
+                                           help="Graph file to write (.graphml or .json).")] = DEFAULT_GRAPH,
+    fmt: InputFormat = None,
+    old_fmt: OldInputFormat = None,
     backend: Backend = BackendName.networkx,
     model: Annotated[Optional[str], typer.Option(help="An installed spaCy model to build on (default: blank English).")] = None,
     append: Annotated[bool, typer.Option(help="Add to an existing graph file instead of starting fresh.")] = False,
@@ -348,7 +529,10 @@ def build(
 
     With --backend neo4j the graph goes into a Neo4j database instead of a file: loading is
     idempotent (the same input twice changes nothing) and a second input merges in by key.
+
+    Example: kg build papers.jsonl --year-from 2020 -o graph.graphml
     """
+    fmt = old_fmt or fmt
     filters = _filters(limit, category, year_from, year_to)
     paths = _inputs(inputs)  # no input file at all: one line, before anything is touched
     with _status("loading the extraction pipeline"):
@@ -358,6 +542,8 @@ def build(
     from kg.extraction_cache import cache_path
     from kg.resolve import DEFAULT_OVERRIDES, Overrides, OverridesError
 
+    if overrides is not None and not overrides.exists():
+        raise fail(f"{overrides}: no such overrides file", EXIT_NOT_FOUND)
     override_file = overrides or (DEFAULT_OVERRIDES if DEFAULT_OVERRIDES.exists() else None)
     try:
         rules = Overrides.load(override_file) if override_file else None
@@ -400,7 +586,9 @@ def build(
     print_table(out, _summary_table(report, counts))
     out.print(terminal(report.summary), highlight=False)
     if kept := report.kept_message():
-        err.print(f"[yellow]warning:[/] {kept}", highlight=False, soft_wrap=True)
+        warn(kept)
+    if emptied := _filtered_all(report, filters):
+        raise fail(f"{emptied}; nothing was written", EXIT_FAILED)
     if not report.summary.read:
         err.print("[bold red]error:[/] no papers could be read; nothing was written")
     elif neo4j:
@@ -415,8 +603,10 @@ def build(
 def extract_cmd(
     inputs: Annotated[Optional[list[Path]], typer.Argument(help="Paper files (default: the bundled sample).",
                                                            readable=False)] = None,
-    output: Annotated[Path, typer.Option("--output", "-o", help="Extraction JSONL to write ('-' for stdout).")] = Path("extractions.jsonl"),
-    fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="Input format for all files.")] = None,
+    output: Annotated[Path, typer.Option("--out", "-o", help="Extraction JSONL to write ('-' for stdout).")] = Path("extractions.jsonl"),
+    old_output: OldOutput = None,
+    fmt: InputFormat = None,
+    old_fmt: OldInputFormat = None,
     model: Annotated[Optional[str], typer.Option(help="An installed spaCy model to build on.")] = None,
     min_confidence: MinConfidence = 0.0,
     limit: Limit = None,
@@ -430,7 +620,11 @@ def extract_cmd(
     paper_timeout: PaperTimeout = PAPER_TIMEOUT,
     no_model: NoModel = False,
 ) -> None:
-    """Write one JSON object per paper: entities, roles, mentions and reported results."""
+    """Write one JSON object per paper: entities, roles, mentions and reported results.
+
+    Example: kg extract papers.jsonl -o extractions.jsonl
+    """
+    output, fmt = old_output or output, old_fmt or fmt
     filters = _filters(limit, category, year_from, year_to)
     paths = _inputs(inputs)  # no input file at all: one line, before anything is touched
     nlp = _load_nlp(model, no_model, lazy=True)
@@ -438,6 +632,8 @@ def extract_cmd(
     if str(output) == "-":
         report = _run_with_progress("extracting", extract_files, inputs=paths, out=sys.stdout, fmt=fmt, nlp=nlp,
                                     min_confidence=min_confidence, filters=filters, engine=runner)
+        if emptied := _filtered_all(report, filters):
+            raise fail(emptied, EXIT_FAILED)
     else:
         from kg.atomic import AtomicFile
 
@@ -446,10 +642,13 @@ def extract_cmd(
             with sink as fh:
                 report = _run_with_progress("extracting", extract_files, inputs=paths, out=fh, fmt=fmt,
                                             nlp=nlp, min_confidence=min_confidence, filters=filters, engine=runner)
-                if report.exit_code == EXIT_FAILED:
+                emptied = _filtered_all(report, filters)
+                if report.exit_code == EXIT_FAILED or emptied:
                     sink.discard()
         except OSError as exc:
             raise fail(f"{output}: cannot write ({exc.strerror or exc})") from None
+        if emptied:
+            raise fail(f"{emptied}; {output} was left as it was", EXIT_FAILED)
         if report.exit_code == EXIT_FAILED:
             err.print(f"[bold red]error:[/] nothing could be read; {terminal(output)} was left as it was")
         else:
@@ -463,7 +662,7 @@ def _open_graph(graph: Path):
     from kg.backends.networkx_backend import NetworkxBackend
 
     if not graph.exists():
-        raise fail(f"{graph}: no such graph file (run `kg build` first, or pass --graph)")
+        raise fail(f"{graph}: no such graph file (run `kg build` first, or pass --graph)", EXIT_NOT_FOUND)
     try:
         with _status(f"loading {graph} ({graph.stat().st_size / 1e6:,.1f} MB)"):
             return NetworkxBackend.load(graph)
@@ -487,14 +686,16 @@ def parse_param(text: str) -> tuple[str, Any]:
 
 @contextmanager
 def _query_failures() -> Iterator[None]:
-    """A query that could not run as one line: stopped (time or memory) or refused by the backend
-    exit 1, a query the engine cannot take exit 2."""
-    from kg.backends.base import BackendError, QueryError, QueryStopped
+    """A query that could not run as one line: stopped (time or memory), refused by the backend or
+    naming something not there (NotFound) exit 1, a query the engine cannot take exit 2."""
+    from kg.backends.base import BackendError, NotFound, QueryError, QueryStopped
 
     try:
         yield
     except QueryStopped as exc:
         raise fail(str(exc), EXIT_FAILED) from None
+    except NotFound as exc:
+        raise fail(str(exc), EXIT_NOT_FOUND) from None
     except QueryError as exc:
         raise fail(str(exc)) from None
     except BackendError as exc:
@@ -503,7 +704,7 @@ def _query_failures() -> Iterator[None]:
 
 def _print_result(result: Any, fmt: QueryFormat) -> None:
     """A table for people, or its records as JSON or CSV; `fmt` is any str enum of those names
-    (`kg.tables.OutputFormat` too: the commands with a table and --format write their data here)."""
+    (every command with a table and --format writes its data here)."""
     if fmt == "json":
         # data, not a table: controls stay (JSON escapes them), lone surrogates UTF-8 cannot hold become U+FFFD
         sys.stdout.write(utf8_text(json.dumps(result.records(), ensure_ascii=False, default=str, indent=1)) + "\n")
@@ -545,9 +746,10 @@ def _query_text(cypher: str | None, file: Path | None) -> str:
     elif file is not None:
         source = str(file)
         if not file.is_file():
-            moved = (f"; -f reads the query from a file, the output format is --format {file}"
-                     if str(file) in QueryFormat.__members__ else "")
-            raise fail(f"{file}: no such query file{moved}")
+            if str(file) in QueryFormat.__members__:  # `-f csv`: -f used to be --format
+                raise fail(f"{file}: no such query file; -f reads the query from a file, the output format is "
+                           f"--format {file}")
+            raise fail(f"{file}: no such query file", EXIT_NOT_FOUND)
         try:
             text = file.read_bytes().decode("utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -588,7 +790,7 @@ def _warn_about_names(store: Any, text: str, params: dict[str, Any]) -> None:
 
     vocabulary = store.vocabulary() if hasattr(store, "vocabulary") else None
     for line in query_warnings(text, vocabulary, params):
-        err.print(f"[yellow]warning:[/] {terminal(line)}", highlight=False, soft_wrap=True)
+        warn(line)
 
 
 @app.command()
@@ -603,19 +805,22 @@ def query(
     list_named: Annotated[bool, typer.Option("--list", help="List the canned queries and their parameters.")] = False,
     write: Annotated[bool, typer.Option("--write", help="Neo4j: allow a query that changes the graph "
                                         "(queries run read-only otherwise).")] = False,
-    fmt: Annotated[QueryFormat, typer.Option("--format")] = QueryFormat.table,
+    fmt: OutputFormat = QueryFormat.table,
     timeout: Annotated[float, typer.Option("--timeout", min=0, help="Stop the query after this many seconds "
                                            "(0: no limit).")] = DEFAULT_TIMEOUT,
     memory_limit: Annotated[Optional[int], typer.Option("--memory-limit", min=1, metavar="MB", help="networkx: stop "
                             "a query that needs more memory than this (default: 80% of the memory available).")] = None,
-    graph: Annotated[Path, typer.Option("--graph", "-g", help="Saved graph file.")] = DEFAULT_GRAPH,
+    graph: GraphFile = DEFAULT_GRAPH,
     backend: Backend = BackendName.networkx,
     uri: Neo4jUri = None,
     user: Neo4jUser = None,
     password: Neo4jPassword = None,
     database: Neo4jDatabase = None,
 ) -> None:
-    """Run a Cypher query (read-only) or a canned one (--named) against the graph file or Neo4j."""
+    """Run a Cypher query (read-only) or a canned one (--named) against the graph file or Neo4j.
+
+    Example: kg query 'MATCH (m:Method) RETURN m.name LIMIT 5' --format csv
+    """
     from kg.query_text import with_columns_as_written
 
     if list_named:
@@ -660,15 +865,20 @@ def query(
 @app.command()
 def export(
     fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="graphml, gexf, json or neo4j-csv (a folder for neo4j-admin import).")] = ExportFormat.graphml,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="File to write (default: graph.<format>).")] = None,
-    graph: Annotated[Path, typer.Option("--graph", "-g", help="Saved graph file.")] = DEFAULT_GRAPH,
+    output: Annotated[Optional[Path], typer.Option("--out", "-o", help="File to write (default: graph.FORMAT).")] = None,
+    old_output: OldOutput = None,
+    graph: GraphFile = DEFAULT_GRAPH,
     backend: Backend = BackendName.networkx,
     uri: Neo4jUri = None,
     user: Neo4jUser = None,
     password: Neo4jPassword = None,
     database: Neo4jDatabase = None,
 ) -> None:
-    """Export the graph (the saved file, or the Neo4j database) for Gephi, Cytoscape or other tools."""
+    """Export the graph (the saved file, or the Neo4j database) for Gephi, Cytoscape or other tools.
+
+    Example: kg export --format gexf -o graph.gexf
+    """
+    output = old_output or output
     from kg.backends import BackendError
     from kg.export import write_graph
 
@@ -686,7 +896,7 @@ def export(
         return
     target = output or Path(f"graph.{fmt.value}")
     if backend is BackendName.networkx and target.resolve() == graph.resolve():
-        raise fail(f"{target}: refusing to overwrite the input graph; choose another --output")
+        raise fail(f"{target}: refusing to overwrite the input graph; choose another --out")
     try:
         with _status(f"writing {target}"):
             write_graph(store.to_networkx(), target, fmt.value)
@@ -714,15 +924,19 @@ def _export_neo4j_csv(store, target: Path) -> None:
 
 @app.command()
 def stats(
-    graph: Annotated[Path, typer.Option("--graph", "-g", help="Saved graph file.")] = DEFAULT_GRAPH,
+    graph: GraphFile = DEFAULT_GRAPH,
     top: Annotated[int, typer.Option(help="How many top methods/datasets to list.")] = 10,
+    fmt: OutputFormat = QueryFormat.table,
     backend: Backend = BackendName.networkx,
     uri: Neo4jUri = None,
     user: Neo4jUser = None,
     password: Neo4jPassword = None,
     database: Neo4jDatabase = None,
 ) -> None:
-    """Node and edge counts, and the most used methods and datasets."""
+    """Node and edge counts, and the most used methods and datasets.
+
+    Example: kg stats --top 5 --format json
+    """
     from kg.analysis import top_entities
     from kg.backends import BackendError
 
@@ -734,14 +948,25 @@ def stats(
     except BackendError as exc:
         raise fail(str(exc), EXIT_FAILED) from None
     title = f"Neo4j {store.uri}" if backend is BackendName.neo4j else str(graph)
+    tops = {label: top_entities(G, label=label, n=top) for label in ("Method", "Dataset", "Metric", "Task")}
+    if fmt is QueryFormat.json:
+        _write_json({"graph": title, "nodes": {str(k): v for k, v in counts.nodes.items()},
+                     "relationships": {str(k): v for k, v in counts.rels.items()},
+                     "top": {label: [{"name": name, "papers": n} for name, n in rows] for label, rows in tops.items()}})
+        return
+    if fmt is QueryFormat.csv:
+        _write_csv(["section", "name", "count"],
+                   [["nodes", str(k), v] for k, v in sorted(counts.nodes.items(), key=lambda i: str(i[0]))]
+                   + [["relationships", str(k), v] for k, v in sorted(counts.rels.items(), key=lambda i: str(i[0]))]
+                   + [[f"top {label}", name, n] for label, rows in tops.items() for name, n in rows])
+        return
     table = Table("label / type", "count", title=terminal(title))
     for label, n in sorted(counts.nodes.items(), key=lambda item: str(item[0])):
         table.add_row(terminal(f"(:{label})"), str(n))
     for rel, n in sorted(counts.rels.items(), key=lambda item: str(item[0])):
         table.add_row(terminal(f"[:{rel}]"), str(n))
     print_table(out, table)
-    for label in ("Method", "Dataset", "Metric", "Task"):
-        rows = top_entities(G, label=label, n=top)
+    for label, rows in tops.items():
         if rows:
             t = Table("name", "papers", title=f"top {label.lower()}s")
             for name, n in rows:
@@ -773,14 +998,19 @@ def eval_cmd(
     label: Annotated[Optional[str], typer.Option(help="With --errors: only this type (METHOD, DATASET, METRIC, TASK, RESULT, "
                                                       "PROPOSES).")] = None,
     per_paper: Annotated[bool, typer.Option("--per-paper", help="With --errors: list them paper by paper instead.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    fmt: OutputFormat = QueryFormat.table,
+    as_json: Annotated[bool, typer.Option("--json", hidden=True)] = False,  # the old spelling of --format json
 ) -> None:
     """Precision/recall/F1 per entity type against gold (document level).
 
     By default both bundled dev sets are scored by k-fold cross-validation by paper: the span
     classifier is retrained for each fold without the held-out papers, so no paper is scored by a
     model that saw it. --gold scores your own annotated papers with the shipped model.
+
+    Example: kg eval --set seed --errors --label DATASET
     """
+    if as_json:
+        fmt = QueryFormat.json
     from kg import evaluate as ev
 
     reports: list[tuple[str, ev.EvalReport]] = []
@@ -799,9 +1029,19 @@ def eval_cmd(
             reports = _eval_dev_sets(dev_set, folds, shipped, no_model)
     except ev.EvalInputError as exc:
         raise fail(str(exc), EXIT_FAILED) from None
-    if as_json:
+    if fmt is QueryFormat.json:
         data = {name: r.to_dict() for name, r in reports}
         sys.stdout.write(json.dumps(data if len(reports) > 1 else reports[0][1].to_dict(), indent=1) + "\n")
+        return
+    if fmt is QueryFormat.csv:  # one row per scored set and type
+        keys = ["precision", "recall", "f1", "tp", "fp", "fn"]
+        rows = []
+        for name, report in reports:
+            d = report.to_dict()
+            scored = [*d["by_type"].items(), ("overall", d["overall"]), ("RESULT", d["results"]),
+                      ("PROPOSES", d["proposes"])]
+            rows += [[name, label, *(counts[k] for k in keys)] for label, counts in scored]
+        _write_csv(["set", "type", *keys], rows)
         return
     for name, report in reports:
         out.print(f"[bold]{terminal(name)}[/]", highlight=False)
@@ -834,13 +1074,13 @@ def _eval_dev_sets(dev_set: DevSet, folds: int, shipped: bool, no_model: bool) -
         how = "shipped model (trained on these papers: optimistic)"
     else:
         how = f"{folds}-fold cross-validated by paper"
-    with _progress() as progress:
-        task = progress.add_task("evaluating", total=None, rate="")
-        try:
+    try:
+        with _vanish_on_error(_progress()) as progress:
+            task = progress.add_task("evaluating", total=None, rate="")
             reports = cross_validate(k=folds, sets=sets, use_model=not no_model, shipped=shipped,
                                      progress=lambda msg: progress.update(task, description=msg))
-        except ModelError as exc:
-            raise fail(str(exc), EXIT_FAILED) from None
+    except ModelError as exc:
+        raise fail(str(exc), EXIT_FAILED) from None
     return [(f"{SET_TITLES[name]}, {how}", reports[name]) for name in sets]
 
 
@@ -850,6 +1090,9 @@ def _register_commands() -> None:
 
     for name in COMMAND_MODULES:
         import_module(f"kg.commands.{name}").register(app)
+    for info in app.registered_commands:
+        if info.cls in (None, typer.core.TyperCommand):
+            info.cls = _Command
 
 
 #: modules under kg/commands/ that each register one or more commands

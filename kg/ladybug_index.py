@@ -16,6 +16,7 @@ typed from the values (int, float, str, bool and lists of those). Queries run re
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import re
@@ -34,6 +35,8 @@ from kg.backends.base import Counts, GraphFileError, QueryError, QueryResult, Qu
 from kg.cypher_dialect import translate
 from kg.paths import format_suffix
 from schema.graph import KEY_PROPERTY, NodeLabel, RelType
+
+log = logging.getLogger(__name__)
 
 __all__ = ["INDEX_FORMAT", "IndexStats", "LadybugIndex", "ensure_index", "index_path", "index_status",
            "load_into", "query_graph", "write_index"]
@@ -394,7 +397,9 @@ def ensure_index(graph: str | Path, note: Callable[[str], None] | None = None) -
     index = index_path(graph)
     reason = index_status(graph, index)
     if reason is None:
+        log.debug("query index %s is up to date with %s", index, graph)
         return index
+    log.info("rebuilding the query index %s: %s", index, reason)
     if note is not None and index.exists():  # a missing index is built quietly (a graph saved by the library)
         note(f"{reason}; rebuilding the query index from {graph}")
     G = read_graph_file(graph)

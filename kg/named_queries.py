@@ -23,7 +23,7 @@ from typing import Any
 import networkx as nx
 
 from extractors.normalize import normalize_key
-from kg.backends.base import GraphBackend, QueryError, QueryResult
+from kg.backends.base import GraphBackend, NotFound, QueryError, QueryResult
 from kg.leaderboard import LOWER_IS_BETTER_CYPHER
 from schema.graph import NodeLabel, RelType, node_id
 
@@ -99,7 +99,7 @@ def _resolve(text: str, kind: str, candidates: list[tuple[Any, Any, Any]]) -> li
     names = {str(n).casefold(): str(n) for key, name, _ in candidates for n in (key, name) if n}
     close = difflib.get_close_matches(text.casefold(), sorted(names), n=3)
     hint = f" (did you mean {', '.join(repr(names[c]) for c in close)}?)" if close else ""
-    raise QueryError(f"no {kind} matches {text!r}{hint}")
+    raise NotFound(f"no {kind} matches {text!r}{hint}")
 
 
 # -- the networkx paths ----------------------------------------------------------------------------
@@ -401,7 +401,7 @@ def run_named(backend: GraphBackend, name: str, params: Mapping[str, Any] | None
 
     q = NAMED_QUERIES.get(name)
     if q is None:
-        raise QueryError(f"unknown named query {name!r}; available: {', '.join(sorted(NAMED_QUERIES))}")
+        raise NotFound(f"unknown named query {name!r}; available: {', '.join(sorted(NAMED_QUERIES))}")
     given = dict(params or {})
     known = {p.name for p in q.params}
     unknown = sorted(set(given) - known)

@@ -13,7 +13,6 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import Enum
 from typing import Any
 
 from rich.console import Console, Group
@@ -21,17 +20,8 @@ from rich.errors import MarkupError
 from rich.table import Table
 from rich.text import Text
 
-__all__ = ["PIPE_WIDTH", "Col", "Layout", "OutputFormat", "fit_columns", "fitting", "make_table", "needed_width",
+__all__ = ["PIPE_WIDTH", "Col", "Layout", "fit_columns", "fitting", "make_table", "needed_width",
            "output_width", "print_layouts", "print_table"]
-
-
-class OutputFormat(str, Enum):
-    """`--format` of the commands that print a table: the table, or its records as JSON or CSV
-    (written by `kg.cli._print_result`, as `kg query` writes them)."""
-
-    table = "table"
-    json = "json"
-    csv = "csv"
 
 
 #: width of table output that goes to a pipe or file when $COLUMNS is not set

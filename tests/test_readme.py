@@ -286,6 +286,11 @@ def _check_toml(block: Block, workdir: Path) -> None:
 
         overrides = Overrides.load(path)
         assert overrides.merges or overrides.splits
+    elif block.text.startswith("# kg.toml"):
+        from kg.config import load_config
+
+        path.rename(workdir / "kg.toml")
+        assert load_config(workdir).values == data
     else:
         pytest.fail(f"README.md:{block.line}: a toml block of unknown kind: teach tests/test_readme.py to check it")
 

@@ -28,6 +28,11 @@ class QueryError(BackendError, ValueError):
     """A query that cannot run: bad syntax, a missing parameter or an unsupported construct."""
 
 
+class NotFound(QueryError):
+    """What a query names is not there: an unknown canned query, or an entity no node has (the CLI
+    exits with its one "not found" code, like a missing graph file)."""
+
+
 class QueryStopped(QueryError):
     """A query stopped by its time limit or by running out of memory (`kg query --timeout`)."""
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from kg.tables import OutputFormat
-
+from kg.commands.options import GraphFile, OutputFormat, QueryFormat
 from kg.textsafe import terminal
 
 if TYPE_CHECKING:
@@ -78,23 +76,25 @@ def register(app: typer.Typer) -> None:
         label: Annotated[Optional[str], typer.Option(help="Method, Dataset, Metric or Task.")] = None,
         merged_only: Annotated[bool, typer.Option("--merged-only", help="Only entities with several forms or merged keys.")] = False,
         top: Annotated[int, typer.Option(help="At most this many entities.")] = 50,
-        fmt: Annotated[OutputFormat, typer.Option(
-            "--format", help="table, or json/csv: one record per entity with all its forms and papers.")] = OutputFormat.table,
+        fmt: OutputFormat = QueryFormat.table,
         as_json: Annotated[bool, typer.Option("--json", hidden=True, help="Same as --format json.")] = False,
-        graph: Annotated[Path, typer.Option("--graph", "-g", help="Saved graph file.")] = DEFAULT_GRAPH,
+        graph: GraphFile = DEFAULT_GRAPH,
     ) -> None:
-        """Surface forms of each entity with the papers they came from, and merged keys."""
+        """Surface forms of each entity with the papers they came from, and merged keys.
+
+        Example: kg aliases BERT
+        """
         from kg.aliases import ENTITY_LABELS, alias_entries
         from kg.backends.base import QueryResult
-        from kg.cli import _open_graph, _print_result, fail, out
+        from kg.cli import EXIT_NOT_FOUND, _open_graph, _print_result, fail, out
         from kg.tables import print_layouts
 
         if label and label.capitalize() not in ENTITY_LABELS:
             raise fail(f"--label {label!r}: expected one of {', '.join(ENTITY_LABELS)}")
         entries = alias_entries(_open_graph(graph).to_networkx(), name, label, merged_only)[:top]
         if name and not entries:
-            raise fail(f"no entity named {name!r} in {graph}", code=1)
-        if as_json or fmt is not OutputFormat.table:
+            raise fail(f"no entity named {name!r} in {graph}", EXIT_NOT_FOUND)
+        if as_json or fmt is not QueryFormat.table:
             records = [e.to_dict() for e in entries]
             columns = list(records[0]) if records else list(AliasEntry("", "", "").to_dict())
             _print_result(QueryResult(columns, [list(r.values()) for r in records]), "json" if as_json else fmt)

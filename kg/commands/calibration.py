@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from kg.tables import OutputFormat
+from kg.commands.options import OutputFormat, QueryFormat
 
 
 def register(app: typer.Typer) -> None:
@@ -20,12 +20,14 @@ def register(app: typer.Typer) -> None:
         inputs: Annotated[Optional[list[Path]], typer.Option(
             "--input", "-i", help="Papers to extract (default: the bundled sample).")] = None,
         folds: Annotated[int, typer.Option(min=2, help="Cross-validation folds over papers.")] = 5,
-        fmt: Annotated[OutputFormat, typer.Option(
-            "--format", help="table, or json/csv: one record per scoring and confidence bin.")] = OutputFormat.table,
+        fmt: OutputFormat = QueryFormat.table,
     ) -> None:
         """Reliability table of entity confidences against a gold file: raw scores, the packaged
         model (fitted on the bundled dev gold, so optimistic there) and the model re-fitted by
-        cross-validation over papers (honest)."""
+        cross-validation over papers (honest).
+
+        Example: kg calibration --folds 5
+        """
         from extractors.calibration import load_model
         from kg import evaluate as ev
         from kg.backends.base import QueryResult
@@ -54,7 +56,7 @@ def register(app: typer.Typer) -> None:
         columns[f"{folds}-fold CV"] = (cross_validate(samples, folds=folds), outcomes)
         n_papers = len({s.paper for s in samples})
         records = reliability_records(columns)
-        if fmt is not OutputFormat.table:
+        if fmt is not QueryFormat.table:
             _print_result(QueryResult(RECORD_COLUMNS, records), fmt)
             return
         print_layouts(out, reliability_layouts(records), title=TITLE)

@@ -5,26 +5,26 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import typer
+
+from kg.commands.options import GraphFile
 
 
 def write_build_index(G: Any, graph: Path) -> None:
     """After `kg build` saved `graph`: write its query index; a failure is a warning (`kg query`
     rebuilds a missing index itself)."""
-    from kg.cli import err
+    from kg.cli import note, warn
     from kg.ladybug_index import index_path, write_index
-    from kg.textsafe import terminal
 
     target = index_path(graph)
     try:
         stats = write_index(G, target, source=graph)
     except (OSError, RuntimeError) as exc:
-        err.print(f"[yellow]warning:[/] {terminal(target)}: query index not written ({terminal(exc)}); "
-                  f"`kg query` builds it on first use", highlight=False, soft_wrap=True)
+        warn(f"{target}: query index not written ({exc}); `kg query` builds it on first use")
         return
-    err.print(f"query index written to {terminal(stats.path)}", highlight=False)
+    note(f"query index written to {stats.path}")
 
 
 def _named_on_index(index: Path, graph: Path, name: str, params: Mapping[str, Any], timeout: float,
@@ -52,18 +52,16 @@ def query_embedded(graph: Path, cypher: str | None, params: Mapping[str, Any], t
     from kg.backends import BackendError
     from kg.bounded import MEMORY_SHARE, available_memory, run_bounded
     from kg.build import EXIT_FAILED
-    from kg.cli import err, fail
+    from kg.cli import EXIT_NOT_FOUND, fail, note
     from kg.ladybug_index import ensure_index, query_index
-    from kg.textsafe import terminal
 
     if not graph.exists():
-        raise fail(f"{graph}: no such graph file (run `kg build` first, or pass --graph)")
+        raise fail(f"{graph}: no such graph file (run `kg build` first, or pass --graph)", EXIT_NOT_FOUND)
     from kg.cli import _status
 
     try:
         with _status(f"checking the query index of {graph}"):  # rebuilt here when the graph changed
-            index = ensure_index(graph, note=lambda m: err.print(f"note: {terminal(m)}", highlight=False,
-                                                                  soft_wrap=True))
+            index = ensure_index(graph, note=lambda m: note(f"note: {m}"))
     except BackendError as exc:
         raise fail(str(exc), EXIT_FAILED) from None
     if named is None:
@@ -92,22 +90,24 @@ def register(app: typer.Typer) -> None:
 
     @app.command("index")
     def index_cmd(
-        graph: Annotated[Path, typer.Option("--graph", "-g", help="Saved graph file.")] = DEFAULT_GRAPH,
+        graph: GraphFile = DEFAULT_GRAPH,
     ) -> None:
         """Rebuild the query index (graph.lbdb/, LadybugDB) that `kg query` runs on, from the graph file.
 
         `kg build` writes it and `kg query` rebuilds it when the graph file changed; run this after
         replacing the graph file by hand, or when `kg query` reports the index unreadable.
+
+        Example: kg index --graph graph.graphml
         """
         from kg.backends import BackendError
         from kg.backends.networkx_backend import read_graph_file
         from kg.build import EXIT_FAILED
-        from kg.cli import _status, fail, out
+        from kg.cli import EXIT_NOT_FOUND, _status, fail, out
         from kg.ladybug_index import index_path, write_index
         from kg.textsafe import terminal
 
         if not graph.exists():
-            raise fail(f"{graph}: no such graph file (run `kg build` first, or pass --graph)")
+            raise fail(f"{graph}: no such graph file (run `kg build` first, or pass --graph)", EXIT_NOT_FOUND)
         try:
             with _status(f"loading {graph}"):
                 G = read_graph_file(graph)

@@ -9,10 +9,11 @@ import sys
 from dataclasses import fields
 from enum import Enum
 from itertools import groupby
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+
+from kg.commands.options import GraphFile
 
 
 class LeaderboardFormat(str, Enum):
@@ -35,7 +36,7 @@ def register(app: typer.Typer) -> None:
     def leaderboard_cmd(
         dataset: Annotated[str, typer.Option("--dataset", "-d", help="Dataset name, key or alias (any case).")],
         metric: Annotated[Optional[str], typer.Option("--metric", "-m", help="Only this metric.")] = None,
-        graph: Annotated[Path, typer.Option("--graph", "-g", help="Saved graph file.")] = DEFAULT_GRAPH,
+        graph: GraphFile = DEFAULT_GRAPH,
         fmt: Annotated[LeaderboardFormat, typer.Option("--format", "-f")] = LeaderboardFormat.table,
         top: Annotated[Optional[int], typer.Option(min=1, help="At most N rows per metric.")] = None,
         lower_is_better: Annotated[Optional[bool], typer.Option(
@@ -47,10 +48,13 @@ def register(app: typer.Typer) -> None:
         variants: Annotated[bool, typer.Option(
             "--variants/--no-variants", help="Count results on the dataset's variants (ImageNet-1K for ImageNet).")] = True,
     ) -> None:
-        """Rank the results reported on a dataset across papers, per metric (best first)."""
+        """Rank the results reported on a dataset across papers, per metric (best first).
+
+        Example: kg leaderboard --dataset ImageNet --metric "top-1 accuracy" --top 5
+        """
         from rich.table import Table
 
-        from kg.cli import _open_graph, err, fail, out
+        from kg.cli import EXIT_NOT_FOUND, _open_graph, err, fail, out
         from kg.tables import print_table
         from kg.textsafe import terminal, utf8_text
         from kg.leaderboard import LeaderboardError, LeaderboardRow, leaderboard
@@ -60,7 +64,7 @@ def register(app: typer.Typer) -> None:
             rows = leaderboard(G, dataset, metric, lower_is_better, include_variants=variants,
                                include_relative=include_relative)
         except LeaderboardError as exc:
-            raise fail(str(exc), code=1) from None
+            raise fail(str(exc), EXIT_NOT_FOUND) from None
         groups = [list(g) for _, g in groupby(rows, key=lambda r: (r.metric, r.unit, r.relative))]
         if top is not None:
             groups = [g[:top] for g in groups]

@@ -7,20 +7,25 @@ from typing import Annotated, Optional
 
 import typer
 
+from kg.commands.options import GraphFile
+
 
 def register(app: typer.Typer) -> None:
     from kg.build import DEFAULT_GRAPH
 
     @app.command("report")
     def report_cmd(
-        graph: Annotated[Path, typer.Option("--graph", "-g", help="Saved graph file.")] = DEFAULT_GRAPH,
+        graph: GraphFile = DEFAULT_GRAPH,
         out_path: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")] = Path("report.html"),
         top: Annotated[int, typer.Option("--top", "-n", min=1, max=200,
                                          help="Bars and table rows at most per section.")] = 15,
         title: Annotated[Optional[str], typer.Option(help="Page title (default: from the graph file name).")] = None,
     ) -> None:
         """Write an HTML report: most used methods and datasets, method x dataset heat map, co-usage
-        communities, PageRank of methods, per-year trends and leaderboards (opens offline)."""
+        communities, PageRank of methods, per-year trends and leaderboards (opens offline).
+
+        Example: kg report -o report.html --top 20
+        """
         from kg.cli import _open_graph, fail, out
         from kg.textsafe import terminal
         from kg.report import write_report

@@ -24,14 +24,18 @@ def register(app: typer.Typer) -> None:
 
         Data: the seed and arXiv dev golds projected onto the rules' candidates, plus the SciREX
         and TDMSci train splits (extractors/training/data). `kg eval` cross-validates it.
+
+        Example: kg train -o my_classifier.json
         """
         from extractors.components.classifier import DEFAULT_MODEL
         from extractors.training.train import train
-        from kg.cli import EXIT_FAILED, err, fail, out
+        from contextlib import nullcontext
+
+        from kg.cli import EXIT_FAILED, err, fail, is_quiet, out
         from kg.textsafe import terminal
 
         target = out_path or DEFAULT_MODEL
-        with err.status("training the span classifier"):
+        with nullcontext() if is_quiet() else err.status("training the span classifier"):
             try:
                 model = train(target, use_open=not no_open)
             except OSError as exc:

@@ -9,6 +9,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from kg.commands.options import GraphFile
+
 DEFAULT_PAGE = Path("graph.html")
 
 
@@ -31,7 +33,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("viz")
     def viz_cmd(
-        graph: Annotated[Path, typer.Option("--graph", "-g", help="Saved graph file.")] = DEFAULT_GRAPH,
+        graph: GraphFile = DEFAULT_GRAPH,
         focus: Annotated[Optional[str], typer.Option(
             "--focus", help="Show only the neighbourhood of this entity (name, key or alias, any case) "
                             "or paper.")] = None,
@@ -48,9 +50,12 @@ def register(app: typer.Typer) -> None:
         open_page: Annotated[bool, typer.Option(
             "--open", help="Open the page in the web browser (the BROWSER environment variable picks it).")] = False,
     ) -> None:
-        """Write an interactive HTML explorer of the graph (opens offline, from disk)."""
+        """Write an interactive HTML explorer of the graph (opens offline, from disk).
+
+        Example: kg viz --focus BERT --depth 2 -o bert.html
+        """
         from kg.build import EXIT_FAILED
-        from kg.cli import _open_graph, fail, out
+        from kg.cli import EXIT_NOT_FOUND, _open_graph, fail, out
         from kg.textsafe import terminal
         from kg.viz import FocusNotFound, write_html
 
@@ -60,7 +65,7 @@ def register(app: typer.Typer) -> None:
             view = write_html(G, out_path, focus=focus, depth=depth, max_nodes=max_nodes,
                               min_confidence=min_confidence, title=title or f"{graph.name}: knowledge graph")
         except FocusNotFound as exc:
-            raise fail(str(exc)) from None
+            raise fail(str(exc), EXIT_NOT_FOUND) from None
         except OSError as exc:
             raise fail(f"{out_path}: cannot write: {exc.strerror or exc}", EXIT_FAILED) from None
         shown = f"{len(view.nodes):,} of {view.total:,} nodes" if view.sampled else f"{len(view.nodes):,} nodes"

@@ -16,7 +16,7 @@ string, the year of the first version (else of ``update_date``, else of the id),
 reference as venue, and https://arxiv.org/abs/<id> as url. Categories are not kept on the paper:
 they go to the optional `keep` predicate, which sees each record before it is cleaned.
 A .json or .jsonl file of such records is recognised by its content (`kg.ingest.layout`), in
-JSON Lines (the snapshot) or as an array; ``--format arxiv`` asks for this reader whatever the
+JSON Lines (the snapshot) or as an array; ``--input-format arxiv`` asks for this reader whatever the
 file holds, and also reads the arXiv API's Atom feed (`kg.ingest.atom`).
 """
 

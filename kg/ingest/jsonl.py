@@ -257,9 +257,9 @@ read_jsonl = read_json
 FOREIGN_LAYOUTS: dict[str, str] = {
     "zip": "a zip archive (a Kaggle download?): unzip it and pass the file inside, "
            "e.g. arxiv-metadata-oai-snapshot.json",
-    ATOM_LAYOUT: "an arXiv API Atom feed (XML): pass it with --format arxiv",
+    ATOM_LAYOUT: "an arXiv API Atom feed (XML): pass it with --input-format arxiv",
     "oai-pmh": "arXiv OAI-PMH XML, which kg does not read: use the Kaggle JSON snapshot "
-               "(arxiv-metadata-oai-snapshot.json) or an arXiv API Atom feed with --format arxiv",
+               "(arxiv-metadata-oai-snapshot.json) or an arXiv API Atom feed with --input-format arxiv",
     "xml": "XML, which kg does not read: convert it to JSON Lines with title and abstract fields",
 }
 

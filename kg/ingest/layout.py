@@ -38,7 +38,7 @@ OPENALEX_FIELDS = ("abstract_inverted_index", "authorships", "publication_year",
 OPENALEX_ENTITIES = {"A": "authors", "S": "sources", "I": "institutions", "C": "concepts", "P": "publishers",
                      "F": "funders", "T": "topics"}
 
-#: the record layout of an arXiv API Atom feed (read by `kg.ingest.atom` under --format arxiv)
+#: the record layout of an arXiv API Atom feed (read by `kg.ingest.atom` under --input-format arxiv)
 ATOM_LAYOUT = "arxiv-atom"
 ZIP_MAGIC = b"PK\x03\x04"
 

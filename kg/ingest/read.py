@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Protocol
@@ -19,6 +20,8 @@ from kg.ingest.txt import read_txt
 from kg.paths import format_suffix
 from schema.paper import Paper, ReadIssue
 
+log = logging.getLogger(__name__)
+
 
 class SelectingReader(Protocol):
     """A `Reader` that also takes a `keep(year, categories)` predicate, tested on raw records.
@@ -32,7 +35,7 @@ class SelectingReader(Protocol):
     ) -> Iterator[Paper]: ...
 
 
-#: format name -> reader taking a `keep` predicate (formats with categories; chosen by --format only)
+#: format name -> reader taking a `keep` predicate (formats with categories; chosen by --input-format only)
 SELECTING_READERS: dict[str, SelectingReader] = {
     "arxiv": read_arxiv,
     "openalex": read_openalex,
@@ -157,13 +160,16 @@ def read_papers(
     """
     fmt = _check_format(fmt) if fmt is not None else None
     jobs = [(Path(path), _job_format(Path(path), fmt)) for path in paths]
+    for path, job_fmt in jobs:
+        log.info("input %s: format %s%s", path, job_fmt or "none (a directory)",
+                 " (given)" if fmt is not None else " (detected)")
     filters = filters if filters is not None else PaperFilter()
     if filters.by_category:
         for path, job_fmt in jobs:
             if job_fmt is not None and job_fmt not in SELECTING_READERS:
                 hint = ""
                 if job_fmt in _JSON_FORMATS and "categories" in sniff(path).keys:
-                    hint = " (its records have categories: for arXiv records add --format arxiv)"
+                    hint = " (its records have categories: for arXiv records add --input-format arxiv)"
                 raise IngestError(
                     f"{path}: a category filter needs an input format with categories "
                     f"({', '.join(SELECTING_READERS)}); {job_fmt!r} has none{hint}"
@@ -186,6 +192,7 @@ def _counting_keep(filters: PaperFilter, summary: ReadSummary) -> KeepPredicate:
         if filters.keeps(year, categories):
             return True
         summary.filtered += 1
+        summary.filtered_by["category" if not filters.keeps_categories(categories) else "year"] += 1
         return False
 
     return keep
@@ -223,6 +230,7 @@ def _read_all(
                 if check_year and not filters.keeps_year(paper.year):
                     seen.discard(paper.id)
                     summary.filtered += 1
+                    summary.filtered_by["year"] += 1
                     continue
                 summary.read += 1
                 summary.at = seen.last

@@ -52,6 +52,8 @@ class ReadSummary:
     issues: list[ReadIssue] = field(default_factory=list)
     failed_files: list[str] = field(default_factory=list)
     filtered: int = 0
+    #: `filtered` by the condition that left a record out: "category" (tested first) or "year"
+    filtered_by: Counter[str] = field(default_factory=Counter)
     lost: int = 0
     stopped_early: bool = False
     #: (file, line) of the paper last read: where a consumer pulling papers one at a time (the
@@ -95,10 +97,11 @@ class ReadSummary:
     def __str__(self) -> str:
         """One line for a log or a CLI footer."""
         filtered = f"filtered out {self.filtered}; " if self.filtered else ""
-        text = (
-            f"read {self.read} papers from {self.files} file(s); {filtered}skipped {self.skipped}; "
-            f"{self.warnings} warning(s); {len(self.failed_files)} file(s) failed"
-        )
+        text = f"read {self.read} papers from {self.files} file(s); {filtered}skipped {self.skipped}"
+        if self.warnings:  # zero counts are left out: "0 warning(s)" under printed issues misleads
+            text += f"; {self.warnings} warning(s)"
+        if self.failed_files:
+            text += f"; {len(self.failed_files)} file(s) failed"
         if self.reasons:
             text += " (" + ", ".join(f"{reason}: {n}" for reason, n in self.reasons.most_common()) + ")"
         return text

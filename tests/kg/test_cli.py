@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kg.build import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, SAMPLE_CORPUS
-from kg.cli import app
+from kg.cli import EXIT_NOT_FOUND, app
 
 runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1"})
 
@@ -133,7 +133,7 @@ def test_cli_query_write_clause_is_refused(graph_file):
 def test_cli_query_bad_param_and_missing_graph(graph_file, tmp_path):
     assert invoke("query", "MATCH (n) RETURN n", "--param", "oops", "--graph", graph_file).exit_code == EXIT_USAGE
     missing = invoke("query", "MATCH (n) RETURN n", "--graph", tmp_path / "none.graphml")
-    assert missing.exit_code == EXIT_USAGE and "kg build" in missing.output
+    assert missing.exit_code == EXIT_NOT_FOUND and "kg build" in missing.output
 
 
 def test_cli_export_formats_load_back(graph_file, tmp_path):

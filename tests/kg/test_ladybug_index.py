@@ -103,7 +103,7 @@ def test_corrupt_index_is_one_line_naming_it_and_kg_index_repairs_it(tiny_graph_
 
 def test_kg_index_without_a_graph_file(tmp_path):
     result = kg("index", "--graph", tmp_path / "none.graphml")
-    assert result.exit_code == 2 and "no such graph file (run `kg build` first" in result.output
+    assert result.exit_code == 1 and "no such graph file (run `kg build` first" in result.output
 
 
 def test_index_holds_what_the_graph_holds(tiny_graph_file, graph_snapshot):

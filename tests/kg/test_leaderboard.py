@@ -198,9 +198,9 @@ def test_leaderboard_cli_unknown_dataset_is_one_line(app, graph_file):
         "error: no dataset 'ImageNett' in the graph; close matches: ImageNet, ImageNet-1K"]
 
 
-def test_leaderboard_cli_missing_graph_is_a_usage_error(app, tmp_path):
+def test_leaderboard_cli_missing_graph_is_not_found(app, tmp_path):
     result = CliRunner().invoke(app, ["leaderboard", "--dataset", "x", "--graph", str(tmp_path / "none.graphml")])
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert "no such graph file" in result.stderr
 
 

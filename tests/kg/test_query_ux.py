@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kg.backends import QueryError
-from kg.build import EXIT_OK, EXIT_USAGE
+from kg.build import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from kg.cli import app
 from kg.cypher_params import check_read_only
 from kg.query_text import names_used, query_warnings, return_columns
@@ -47,8 +47,13 @@ def test_query_from_stdin(tiny_graph_file):
     assert with_file_option.stdout == result.stdout
 
 
+def test_query_file_not_found_is_exit_1(tiny_graph_file, tmp_path):
+    result = query("-f", tmp_path / "nope.cypher", "--graph", tiny_graph_file)
+    assert result.exit_code == EXIT_FAILED  # "not found", as in every command
+    assert result.output.splitlines() == [f"error: {tmp_path}/nope.cypher: no such query file"]
+
+
 @pytest.mark.parametrize(("args", "content", "message"), [
-    (["-f", "{dir}/nope.cypher"], None, "error: {dir}/nope.cypher: no such query file"),
     (["-f", "csv"], None, "error: csv: no such query file; -f reads the query from a file, "
                           "the output format is --format csv"),
     (["-f", "{dir}/q.cypher", "MATCH (n) RETURN n"], b"RETURN 1",

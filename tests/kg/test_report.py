@@ -166,10 +166,10 @@ def test_report_cli_writes_the_page(app, graph_file, tmp_path):
     assert page.count('<img src="data:image/png;base64,') == 5
 
 
-def test_report_cli_missing_graph_is_a_usage_error(app, tmp_path):
+def test_report_cli_missing_graph_is_not_found(app, tmp_path):
     result = CliRunner().invoke(app, ["report", "--graph", str(tmp_path / "none.graphml"),
                                       "--out", str(tmp_path / "r.html")])
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert "no such graph file" in result.stderr
     assert not (tmp_path / "r.html").exists()
 

@@ -232,18 +232,18 @@ def test_viz_cli_reports_sampling(app, graph_file, tmp_path):
     assert "(5 of 16 nodes)" in result.stdout
 
 
-def test_viz_cli_unknown_focus_is_one_line_exit_2(app, graph_file, tmp_path):
+def test_viz_cli_unknown_focus_is_one_line_not_found(app, graph_file, tmp_path):
     out = tmp_path / "out.html"
     result = CliRunner().invoke(app, ["viz", "--graph", str(graph_file), "--out", str(out), "--focus", "colbrt"])
-    assert result.exit_code == 2
+    assert result.exit_code == 1  # "not found", as in every command
     assert "did you mean: ColBERT" in result.output
     assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
     assert not out.exists()
 
 
-def test_viz_cli_missing_graph_and_bad_option_exit_2(app, tmp_path):
+def test_viz_cli_missing_graph_exit_1_and_bad_option_exit_2(app, tmp_path):
     result = CliRunner().invoke(app, ["viz", "--graph", str(tmp_path / "none.graphml")])
-    assert result.exit_code == 2 and "no such graph file" in result.output
+    assert result.exit_code == 1 and "no such graph file" in result.output
     result = CliRunner().invoke(app, ["viz", "--graph", str(tmp_path / "none.graphml"), "--depth", "0"])
     assert result.exit_code == 2
 

@@ -118,7 +118,7 @@ def test_openalex_index_written_as_a_json_string_is_rebuilt(tmp_path: Path) -> N
         ("openalex_export.csv", "an OpenAlex CSV export, which has no abstract text: download the works as JSON "
                                 "(https://api.openalex.org/works?filter=..., or a snapshot's works/ files) and pass that file"),
         ("arxiv_oai.xml", "arXiv OAI-PMH XML, which kg does not read: use the Kaggle JSON snapshot "
-                          "(arxiv-metadata-oai-snapshot.json) or an arXiv API Atom feed with --format arxiv"),
+                          "(arxiv-metadata-oai-snapshot.json) or an arXiv API Atom feed with --input-format arxiv"),
     ],
 )
 def test_layout_no_reader_takes_is_one_line_naming_it_and_what_reads_it(fixtures_dir: Path, name: str, reason: str) -> None:
@@ -188,7 +188,7 @@ def test_records_with_categories_not_recognised_as_arxiv_get_a_format_hint(tmp_p
         _read(path, filters=PaperFilter(categories=("cs.CL",)))
     message = str(info.value)
     assert "\n" not in message
-    assert message.endswith("'jsonl' has none (its records have categories: for arXiv records add --format arxiv)")
+    assert message.endswith("'jsonl' has none (its records have categories: for arXiv records add --input-format arxiv)")
 
 
 def test_arxiv_api_atom_feed(fixtures_dir: Path) -> None:
