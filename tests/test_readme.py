@@ -128,9 +128,12 @@ def _needs_neo4j(block: Block) -> bool:
     return "--backend neo4j" in block.text
 
 
-def _params() -> list:
-    return [pytest.param(block, id=block.id, marks=[pytest.mark.neo4j] if _needs_neo4j(block) else [])
-            for block in BLOCKS]
+def _params(neo4j: bool) -> list:
+    """The blocks, the ones on the Neo4j server apart; the ones running `kg eval` in one xdist
+    group, so the second finds the first's cross-validation in the cache instead of redoing it."""
+    return [pytest.param(block, id=block.id,
+                         marks=[pytest.mark.xdist_group("kg-eval")] if "kg eval" in block.text else [])
+            for block in BLOCKS if _needs_neo4j(block) == neo4j]
 
 
 # -- the folder every block starts from ---------------------------------------------------------
@@ -174,10 +177,10 @@ def _check(done: subprocess.CompletedProcess, line: int, command: str) -> None:
 
 # -- the blocks -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("block", _params())
-def test_readme_block(block: Block, workdir: Path, request) -> None:
+@pytest.mark.parametrize("block", _params(neo4j=False))
+def test_readme_block(block: Block, workdir: Path) -> None:
     if block.lang == "bash":
-        _run_bash(block, workdir, request)
+        _run_bash(block, workdir, _env())
     elif block.lang == "python":
         done = subprocess.run([sys.executable, "-c", block.text], cwd=workdir, env=_env(), capture_output=True,
                               text=True, timeout=TIMEOUT)
@@ -190,12 +193,20 @@ def test_readme_block(block: Block, workdir: Path, request) -> None:
         pytest.fail(f"README.md:{block.line}: a ```{block.lang} block: teach tests/test_readme.py to run it")
 
 
-def _run_bash(block: Block, workdir: Path, request) -> None:
-    env = _env()
-    if _needs_neo4j(block):
-        settings = request.getfixturevalue("neo4j_settings")
-        env.update({k: v for k, v in os.environ.items() if k.startswith("NEO4J_")})
-        _clear_neo4j(settings)
+@pytest.mark.neo4j
+@pytest.mark.parametrize("block", _params(neo4j=True))
+def test_readme_neo4j_block(block: Block, workdir: Path, neo4j_settings: dict[str, str]) -> None:
+    """The Neo4j blocks, on the test session's server (emptied before and after)."""
+    env = _env(NEO4J_URI=neo4j_settings["uri"], NEO4J_USER=neo4j_settings["user"],
+               NEO4J_PASSWORD=neo4j_settings["password"])
+    _clear_neo4j(neo4j_settings)
+    try:
+        _run_bash(block, workdir, env)
+    finally:
+        _clear_neo4j(neo4j_settings)
+
+
+def _run_bash(block: Block, workdir: Path, env: dict[str, str]) -> None:
     cluster: list[subprocess.Popen] = []
     try:
         for line, command in shell_commands(block):
@@ -207,7 +218,7 @@ def _run_bash(block: Block, workdir: Path, request) -> None:
                 continue
             if cluster:
                 command = command.replace("tcp://SCHEDULER:8786", cluster[0].address)  # type: ignore[attr-defined]
-            if _needs_neo4j(block):
+            if "NEO4J_URI" in env:
                 command = (command.replace("bolt://127.0.0.1:7687", env["NEO4J_URI"])
                            .replace("devpassword", env["NEO4J_PASSWORD"]))
             _check(_run(command, workdir, env), line, command)
@@ -215,8 +226,6 @@ def _run_bash(block: Block, workdir: Path, request) -> None:
         for proc in reversed(cluster):
             proc.terminate()
             proc.wait(timeout=30)
-        if _needs_neo4j(block):
-            _clear_neo4j(request.getfixturevalue("neo4j_settings"))
 
 
 def _free_port() -> int:
