@@ -196,7 +196,7 @@ def test_server_gone_mid_load_then_rerun_completes(tmp_path, nlp, graph_snapshot
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "neo4j"))
     import launcher
 
-    server = launcher.start(tmp_path / "neo4j", password="gone-midway")
+    server = launcher.start(tmp_path / "neo4j", password="gone-midway", jvm_options=launcher.QUICK_JIT)
     env = {**os.environ, "NEO4J_URI": server.uri, "NEO4J_PASSWORD": "gone-midway", "NEO4J_USER": "neo4j"}
     data = copies(tmp_path / "big.jsonl", 8)
     try:
@@ -212,7 +212,8 @@ def test_server_gone_mid_load_then_rerun_completes(tmp_path, nlp, graph_snapshot
         assert "lost the connection to Neo4j" in stderr and "run the same command again" in stderr
         assert "Traceback" not in stderr
 
-        server = launcher.start(tmp_path / "neo4j", port=server.port, password="gone-midway")
+        server = launcher.start(tmp_path / "neo4j", port=server.port, password="gone-midway",
+                                jvm_options=launcher.QUICK_JIT)
         done = subprocess.run([sys.executable, "-m", "kg", "build", str(data), "--backend", "neo4j", "-w", "1"],
                               capture_output=True, text=True, env=env, check=False)
         assert done.returncode == 0, done.stderr
