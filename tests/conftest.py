@@ -123,6 +123,27 @@ def tiny_factory():
     return make_tiny_extractions
 
 
+@pytest.fixture(scope="session")
+def full_nlp():
+    """The default pipeline (rules plus the shipped span classifier), built once per worker: a
+    pipeline holds no state that changes what it extracts, and building one costs about a second."""
+    from extractors import build_nlp
+
+    return build_nlp()
+
+
+@pytest.fixture(scope="session")
+def sample_graph():
+    """The graph of the bundled sample corpus (215 papers), built once per worker. Shared: read it,
+    or change a `.copy()`."""
+    from kg.backends.networkx_backend import NetworkxBackend
+    from kg.build import SAMPLE_CORPUS, build_graph
+
+    backend = NetworkxBackend()
+    build_graph([SAMPLE_CORPUS], backend)
+    return backend.to_networkx()
+
+
 @pytest.fixture
 def tiny_extractions() -> list[tuple[Paper, Extraction]]:
     """(Paper, Extraction) pairs covering every label, role, results and VARIANT_OF."""
@@ -215,7 +236,16 @@ def _browser_missing() -> str | None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_cmdline_main(config: pytest.Config) -> None:
     """Without `-n`, run over the cores (`-n auto`, at most MAX_WORKERS) with `--dist loadgroup`."""
-    if not config.pluginmanager.hasplugin("xdist") or hasattr(config, "workerinput"):
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    if hasattr(config, "workerinput"):
+        # a worker starts with COLUMNS=80 in its environment; rich's consoles made at import time
+        # would keep that width for good: give the worker the terminal settings of the run instead
+        for name, value in config.workerinput.get("kg_terminal", {}).items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
         return
     opt = config.option
     if opt.numprocesses is None and not opt.collectonly and not config.getoption("usepdb", False):
@@ -240,7 +270,8 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node) -> None:
-    """Tell each worker where to write the groups it finds."""
+    """Tell each worker where to write the groups it finds, and the run's terminal settings."""
+    node.workerinput["kg_terminal"] = {name: os.environ.get(name) for name in ("COLUMNS", "LINES")}
     path = node.config.stash.get(_GROUPS_FILE, None)
     if path is not None:
         node.workerinput["kg_groups"] = str(path)

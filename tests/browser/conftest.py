@@ -72,17 +72,6 @@ def open_page(browser) -> Iterator[Any]:
         context.close()
 
 
-@pytest.fixture(scope="session")
-def sample_graph() -> nx.MultiDiGraph:
-    """The graph of the bundled sample corpus (215 papers)."""
-    from kg.backends.networkx_backend import NetworkxBackend
-    from kg.build import SAMPLE_CORPUS, build_graph
-
-    backend = NetworkxBackend()
-    build_graph([SAMPLE_CORPUS], backend)
-    return backend.to_networkx()
-
-
 def make_synthetic_graph(n_papers: int, seed: int = 13) -> nx.MultiDiGraph:
     """A seeded random graph with the saved graph's schema and a few very popular entities.
 
