@@ -132,6 +132,37 @@ def full_nlp():
     return build_nlp()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def shared_pipelines():
+    """`kg` commands run in-process build the extraction pipeline on every call (about a second of
+    CPU, some ninety times in the suite): here they share one per worker, thread and settings
+    (arguments, KG_NO_MODEL, KG_SPAN_MODEL); a build that fails (missing or corrupt model) is not
+    kept. Only `extractors.build_nlp`, which kg imports when it runs, is replaced: tests importing
+    it themselves get the real one, and tests about building or recycling pipelines take the real
+    one back from this fixture's value (tests/kg/test_engines.py)."""
+    import threading
+
+    import extractors
+    from extractors.spanmodel import MODEL_ENV, NO_MODEL_ENV
+
+    real = extractors.build_nlp
+    built: dict[tuple, object] = {}
+
+    def build_nlp(model: str | None = None, terms_path: str | None = None, use_model: bool | None = None,
+                  model_path: str | None = None):
+        key = (model, terms_path, use_model, model_path, os.environ.get(NO_MODEL_ENV), os.environ.get(MODEL_ENV),
+               threading.get_ident())
+        if key not in built:
+            built[key] = real(model, terms_path, use_model, model_path)
+        return built[key]
+
+    extractors.build_nlp = build_nlp
+    try:
+        yield real
+    finally:
+        extractors.build_nlp = real
+
+
 @pytest.fixture(scope="session")
 def sample_graph():
     """The graph of the bundled sample corpus (215 papers), built once per worker. Shared: read it,

@@ -39,6 +39,15 @@ def _failing_extract(papers: list[Paper], nlp, min_confidence: float) -> list[Ex
     return extract_chunk(papers, nlp, min_confidence)
 
 
+@pytest.fixture(autouse=True)
+def fresh_pipelines(shared_pipelines, monkeypatch):
+    """These tests are about building, caching and recycling pipelines: the real `build_nlp`, not the
+    session's shared pipelines (tests/conftest.py)."""
+    import extractors
+
+    monkeypatch.setattr(extractors, "build_nlp", shared_pipelines)
+
+
 @pytest.fixture(scope="module")
 def sample_papers() -> list[Paper]:
     return list(itertools.islice(read_papers([SAMPLE_CORPUS]), N_PAPERS))
