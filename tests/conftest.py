@@ -12,8 +12,13 @@ of the paper has). Its graph, by hand:
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import shutil
 import sys
+import tempfile
+from collections import defaultdict
 from pathlib import Path
 
 # pytest (prepend import mode) put tests/ first on sys.path to import this file; tests/kg and
@@ -118,6 +123,58 @@ def tiny_factory():
     return make_tiny_extractions
 
 
+@pytest.fixture(scope="session")
+def full_nlp():
+    """The default pipeline (rules plus the shipped span classifier), built once per worker: a
+    pipeline holds no state that changes what it extracts, and building one costs about a second."""
+    from extractors import build_nlp
+
+    return build_nlp()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_pipelines():
+    """`kg` commands run in-process build the extraction pipeline on every call (about a second of
+    CPU, some ninety times in the suite): here they share one per worker, thread and settings
+    (arguments, KG_NO_MODEL, KG_SPAN_MODEL); a build that fails (missing or corrupt model) is not
+    kept. Only `extractors.build_nlp`, which kg imports when it runs, is replaced: tests importing
+    it themselves get the real one, and tests about building or recycling pipelines take the real
+    one back from this fixture's value (tests/kg/test_engines.py)."""
+    import threading
+
+    import extractors
+    from extractors.spanmodel import MODEL_ENV, NO_MODEL_ENV
+
+    real = extractors.build_nlp
+    built: dict[tuple, object] = {}
+
+    def build_nlp(model: str | None = None, terms_path: str | None = None, use_model: bool | None = None,
+                  model_path: str | None = None):
+        key = (model, terms_path, use_model, model_path, os.environ.get(NO_MODEL_ENV), os.environ.get(MODEL_ENV),
+               threading.get_ident())
+        if key not in built:
+            built[key] = real(model, terms_path, use_model, model_path)
+        return built[key]
+
+    extractors.build_nlp = build_nlp
+    try:
+        yield real
+    finally:
+        extractors.build_nlp = real
+
+
+@pytest.fixture(scope="session")
+def sample_graph():
+    """The graph of the bundled sample corpus (215 papers), built once per worker. Shared: read it,
+    or change a `.copy()`."""
+    from kg.backends.networkx_backend import NetworkxBackend
+    from kg.build import SAMPLE_CORPUS, build_graph
+
+    backend = NetworkxBackend()
+    build_graph([SAMPLE_CORPUS], backend)
+    return backend.to_networkx()
+
+
 @pytest.fixture
 def tiny_extractions() -> list[tuple[Paper, Extraction]]:
     """(Paper, Extraction) pairs covering every label, role, results and VARIANT_OF."""
@@ -173,6 +230,201 @@ def command_app():
     return make
 
 
+# -- running the suite: over the cores, one Neo4j server and one browser per run ----------------------
+#
+# With pytest-xdist (the [test] extra) the suite runs in worker processes with `--dist loadgroup`:
+# every test using the shared Neo4j server is in group "neo4j" (one worker, one server, one
+# database), every test using the browser in group "browser" (one worker, one Chromium), and the
+# tests that start and kill servers of their own in group "neo4j-own" (one such JVM at a time).
+# The biggest groups are sent out first, the other tests one by one to whichever worker is free.
+# `-n 0`, `-p no:xdist` or no xdist installed: everything runs in one process, in file order.
+#
+# The workers find each test's group (from the fixtures it uses) and write it to a file the
+# scheduler reads: pytest 9.2 no longer lets xdist add the group to a test's node id, its own way.
+
+#: fixture a test uses -> the xdist group it runs in
+GROUPS = {"neo4j_server": "neo4j", "browser": "browser"}
+#: default number of workers: more buys nothing, the Neo4j group runs in one of them anyway
+MAX_WORKERS = 4
+#: node id -> group, filled by pytest_collection_modifyitems (one process) or from the workers' file
+_groups: dict[str, str] = {}
+
+
+def _neo4j_missing() -> str | None:
+    sys.path.insert(0, str(Path(__file__).parent / "neo4j"))
+    import launcher
+
+    return launcher.missing_tools()
+
+
+def _browser_missing() -> str | None:
+    sys.path.insert(0, str(Path(__file__).parent / "browser"))
+    import chromium
+
+    return chromium.missing()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """Without `-n`, run over the cores (`-n auto`, see below) with `--dist loadgroup`."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    if hasattr(config, "workerinput"):
+        # a worker starts with COLUMNS=80 in its environment; rich's consoles made at import time
+        # would keep that width for good: give the worker the terminal settings of the run instead
+        for name, value in config.workerinput.get("kg_terminal", {}).items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        return
+    opt = config.option
+    if opt.numprocesses is None and not opt.collectonly and not config.getoption("usepdb", False):
+        opt.numprocesses = "auto"
+    if opt.numprocesses and opt.dist == "no":
+        opt.dist = "loadgroup"  # the groups keep one server and one browser per run
+    if opt.dist == "loadgroup":
+        config.stash[_GROUPS_FILE] = Path(tempfile.mkdtemp(prefix="kg-test-groups-")) / "groups.json"
+
+
+_GROUPS_FILE = pytest.StashKey[Path]()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """`-n auto`: one worker more than cores, since the Neo4j and browser groups spend much of their
+    time waiting on servers, processes and pages (2 cores: 3 workers, 3m25 instead of 3m57); at most
+    MAX_WORKERS. PYTEST_XDIST_AUTO_NUM_WORKERS wins."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(MAX_WORKERS, cores + 1))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    """Tell each worker where to write the groups it finds, and the run's terminal settings."""
+    node.workerinput["kg_terminal"] = {name: os.environ.get(name) for name in ("COLUMNS", "LINES")}
+    path = node.config.stash.get(_GROUPS_FILE, None)
+    if path is not None:
+        node.workerinput["kg_groups"] = str(path)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """xdist's loadgroup scheduling, with each test's group taken from the workers' file."""
+    path = config.stash.get(_GROUPS_FILE, None)
+    if config.option.dist != "loadgroup" or path is None:
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class GroupScheduling(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            scope = super()._split_scope(nodeid)  # "test@group" where xdist could name it
+            if scope == nodeid:
+                if not _groups and path.exists():  # every worker wrote it before reporting its collection
+                    _groups.update(json.loads(path.read_text(encoding="utf-8")))
+                scope = _groups.get(nodeid, nodeid)
+            return scope
+
+    return GroupScheduling(config, log)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    path = config.stash.get(_GROUPS_FILE, None)
+    if path is not None:
+        shutil.rmtree(path.parent, ignore_errors=True)
+
+
+def _group_of(item: pytest.Item) -> str | None:
+    names = getattr(item, "fixturenames", ())
+    for fixture, group in GROUPS.items():
+        if fixture in names:
+            return group
+    if item.get_closest_marker("neo4j"):  # starts servers of its own
+        return "neo4j-own"
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Put every test in its group: xdist_group marks, and the workers' file for the scheduler."""
+    for item in items:
+        group = _group_of(item)
+        if group:
+            _groups[item.nodeid] = group
+            if not item.get_closest_marker("xdist_group"):
+                item.add_marker(pytest.mark.xdist_group(group))
+    target = getattr(config, "workerinput", {}).get("kg_groups")
+    if target:  # every worker collects the same tests: the last write wins, whole (os.replace)
+        tmp = Path(f"{target}.{os.getpid()}")
+        tmp.write_text(json.dumps(_groups), encoding="utf-8")
+        os.replace(tmp, target)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Say what runs, where, and what is skipped and why."""
+    workers = getattr(config.option, "numprocesses", None) or 0
+    where = (f"{workers} worker(s) (pytest-xdist, --dist {config.option.dist}): the Neo4j tests share one "
+             "worker and server, the browser tests one worker and Chromium" if workers
+             else "one process (no pytest-xdist workers)")
+    neo4j, browser = _neo4j_missing(), _browser_missing()
+    return [
+        "papers-kg suite: unit and CLI tests; "
+        + (f"Neo4j tests SKIPPED ({neo4j})" if neo4j else "Neo4j tests on a real server (tests/neo4j)")
+        + "; " + (f"browser tests SKIPPED ({browser})" if browser else "browser tests in headless Chromium"),
+        f"running in {where}",
+    ]
+
+
+class _Phases:
+    """Per group: outcomes, wall time from its first start to its last end, the workers it ran in."""
+
+    def __init__(self) -> None:
+        self.outcomes: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self.span: dict[str, list[float]] = {}
+        self.workers: dict[str, set[str]] = defaultdict(set)
+        self.setup: dict[str, float] = defaultdict(float)
+
+    def add(self, report: pytest.TestReport) -> None:
+        nodeid, _, suffix = report.nodeid.rpartition("@")
+        group = suffix if nodeid and "]" not in suffix else _groups.get(report.nodeid, "unit")
+        span = self.span.setdefault(group, [report.start, report.stop])
+        span[0], span[1] = min(span[0], report.start), max(span[1], report.stop)
+        node = getattr(report, "node", None)
+        if node is not None:
+            self.workers[group].add(node.gateway.id)
+        if report.when == "setup":
+            self.setup[group] = max(self.setup[group], report.duration)
+        if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+            self.outcomes[group][report.outcome] += 1
+
+    def lines(self) -> list[str]:
+        out = []
+        for group, (start, stop) in sorted(self.span.items(), key=lambda kv: kv[1][0]):
+            counts = ", ".join(f"{n} {what}" for what, n in sorted(self.outcomes[group].items()))
+            where = f" in {'/'.join(sorted(self.workers[group]))}" if self.workers[group] else ""
+            out.append(f"{group:10} {counts or 'nothing ran'}: {stop - start:6.1f} s{where} "
+                       f"(longest setup {self.setup[group]:.1f} s)")
+        return out
+
+
+_phases = _Phases()
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    _phases.add(report)
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    """Wall time per group (unit, neo4j, neo4j-own, browser): where the run's time went."""
+    if hasattr(config, "workerinput") or not _phases.span:
+        return
+    terminalreporter.write_sep("-", "time per group, from its first test's start to its last test's end")
+    for line in _phases.lines():
+        terminalreporter.write_line(line)
+
+
 # -- a real Neo4j server (tests marked `neo4j`) ----------------------------------------------------
 
 NEO4J_PASSWORD = "kg-test-password"
@@ -180,19 +432,22 @@ NEO4J_PASSWORD = "kg-test-password"
 
 @pytest.fixture(scope="session")
 def neo4j_server(tmp_path_factory):
-    """A real Neo4j Community 5.26 server for the whole session (tests/neo4j/launcher.py).
+    """A real Neo4j Community 5.26 server for the whole session (tests/neo4j/launcher.py): one per
+    run, since every test using it runs in one xdist worker (group "neo4j"); stopped at the end
+    whatever the tests did (and the Java process dies with the worker if that is killed).
 
     Skipped, with the reason, when Java or Maven are missing; `.ci/run` installs them.
     """
-    sys.path.insert(0, str(Path(__file__).parent / "neo4j"))
-    import launcher
-
-    reason = launcher.missing_tools()
+    reason = _neo4j_missing()
     if reason:
         pytest.skip(f"Neo4j tests need Java 17+ and Maven: {reason}")
-    server = launcher.start(tmp_path_factory.mktemp("neo4j"), password=NEO4J_PASSWORD)
-    yield server
-    server.stop()
+    import launcher
+
+    server = launcher.start(tmp_path_factory.mktemp("neo4j"), password=NEO4J_PASSWORD, jvm_options=launcher.QUICK_JIT)
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture

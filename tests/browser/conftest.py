@@ -8,6 +8,7 @@ that leaves the disk is recorded, so a test can assert the page works offline an
 from __future__ import annotations
 
 import random
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,9 +17,9 @@ from typing import Any
 import networkx as nx
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from chromium import CHROMIUM, CHROMIUM_ARGS, missing  # noqa: E402
+
 READY_TIMEOUT_MS = 180_000
 
 
@@ -37,10 +38,12 @@ class OpenedPage:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
-    """A headless Chromium (Debian's package) driven by Playwright."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
+    """A headless Chromium (Debian's package) driven by Playwright, one per run: every test using it
+    runs in one xdist worker (group "browser", tests/conftest.py)."""
+    reason = missing()
+    if reason:
+        pytest.skip(reason)
+    from playwright import sync_api
     with sync_api.sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         yield chromium
@@ -67,17 +70,6 @@ def open_page(browser) -> Iterator[Any]:
     yield _open
     for context in contexts:
         context.close()
-
-
-@pytest.fixture(scope="session")
-def sample_graph() -> nx.MultiDiGraph:
-    """The graph of the bundled sample corpus (215 papers)."""
-    from kg.backends.networkx_backend import NetworkxBackend
-    from kg.build import SAMPLE_CORPUS, build_graph
-
-    backend = NetworkxBackend()
-    build_graph([SAMPLE_CORPUS], backend)
-    return backend.to_networkx()
 
 
 def make_synthetic_graph(n_papers: int, seed: int = 13) -> nx.MultiDiGraph:

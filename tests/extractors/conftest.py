@@ -9,8 +9,3 @@ def nlp():
     the classifier has its own tests with `full_nlp`)."""
     return build_nlp(use_model=False)
 
-
-@pytest.fixture(scope="session")
-def full_nlp():
-    """The default pipeline: rules plus the shipped span classifier."""
-    return build_nlp()

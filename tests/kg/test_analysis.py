@@ -263,13 +263,9 @@ def test_analysis_leaderboards_variants_roll_up(fields):
 
 
 @pytest.fixture(scope="module")
-def sample():
-    from kg.backends.networkx_backend import NetworkxBackend
-    from kg.build import SAMPLE_CORPUS, build_graph
-
-    store = NetworkxBackend()
-    build_graph([SAMPLE_CORPUS], store)
-    return store.to_networkx()
+def sample(sample_graph):
+    """The bundled sample's graph (tests/conftest.py)."""
+    return sample_graph
 
 
 def test_analysis_on_the_bundled_sample(sample):

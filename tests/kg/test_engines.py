@@ -39,6 +39,17 @@ def _failing_extract(papers: list[Paper], nlp, min_confidence: float) -> list[Ex
     return extract_chunk(papers, nlp, min_confidence)
 
 
+@pytest.fixture(autouse=True)
+def fresh_pipelines(shared_pipelines, monkeypatch):
+    """These tests are about building, caching and recycling pipelines: the real `build_nlp`, not the
+    session's shared pipelines (tests/conftest.py), and no pipeline cached by an earlier test (one
+    that has seen every string of the sample would never grow, so never be recycled)."""
+    import extractors
+
+    monkeypatch.setattr(extractors, "build_nlp", shared_pipelines)
+    monkeypatch.setattr(engines, "_NLP_CACHE", {})
+
+
 @pytest.fixture(scope="module")
 def sample_papers() -> list[Paper]:
     return list(itertools.islice(read_papers([SAMPLE_CORPUS]), N_PAPERS))

@@ -34,10 +34,9 @@ def shape(G):
 
 
 @pytest.fixture(scope="module")
-def nlp():
-    from extractors import build_nlp
-
-    return build_nlp()
+def nlp(full_nlp):
+    """The default pipeline, shared by the session (tests/conftest.py)."""
+    return full_nlp
 
 
 def test_incremental_update_equals_fresh_build(tmp_path, nlp):

@@ -207,16 +207,6 @@ def test_leaderboard_cli_missing_graph_is_not_found(app, tmp_path):
 # --- end to end on the bundled sample ---------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def sample_graph():
-    from kg.backends.networkx_backend import NetworkxBackend
-    from kg.build import SAMPLE_CORPUS, build_graph
-
-    store = NetworkxBackend()
-    build_graph([SAMPLE_CORPUS], store)
-    return store.to_networkx()
-
-
 def test_leaderboard_on_the_bundled_sample_ranks_imagenet_top1(sample_graph):
     rows = leaderboard(sample_graph, "ImageNet", "top-1 accuracy")
     assert len(rows) >= 3

@@ -25,10 +25,15 @@ runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def nlp():
-    from extractors import build_nlp
+def nlp(full_nlp):
+    """The default pipeline, shared by the session (tests/conftest.py)."""
+    return full_nlp
 
-    return build_nlp()
+
+@pytest.fixture(scope="module")
+def sample_reference(nlp):
+    """`reference([SAMPLE_CORPUS], nlp)`, built once for the tests that compare with it."""
+    return reference([SAMPLE_CORPUS], nlp)
 
 
 def reference(inputs: list[Path], nlp, *, incremental_from: list[Path] | None = None):
@@ -50,15 +55,11 @@ def copies(path: Path, n: int) -> Path:
     return path
 
 
-def kg(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kg", *args], capture_output=True, text=True, check=False)
-
-
-def test_build_twice_is_idempotent_and_equals_networkx(neo4j_backend, nlp, graph_snapshot):
+def test_build_twice_is_idempotent_and_equals_networkx(neo4j_backend, sample_reference, graph_snapshot):
     first = runner.invoke(app, ["build", "--backend", "neo4j", "--workers", "1"])
     assert first.exit_code == 0, first.output
     assert "graph loaded into Neo4j at bolt://127.0.0.1:" in first.output
-    want = graph_snapshot(reference([SAMPLE_CORPUS], nlp))
+    want = graph_snapshot(sample_reference)
     assert graph_snapshot(neo4j_backend.to_networkx()) == want
     counts = neo4j_backend.counts()
     again = runner.invoke(app, ["build", "--backend", "neo4j", "--workers", "1"])
@@ -75,9 +76,9 @@ def test_second_file_adds_only_the_new_and_merges_by_key(neo4j_backend, tmp_path
     assert runner.invoke(app, ["build", str(a), "--backend", "neo4j", "-w", "1"]).exit_code == 0
     after_a = neo4j_backend.counts()
     assert runner.invoke(app, ["build", str(b), "--backend", "neo4j", "-w", "1"]).exit_code == 0
-    graph_a, graph_b = built(a, nlp), built(b, nlp)
     both = NetworkxBackend()
     build_graph([a], both, nlp=nlp, engine=Engine(workers=1))
+    graph_a, graph_b = both.to_networkx().copy(), built(b, nlp)  # a alone, b alone
     build_graph([b], both, nlp=nlp, engine=Engine(workers=1))
     assert graph_snapshot(neo4j_backend.to_networkx()) == graph_snapshot(both.to_networkx())
     shared = set(graph_a) & set(graph_b)
@@ -128,8 +129,8 @@ def test_interrupted_load_rerun_gives_the_uninterrupted_graph(neo4j_backend, tmp
             proc.kill()
     partial = neo4j_backend.counts().nodes["Paper"]
     assert 0 < partial < 1720
-    done = kg("build", str(data), "--backend", "neo4j", "-w", "1")
-    assert done.returncode == 0, done.stderr
+    done = runner.invoke(app, ["build", str(data), "--backend", "neo4j", "-w", "1"])  # the rerun, in-process
+    assert done.exit_code == 0, done.output
     assert graph_snapshot(neo4j_backend.to_networkx()) == graph_snapshot(reference([data], nlp))
 
 
@@ -143,7 +144,7 @@ def test_clear_starts_fresh(neo4j_backend, tmp_path):
     assert neo4j_backend.counts().nodes["Paper"] == 1
 
 
-def test_query_export_stats_on_neo4j(neo4j_backend, tmp_path, nlp):
+def test_query_export_stats_on_neo4j(neo4j_backend, tmp_path, sample_reference):
     assert runner.invoke(app, ["build", "--backend", "neo4j", "-w", "1"]).exit_code == 0
     got = runner.invoke(app, ["query", "--backend", "neo4j", "--format", "json",
                               "MATCH (d:Dataset) WHERE d.key = $k RETURN d.name AS name", "-p", "k=msmarco"])
@@ -165,7 +166,7 @@ def test_query_export_stats_on_neo4j(neo4j_backend, tmp_path, nlp):
     ours = tmp_path / "neo4j.graphml"
     assert runner.invoke(app, ["export", "--backend", "neo4j", "-o", str(ours)]).exit_code == 0
     nx_file = tmp_path / "graph.graphml"
-    NetworkxBackend(graph=reference([SAMPLE_CORPUS], nlp)).save(nx_file)
+    NetworkxBackend(graph=sample_reference.copy()).save(nx_file)
     theirs = tmp_path / "nx.graphml"
     assert runner.invoke(app, ["export", "--graph", str(nx_file), "-o", str(theirs)]).exit_code == 0
     assert ours.read_bytes() == theirs.read_bytes()
@@ -196,7 +197,7 @@ def test_server_gone_mid_load_then_rerun_completes(tmp_path, nlp, graph_snapshot
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "neo4j"))
     import launcher
 
-    server = launcher.start(tmp_path / "neo4j", password="gone-midway")
+    server = launcher.start(tmp_path / "neo4j", password="gone-midway", jvm_options=launcher.QUICK_JIT)
     env = {**os.environ, "NEO4J_URI": server.uri, "NEO4J_PASSWORD": "gone-midway", "NEO4J_USER": "neo4j"}
     data = copies(tmp_path / "big.jsonl", 8)
     try:
@@ -212,10 +213,10 @@ def test_server_gone_mid_load_then_rerun_completes(tmp_path, nlp, graph_snapshot
         assert "lost the connection to Neo4j" in stderr and "run the same command again" in stderr
         assert "Traceback" not in stderr
 
-        server = launcher.start(tmp_path / "neo4j", port=server.port, password="gone-midway")
-        done = subprocess.run([sys.executable, "-m", "kg", "build", str(data), "--backend", "neo4j", "-w", "1"],
-                              capture_output=True, text=True, env=env, check=False)
-        assert done.returncode == 0, done.stderr
+        server = launcher.start(tmp_path / "neo4j", port=server.port, password="gone-midway",
+                                jvm_options=launcher.QUICK_JIT)
+        done = runner.invoke(app, ["build", str(data), "--backend", "neo4j", "-w", "1"], env=env)  # in-process
+        assert done.exit_code == 0, done.output
         with Neo4jBackend(uri=server.uri, password="gone-midway") as store:
             assert graph_snapshot(store.to_networkx()) == graph_snapshot(reference([data], nlp))
     finally:

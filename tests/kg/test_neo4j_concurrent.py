@@ -18,13 +18,11 @@ BATCH = 40
 
 
 @pytest.fixture(scope="module")
-def pairs():
+def pairs(full_nlp):
     """The bundled sample four times over (860 papers, each copy with its own ids), extracted once."""
-    from extractors import build_nlp
-
     papers = list(read_papers([SAMPLE_CORPUS]))
     copies = [Paper(id=f"c{i}-{p.id}", title=p.title, abstract=p.abstract) for i in range(4) for p in papers]
-    return list(extract_pairs(copies, build_nlp()))
+    return list(extract_pairs(copies, full_nlp))
 
 
 def batches(items: list, reverse: bool = False) -> list:

@@ -23,10 +23,9 @@ from schema import Paper
 
 
 @pytest.fixture(scope="module")
-def nlp():
-    from extractors import build_nlp
-
-    return build_nlp()
+def nlp(full_nlp):
+    """The default pipeline, shared by the session (tests/conftest.py)."""
+    return full_nlp
 
 
 def write(path: Path, papers: list[dict]) -> Path:

@@ -47,10 +47,9 @@ def method_of(G, paper_id: str, text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def nlp():
-    from extractors import build_nlp
-
-    return build_nlp()
+def nlp(full_nlp):
+    """The default pipeline, shared by the session (tests/conftest.py)."""
+    return full_nlp
 
 
 def test_resolve_acronym_defined_once_merges_across_papers(tmp_path, nlp):

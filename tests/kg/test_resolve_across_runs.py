@@ -26,10 +26,9 @@ SPLITS = [(["u1", "u2", "l1"], ["d1", "u1"]), (["d1", "u1"], ["u2", "l1"])]
 
 
 @pytest.fixture(scope="module")
-def nlp():
-    from extractors import build_nlp
-
-    return build_nlp()
+def nlp(full_nlp):
+    """The default pipeline, shared by the session (tests/conftest.py)."""
+    return full_nlp
 
 
 def papers(path: Path, ids: list[str]) -> Path:

@@ -10,7 +10,6 @@ import typer
 from rich.console import Console
 from typer.testing import CliRunner
 
-from extractors import build_nlp
 from kg.build import EXIT_FAILED, EXIT_OK
 from kg.commands.eval_spans import register
 from kg.evaluate import EvalInputError
@@ -22,8 +21,9 @@ GOLD, PRED = FIXTURES / "gold.jsonl", FIXTURES / "pred.jsonl"
 
 
 @pytest.fixture(scope="module")
-def nlp():
-    return build_nlp()
+def nlp(full_nlp):
+    """The default pipeline, shared by the session (tests/conftest.py)."""
+    return full_nlp
 
 
 def doc(text: str, *spans: tuple[int, int, str], doc_id: str | None = None) -> dict:

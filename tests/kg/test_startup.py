@@ -25,10 +25,14 @@ print("SPACY" if "spacy" in sys.modules else "NO-SPACY", code, file=sys.stderr)
 
 @pytest.fixture(scope="module")
 def graph(tmp_path_factory):
+    """The sample's graph file and index, made by `kg build` in this process (the probes below are the subprocesses)."""
+    from typer.testing import CliRunner
+
+    from kg.cli import app
+
     path = tmp_path_factory.mktemp("startup") / "g.graphml"
-    done = subprocess.run([sys.executable, "-m", "kg", "build", str(SAMPLE_CORPUS), "-o", str(path), "-w", "1"],
-                          capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stderr
+    done = CliRunner().invoke(app, ["build", str(SAMPLE_CORPUS), "-o", str(path), "-w", "1"])
+    assert done.exit_code == 0, done.output
     return path
 
 

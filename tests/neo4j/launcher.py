@@ -25,6 +25,9 @@ HERE = Path(__file__).resolve().parent
 TARGET = HERE / "target"
 CLASSPATH = os.pathsep.join([str(TARGET / "classes"), str(TARGET / "lib" / "*")])
 MAIN_CLASS = "kgtest.NeoServer"
+#: JVM options for servers that live for one test run: the client compiler only (no C2), which
+#: halves the CPU a start costs (about 8 s instead of 15 s) and most of the JIT work after it
+QUICK_JIT = ("-XX:TieredStopAtLevel=1",)
 
 
 class LauncherUnavailable(RuntimeError):
@@ -112,13 +115,16 @@ def _die_with_parent() -> None:
         pass
 
 
-def start(data: Path, port: int | None = None, password: str | None = None, timeout: float = 180) -> Server:
-    """Start a server on `port` (default: a free one) storing its files under `data`; waits until Bolt is up."""
+def start(data: Path, port: int | None = None, password: str | None = None, timeout: float = 180,
+          jvm_options: tuple[str, ...] = ()) -> Server:
+    """Start a server on `port` (default: a free one) storing its files under `data`; waits until Bolt is up.
+
+    `jvm_options` go to `java` (the tests pass QUICK_JIT; benchmarks keep the full JIT)."""
     build()
     port = port or free_port()
     data.mkdir(parents=True, exist_ok=True)
     log = data / "launcher.log"
-    cmd = ["java", "-Xmx1g", "-cp", CLASSPATH, MAIN_CLASS, str(port), str(data)]
+    cmd = ["java", "-Xmx1g", *jvm_options, "-cp", CLASSPATH, MAIN_CLASS, str(port), str(data)]
     if password:
         cmd.append(password)
     out = log.open("wb")
@@ -145,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=7687)
     parser.add_argument("--data", type=Path, default=Path("/tmp/kg-neo4j"))
     parser.add_argument("--password", default=None, help="enable auth with user neo4j and this password")
+    parser.add_argument("--quick-jit", action="store_true",
+                        help="client JIT compiler only: half the start-up CPU, slower on long loads (the tests use it)")
     args = parser.parse_args(argv)
 
     def terminated(signum: int, frame: object) -> None:
@@ -153,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, terminated)
     server = None
     try:
-        server = start(args.data, args.port, args.password)
+        server = start(args.data, args.port, args.password, jvm_options=QUICK_JIT if args.quick_jit else ())
         print(f"Neo4j is up at {server.uri} (data in {args.data}); Ctrl+C or SIGTERM stops it", flush=True)
         server.process.wait()
     except LauncherUnavailable as exc:
