@@ -84,10 +84,13 @@ class SpanModel:
                 "weights": self.weights}
 
     def save(self, path: str | Path) -> None:
-        """Write the model as compact, key-sorted JSON (byte-identical for identical weights)."""
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        Path(path).write_text(json.dumps(self.to_json(), sort_keys=True, separators=(",", ":")) + "\n",
-                              encoding="utf-8")
+        """Write the model as compact, key-sorted JSON (byte-identical for identical weights), whole
+        or not at all: a pipeline loading it meanwhile (another process) never reads half a file."""
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(self.to_json(), sort_keys=True, separators=(",", ":")) + "\n", encoding="utf-8")
+        os.replace(tmp, target)
 
     @classmethod
     def load(cls, path: str | Path) -> SpanModel:

@@ -264,6 +264,19 @@ def _browser_missing() -> str | None:
     return chromium.missing()
 
 
+_OWN_CACHE = pytest.StashKey[Path]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One cache for `kg eval`'s cross-validated predictions per run (kg/crossval.py), made before
+    the xdist workers start so they share it, and removed at the end: nothing goes to ~/.cache."""
+    if hasattr(config, "workerinput") or os.environ.get("KG_CACHE_DIR"):
+        return
+    folder = Path(tempfile.mkdtemp(prefix="kg-test-cache-"))
+    os.environ["KG_CACHE_DIR"] = str(folder)
+    config.stash[_OWN_CACHE] = folder
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_cmdline_main(config: pytest.Config) -> None:
     """Without `-n`, run over the cores (`-n auto`, see below) with `--dist loadgroup`."""
@@ -331,6 +344,10 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    own = config.stash.get(_OWN_CACHE, None)
+    if own is not None:
+        shutil.rmtree(own, ignore_errors=True)
+        os.environ.pop("KG_CACHE_DIR", None)
     path = config.stash.get(_GROUPS_FILE, None)
     if path is not None:
         shutil.rmtree(path.parent, ignore_errors=True)
@@ -338,6 +355,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 def _group_of(item: pytest.Item) -> str | None:
     names = getattr(item, "fixturenames", ())
+    marked = item.get_closest_marker("xdist_group")
+    if marked and marked.args:  # a test's own group (tests/test_readme.py: the blocks running kg eval)
+        return str(marked.args[0])
     for fixture, group in GROUPS.items():
         if fixture in names:
             return group

@@ -83,7 +83,10 @@ def test_cli_show_completion_prints_a_bash_script(monkeypatch):
 
 # -- -q / -v -----------------------------------------------------------------------------------------
 
-def test_cli_verbose_logs_inputs_and_pipeline_quiet_hides_warnings(bad_jsonl, tmp_path):
+def test_cli_verbose_logs_inputs_and_pipeline_quiet_hides_warnings(bad_jsonl, tmp_path, monkeypatch, shared_pipelines):
+    import extractors
+
+    monkeypatch.setattr(extractors, "build_nlp", shared_pipelines)  # the real one: its build is logged
     normal = invoke("build", bad_jsonl, "-o", tmp_path / "n.graphml", "-w", "1")
     assert normal.exit_code == EXIT_PARTIAL
     assert "malformed JSON" in normal.stderr and "query index written" in normal.stderr
