@@ -89,16 +89,16 @@ def test_cross_validation_reuses_its_cached_predictions(tmp_path, monkeypatch):
     from kg import crossval
 
     monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path))
-    first = crossval.cross_validate(k=2, sets=("seed",))
+    first = crossval.cross_validate(k=2, sets=("seed",), use_open=False)  # the dev golds only: quicker
     assert len(list((tmp_path / "cv").glob("*.json"))) == 1
 
     def no_training(*args, **kwargs):
         raise AssertionError("trained again although the predictions are cached")
 
     monkeypatch.setattr(crossval, "fit", no_training)
-    again = crossval.cross_validate(k=2, sets=("seed",))
+    again = crossval.cross_validate(k=2, sets=("seed",), use_open=False)
     assert again["seed"].by_type == first["seed"].by_type and again["seed"].results == first["seed"].results
     with pytest.raises(AssertionError, match="trained again"):  # other folds: not cached
-        crossval.cross_validate(k=3, sets=("seed",))
+        crossval.cross_validate(k=3, sets=("seed",), use_open=False)
     monkeypatch.setenv("KG_CACHE_DIR", "off")
     assert crossval.cache_dir() is None
