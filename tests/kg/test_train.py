@@ -3,7 +3,6 @@ trained on it, the CLI's model switches and errors."""
 
 import json
 
-import pytest
 from typer.testing import CliRunner
 
 from extractors.components.classifier import DEFAULT_MODEL
@@ -55,13 +54,32 @@ def test_kg_train_reproduces_the_shipped_model_byte_for_byte(tmp_path):
     assert DEFAULT_MODEL.stat().st_size < 3 * 1024 * 1024  # ships inside the package
 
 
-def test_eval_cross_validates_a_dev_set(monkeypatch):
+def test_eval_cross_validates_a_dev_set_and_caches_the_predictions(tmp_path, monkeypatch):
+    """`kg eval` scores a dev set by k-fold CV; a second run with the same code, data and folds
+    reads the held-out predictions from the cache instead of training again, and scores them the
+    same; other folds are other entries; KG_CACHE_DIR=off keeps none."""
+    from extractors.training.train import SEED
+    from kg import crossval
+
+    monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path))
     result = invoke("eval", "--set", "seed", "--folds", "2", "--json")
     assert result.exit_code == EXIT_OK, result.stderr
     report = json.loads(result.stdout)
     assert report["papers"]["gold"] == 108
     assert 0.6 < report["by_type"]["METHOD"]["f1"] <= 1.0
     assert "PROPOSES" not in report["by_type"]
+    assert len(list((tmp_path / "cv").glob("*.json"))) == 1
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained again although the predictions are cached")
+
+    monkeypatch.setattr(crossval, "fit", no_training)
+    again = invoke("eval", "--set", "seed", "--folds", "2", "--json")
+    assert again.exit_code == EXIT_OK, again.stderr
+    assert again.stdout == result.stdout
+    assert crossval._cache_key("seed", 3, SEED, True, None) != crossval._cache_key("seed", 2, SEED, True, None)
+    monkeypatch.setenv("KG_CACHE_DIR", "off")
+    assert crossval.cache_dir() is None
 
 
 def test_corrupt_model_is_one_line_error_and_no_model_runs_the_rules(tmp_path, monkeypatch):
@@ -81,24 +99,3 @@ def test_corrupt_model_is_one_line_error_and_no_model_runs_the_rules(tmp_path, m
     assert result.exit_code == EXIT_OK, result.stderr
     record = json.loads((tmp_path / "out.jsonl").read_text(encoding="utf-8"))
     assert "BERT" in {e["name"] for e in record["entities"]}
-
-
-def test_cross_validation_reuses_its_cached_predictions(tmp_path, monkeypatch):
-    """A second `kg eval` with the same code, data and folds reads the held-out predictions from
-    the cache instead of training again, and scores them the same; KG_CACHE_DIR=off keeps none."""
-    from kg import crossval
-
-    monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path))
-    first = crossval.cross_validate(k=2, sets=("seed",), use_open=False)  # the dev golds only: quicker
-    assert len(list((tmp_path / "cv").glob("*.json"))) == 1
-
-    def no_training(*args, **kwargs):
-        raise AssertionError("trained again although the predictions are cached")
-
-    monkeypatch.setattr(crossval, "fit", no_training)
-    again = crossval.cross_validate(k=2, sets=("seed",), use_open=False)
-    assert again["seed"].by_type == first["seed"].by_type and again["seed"].results == first["seed"].results
-    with pytest.raises(AssertionError, match="trained again"):  # other folds: not cached
-        crossval.cross_validate(k=3, sets=("seed",), use_open=False)
-    monkeypatch.setenv("KG_CACHE_DIR", "off")
-    assert crossval.cache_dir() is None
