@@ -3,6 +3,7 @@ trained on it, the CLI's model switches and errors."""
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from extractors.components.classifier import DEFAULT_MODEL
@@ -54,30 +55,33 @@ def test_kg_train_reproduces_the_shipped_model_byte_for_byte(tmp_path):
     assert DEFAULT_MODEL.stat().st_size < 3 * 1024 * 1024  # ships inside the package
 
 
-def test_eval_cross_validates_a_dev_set_and_caches_the_predictions(tmp_path, monkeypatch):
-    """`kg eval` scores a dev set by k-fold CV; a second run with the same code, data and folds
-    reads the held-out predictions from the cache instead of training again, and scores them the
-    same; other folds are other entries; KG_CACHE_DIR=off keeps none."""
+@pytest.mark.xdist_group("kg-eval")  # before the README's `kg eval` blocks, which then read its cache
+def test_eval_cross_validates_both_dev_sets_and_caches_the_predictions(monkeypatch):
+    """`kg eval` scores each dev set by 5-fold CV; a second run with the same code, data and folds
+    reads the held-out predictions from the cache (this run's, tests/conftest.py) instead of
+    training again and prints the same; other folds are other entries; KG_CACHE_DIR=off keeps none."""
     from extractors.training.train import SEED
     from kg import crossval
 
-    monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path))
-    result = invoke("eval", "--set", "seed", "--folds", "2", "--json")
+    result = invoke("eval", "--json")
     assert result.exit_code == EXIT_OK, result.stderr
     report = json.loads(result.stdout)
-    assert report["papers"]["gold"] == 108
-    assert 0.6 < report["by_type"]["METHOD"]["f1"] <= 1.0
-    assert "PROPOSES" not in report["by_type"]
-    assert len(list((tmp_path / "cv").glob("*.json"))) == 1
+    seed, arxiv = (next(r for title, r in report.items() if title.startswith(name)) for name in ("seed", "arXiv"))
+    assert seed["papers"]["gold"] == 108 and arxiv["papers"]["gold"] == 160
+    assert all("5-fold cross-validated by paper" in title for title in report)
+    assert 0.6 < seed["by_type"]["METHOD"]["f1"] <= 1.0 and 0.6 < arxiv["by_type"]["METHOD"]["f1"] <= 1.0
+    assert "PROPOSES" not in seed["by_type"]
+    for name in ("seed", "arxiv"):
+        assert (crossval.cache_dir() / f"{crossval._cache_key(name, 5, SEED, True, None)}.json").exists()
 
     def no_training(*args, **kwargs):
         raise AssertionError("trained again although the predictions are cached")
 
     monkeypatch.setattr(crossval, "fit", no_training)
-    again = invoke("eval", "--set", "seed", "--folds", "2", "--json")
+    again = invoke("eval", "--json")
     assert again.exit_code == EXIT_OK, again.stderr
     assert again.stdout == result.stdout
-    assert crossval._cache_key("seed", 3, SEED, True, None) != crossval._cache_key("seed", 2, SEED, True, None)
+    assert crossval._cache_key("seed", 3, SEED, True, None) != crossval._cache_key("seed", 5, SEED, True, None)
     monkeypatch.setenv("KG_CACHE_DIR", "off")
     assert crossval.cache_dir() is None
 
