@@ -14,6 +14,7 @@ any edit to a rule, a name list or the training data computes them again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -48,45 +49,34 @@ def cross_validate(k: int = 5, seed: int = SEED, sets: tuple[str, ...] = DEV_SET
     from extractors.training.train import dev_sets
 
     pairs = dev_sets()
-    reports: dict[str, ev.EvalReport] = {}
     if not use_model or shipped:
         nlp = build_nlp(use_model=use_model)
-        for name in sets:
-            preds = [e.model_dump() for e in extract([p for p, _ in pairs[name]], nlp)]
-            reports[name] = ev.score([g for _, g in pairs[name]], preds)
-        return reports
-    todo = list(sets)
-    cached: dict[str, list[dict[str, Any]]] = {}
+        return {name: ev.score([g for _, g in pairs[name]],
+                               [e.model_dump() for e in extract([p for p, _ in pairs[name]], nlp)])
+                for name in sets}
     keys = {name: _cache_key(name, k, seed, use_open, fit_args) for name in sets}
-    for name in sets:
-        preds = _read_cache(keys[name])
-        if preds is not None:
-            cached[name] = preds
-            todo.remove(name)
-    for name, preds in cached.items():
-        reports[name] = ev.score([g for _, g in pairs[name]], preds)
-    if not todo:
-        return {name: reports[name] for name in sets}
-    heads = learn_heads()
-    dev, open_docs = training_docs(heads)
-    nlp = build_nlp(use_model=True)  # built once: each fold swaps in its own span classifier (building is ~1 s)
-    with tempfile.TemporaryDirectory(prefix="kg-cv-") as tmp:
-        for name in todo:
-            folds = paper_folds([p.id for p, _ in pairs[name]], k, seed)
-            preds: list[dict[str, Any]] = []
-            for f in range(k):
-                if progress:
-                    progress(f"{name}: fold {f + 1}/{k}")
-                train_docs = fold_training_docs(dev, open_docs if use_open else [], name, folds, f)
-                model = fit(train_docs, heads=heads, **(fit_args or {}))
-                path = Path(tmp) / f"{name}-{f}.json"
-                model.save(path)
-                nlp.replace_pipe(LEARNED, LEARNED, config={"model_path": str(path)})
-                held_out = [p for p, _ in pairs[name] if folds[p.id] == f]
-                preds.extend(e.model_dump() for e in extract(held_out, nlp))
-            reports[name] = ev.score([g for _, g in pairs[name]], preds)
-            _write_cache(keys[name], preds)
-    return {name: reports[name] for name in sets}
+    preds_of = {name: _read_cache(keys[name]) for name in sets}
+    todo = [name for name, preds in preds_of.items() if preds is None]
+    if todo:
+        heads = learn_heads()
+        dev, open_docs = training_docs(heads)
+        nlp = build_nlp(use_model=True)  # built once: each fold swaps in its own span classifier (~1 s a build)
+        with tempfile.TemporaryDirectory(prefix="kg-cv-") as tmp:
+            for name in todo:
+                folds = paper_folds([p.id for p, _ in pairs[name]], k, seed)
+                preds: list[dict[str, Any]] = []
+                for f in range(k):
+                    if progress:
+                        progress(f"{name}: fold {f + 1}/{k}")
+                    train_docs = fold_training_docs(dev, open_docs if use_open else [], name, folds, f)
+                    path = Path(tmp) / f"{name}-{f}.json"
+                    fit(train_docs, heads=heads, **(fit_args or {})).save(path)
+                    nlp.replace_pipe(LEARNED, LEARNED, config={"model_path": str(path)})
+                    held_out = [p for p, _ in pairs[name] if folds[p.id] == f]
+                    preds.extend(e.model_dump() for e in extract(held_out, nlp))
+                preds_of[name] = preds
+                _write_cache(keys[name], preds)
+    return {name: ev.score([g for _, g in pairs[name]], preds_of[name]) for name in sets}
 
 
 def cache_dir() -> Path | None:
@@ -121,13 +111,10 @@ def _cache_key(name: str, k: int, seed: int, use_open: bool, fit_args: dict[str,
     return hashlib.sha256(f"{settings}|{_fingerprint()}".encode()).hexdigest()[:32]
 
 
-_FINGERPRINT: list[str] = []
-
-
+@functools.cache
 def _fingerprint() -> str:
-    if not _FINGERPRINT:
-        _FINGERPRINT.append(_source_fingerprint())
-    return _FINGERPRINT[0]
+    """`_source_fingerprint`, once per process."""
+    return _source_fingerprint()
 
 
 def _read_cache(key: str) -> list[dict[str, Any]] | None:
