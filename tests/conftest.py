@@ -164,6 +164,21 @@ def shared_pipelines():
 
 
 @pytest.fixture(scope="session")
+def sample_head():
+    """`sample_head(folder, n)`: the first n papers of the bundled sample as folder/papers.txt (a
+    title line, then an abstract line), for tests that need a small real input."""
+    from kg.build import SAMPLE_CORPUS
+
+    def write(folder: Path, n: int) -> Path:
+        path = folder / "papers.txt"
+        lines = SAMPLE_CORPUS.read_text(encoding="utf-8").splitlines()[:2 * n]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture(scope="session")
 def sample_graph():
     """The graph of the bundled sample corpus (215 papers), built once per worker. Shared: read it,
     or change a `.copy()`."""

@@ -34,6 +34,12 @@ def sample_page(sample_graph: nx.MultiDiGraph, tmp_path_factory) -> Path:
     return path
 
 
+def _search(page, text: str) -> None:
+    """Type `text` into the explorer's search box and press Enter, as a user does."""
+    page.fill("#kg-search", text)
+    page.press("#kg-search", "Enter")
+
+
 def test_viz_browser_sample_loads_and_draws(open_page, sample_page):
     opened = open_page(sample_page)
     opened.wait_ready()
@@ -50,16 +56,14 @@ def test_viz_browser_search_selects_colbert(open_page, sample_page):
     opened = open_page(sample_page)
     opened.wait_ready()
     page = opened.page
-    page.fill("#kg-search", "colbert")
-    page.press("#kg-search", "Enter")
+    _search(page, "colbert")
     selected = page.evaluate("window.kgSelected")
     assert (selected["name"], selected["label"]) == ("ColBERT", "Method")
     assert page.evaluate("kgNetwork.getSelectedNodes()") == [selected["id"]]
     details = page.locator("#kg-details")
     assert details.locator("h2").inner_text() == "ColBERT"
     assert "Jina-ColBERT-v2" in details.inner_text()  # a linked paper's title
-    page.fill("#kg-search", "no such thing at all")
-    page.press("#kg-search", "Enter")
+    _search(page, "no such thing at all")
     assert "No node matches" in page.locator("#kg-search-status").inner_text()
     _assert_clean(opened)
 
@@ -128,8 +132,7 @@ def test_viz_browser_10k_papers_sampled_and_usable(open_page, synthetic_graph_10
     assert banner == f"showing 1,500 of {view.total:,} nodes; use --focus or --max-nodes"
     assert page.evaluate("kgNetwork.physics.options.enabled") is False
     assert _distinct_colours(page.locator("#kg-graph canvas").screenshot()) > 20
-    page.fill("#kg-search", "Method-0")
-    page.press("#kg-search", "Enter")
+    _search(page, "Method-0")
     assert page.evaluate("window.kgSelected.name") == "Method-0"
     _assert_clean(opened)
 
@@ -164,15 +167,13 @@ def test_viz_browser_typo_suggests_close_names(open_page, sample_page):
     opened = open_page(sample_page)
     opened.wait_ready()
     page = opened.page
-    page.fill("#kg-search", "BRET")
-    page.press("#kg-search", "Enter")
+    _search(page, "BRET")
     status = page.locator("#kg-search-status")
     assert "Did you mean" in status.inner_text()
     assert "BERT" in status.locator("button").all_inner_texts()
     status.locator("button", has_text="BERT").first.click()
     assert page.evaluate("window.kgSelected.name") == "BERT"
-    page.fill("#kg-search", "BERT")
-    page.press("#kg-search", "Enter")
+    _search(page, "BERT")
     assert status.inner_text() == ""  # an exact match: no suggestion
     _assert_clean(opened)
 

@@ -20,12 +20,9 @@ def invoke(*args: str):
 
 
 @pytest.fixture(scope="module")
-def small_corpus(tmp_path_factory) -> Path:
+def small_corpus(tmp_path_factory, sample_head) -> Path:
     """The first 20 papers of the bundled sample."""
-    lines = SAMPLE_CORPUS.read_text(encoding="utf-8").splitlines()[:40]
-    path = tmp_path_factory.mktemp("corpus") / "papers.txt"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+    return sample_head(tmp_path_factory.mktemp("corpus"), 20)
 
 
 @pytest.fixture(scope="module")

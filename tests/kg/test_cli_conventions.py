@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 import kg
-from kg.build import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, SAMPLE_CORPUS
+from kg.build import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE
 from kg.cli import EXIT_NOT_FOUND, app
 
 runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1"})
@@ -27,12 +27,9 @@ def invoke(*args: object, env: dict[str, str] | None = None):
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory) -> Path:
+def corpus(tmp_path_factory, sample_head) -> Path:
     """Ten papers of the bundled sample (txt: a title line, then an abstract line)."""
-    lines = SAMPLE_CORPUS.read_text(encoding="utf-8").splitlines()[:20]
-    path = tmp_path_factory.mktemp("corpus") / "papers.txt"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+    return sample_head(tmp_path_factory.mktemp("corpus"), 10)
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +13,7 @@ from typer.testing import CliRunner
 
 from kg.atomic import AtomicFile, clean_stale
 from kg.backends.networkx_backend import NetworkxBackend
-from kg.build import EXIT_FAILED, EXIT_OK, SAMPLE_CORPUS
+from kg.build import EXIT_FAILED, EXIT_OK
 from kg.builder import build_batch
 from kg.cli import app
 from kg.textsafe import escape_controls, terminal
@@ -50,9 +49,8 @@ def test_no_input_file_at_all_is_one_line_before_any_progress(tmp_path, command)
     assert not out.exists()
 
 
-def test_output_extract_replaces_the_file_and_cleans_stale_temporaries(tmp_path):
-    corpus = tmp_path / "papers.txt"
-    corpus.write_text("\n".join(SAMPLE_CORPUS.read_text(encoding="utf-8").splitlines()[:4]) + "\n", encoding="utf-8")
+def test_output_extract_replaces_the_file_and_cleans_stale_temporaries(tmp_path, sample_head):
+    corpus = sample_head(tmp_path, 2)
     out = tmp_path / "out.jsonl"
     out.write_text("old\n", encoding="utf-8")
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)

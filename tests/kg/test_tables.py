@@ -12,7 +12,7 @@ import pytest
 from rich.table import Table
 from typer.testing import CliRunner
 
-from kg.build import EXIT_OK, SAMPLE_CORPUS
+from kg.build import EXIT_OK
 from kg.cli import app
 from kg.reliability import RECORD_COLUMNS
 from kg.tables import PIPE_WIDTH, print_table
@@ -61,11 +61,9 @@ def assert_fits(text: str, columns: int) -> None:
 # -- kg calibration ----------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def gold_papers(tmp_path_factory) -> Path:
+def gold_papers(tmp_path_factory, sample_head) -> Path:
     """The first 40 papers of the bundled sample (title and abstract lines), most of them in the dev gold."""
-    path = tmp_path_factory.mktemp("calibration") / "papers.txt"
-    path.write_text("\n".join(SAMPLE_CORPUS.read_text(encoding="utf-8").splitlines()[:80]) + "\n", encoding="utf-8")
-    return path
+    return sample_head(tmp_path_factory.mktemp("calibration"), 40)
 
 
 @pytest.fixture(scope="module")
