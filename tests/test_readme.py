@@ -22,6 +22,7 @@ import socket
 import subprocess
 import sys
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,16 +114,23 @@ def shell_commands(block: Block) -> list[tuple[int, str]]:
     return commands
 
 
-def _strip_comment(command: str) -> str:
-    """The command without its trailing `# comment` (one outside quotes, after whitespace)."""
+def _quoted(command: str) -> Iterator[tuple[int, str, str | None]]:
+    """Each character of a command with the quote it stands in ("'", '"', or None outside quotes;
+    the quote marks themselves count as inside)."""
     quote = None
     for i, ch in enumerate(command):
-        if quote:
-            if ch == quote:
-                quote = None
-        elif ch in "'\"":
+        opening = quote is None and ch in "'\""
+        if opening:
             quote = ch
-        elif ch == "#" and i and command[i - 1] in " \t":
+        yield i, ch, quote
+        if ch == quote and not opening:
+            quote = None
+
+
+def _strip_comment(command: str) -> str:
+    """The command without its trailing `# comment` (one outside quotes, after whitespace)."""
+    for i, ch, quote in _quoted(command):
+        if quote is None and ch == "#" and i and command[i - 1] in " \t":
             return command[:i].rstrip()
     return command.rstrip()
 
@@ -181,15 +189,8 @@ def _run(command: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedPr
 def _plain_kg_command(command: str) -> tuple[dict[str, str], list[str]] | None:
     """(VAR=value assignments, arguments) of a plain `[VAR=value ...] kg ARGS` command: no shell
     operators, no expansion outside single quotes; None for anything bash must run."""
-    quote = None
-    for ch in command:
-        if quote:
-            quote = None if ch == quote else quote
-            if quote == '"' and ch in "$`":
-                return None
-        elif ch in "'\"":
-            quote = ch
-        elif ch in "$`|&;<>()*?~\\":
+    for _, ch, quote in _quoted(command):
+        if (quote != "'" and ch in "$`") or (quote is None and ch in "|&;<>()*?~\\"):
             return None
     words = shlex.split(command)
     assigns = {}
