@@ -706,15 +706,10 @@ def _print_result(result: Any, fmt: QueryFormat) -> None:
     """A table for people, or its records as JSON or CSV; `fmt` is any str enum of those names
     (every command with a table and --format writes its data here)."""
     if fmt == "json":
-        # data, not a table: controls stay (JSON escapes them), lone surrogates UTF-8 cannot hold become U+FFFD
-        sys.stdout.write(utf8_text(json.dumps(result.records(), ensure_ascii=False, default=str, indent=1)) + "\n")
+        _write_json(result.records())
     elif fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf)
-        writer.writerow(result.columns)
-        for row in result.rows:
-            writer.writerow(["" if v is None else (json.dumps(v) if isinstance(v, (list, dict)) else v) for v in row])
-        sys.stdout.write(utf8_text(buf.getvalue()))
+        _write_csv(result.columns, [["" if v is None else (json.dumps(v) if isinstance(v, (list, dict)) else v)
+                                     for v in row] for row in result.rows])
     else:
         table = Table(*map(terminal, result.columns))
         for row in result.rows:
