@@ -523,6 +523,9 @@ def build(
     user: Neo4jUser = None,
     password: Neo4jPassword = None,
     database: Neo4jDatabase = None,
+    batch_papers: Annotated[Optional[int], typer.Option(
+        "--batch-papers", min=1, help="Neo4j: papers per write transaction (default 1,024); a smaller batch loses "
+                                      "less work when the server goes away mid-load.", rich_help_panel="Neo4j")] = None,
     no_model: NoModel = False,
 ) -> None:
     """Extract entities from papers and load them into a graph, then print a summary.
@@ -555,8 +558,12 @@ def build(
         raise fail("--prune is for --incremental")
     if clear and not neo4j:
         raise fail("--clear is for --backend neo4j (a networkx build starts fresh unless --append/--incremental)")
+    if batch_papers is not None and not neo4j:
+        raise fail("--batch-papers is for --backend neo4j (a networkx graph is saved once, at the end)")
     if neo4j:
         store = _connect_neo4j(uri, user, password, database)
+        if batch_papers is not None:
+            store.batch_papers = batch_papers
     else:
         try:
             store = get_backend("networkx", path=out_path if (append or incremental) and out_path.exists() else None)

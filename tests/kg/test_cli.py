@@ -90,6 +90,14 @@ def test_cli_build_unknown_format_is_usage_error(tmp_path):
     assert "papers.pdf" in result.output
 
 
+@pytest.mark.parametrize("option", [["--clear"], ["--batch-papers", "10"]])
+def test_cli_build_neo4j_only_options_refused_for_a_file(small_corpus, tmp_path, option):
+    result = invoke("build", small_corpus, "--out", tmp_path / "g.graphml", *option)
+    assert result.exit_code == EXIT_USAGE
+    assert f"{option[0]} is for --backend neo4j" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "g.graphml").exists()
+
+
 def test_cli_extract_writes_the_contract(small_corpus, tmp_path):
     out = tmp_path / "ex.jsonl"
     result = invoke("extract", small_corpus, "-o", out)
