@@ -48,6 +48,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from operator import attrgetter
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from extractors.calibration import drop_below
@@ -302,12 +303,26 @@ def _die_with_parent(parent: int) -> None:
     threading.Thread(target=poll, name="kg-parent-watch", daemon=True).start()
 
 
-def _init_worker(model: str | None, parent: int | None = None, board: Any = None, seats: Any = None) -> None:
+def _init_worker(model: str | None, parent: int | None = None, board: Any = None, seats: Any = None,
+                 server: int | None = None, env: dict[str, str] | None = None, cwd: str | None = None) -> None:
     """Pool initializer: die with the parent; Ctrl-C is the parent's to handle; take a slot on the
     parent's `board` (with a time limit); build the pipeline once, up front (frozen: this process
-    exists only to run it)."""
+    exists only to run it).
+
+    A worker forked from the forkserver (`server`, its pid) first takes the environment and folder
+    the parent has now (a spawned one would start with them; the server has the ones of its own
+    start), then the server's pipeline if it was built for what this worker would build."""
     global _FREEZE_PIPELINES, _BOARD
-    if parent is not None:
+    if server is not None:
+        _die_with_parent(server)
+        _leave_forkserver()
+        if env is not None:
+            os.environ.clear()
+            os.environ.update(env)
+        if cwd is not None:
+            os.chdir(cwd)
+        _adopt_preloaded(model)
+    elif parent is not None:
         _die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if board is not None and seats is not None:
@@ -318,6 +333,106 @@ def _init_worker(model: str | None, parent: int | None = None, board: Any = None
             _BOARD = (board, slot)
     _FREEZE_PIPELINES = True
     cached_nlp(model)
+
+
+# -- the forkserver local workers are forked from --------------------------------------------------
+#
+# A spawned worker is a fresh interpreter that imports spaCy and builds the pipeline: ~1.7 s of CPU
+# per worker, again for every replacement after a death or a time-limit kill. Where the platform has
+# it, the pool instead asks multiprocessing's forkserver (one clean, single-threaded process started
+# with the first pool and kept while this process lives) to fork each worker; the server imported
+# `_PRELOAD_MODULE` when it started, which builds the default pipeline there, so a worker starts
+# with it in pages it shares with the server, in milliseconds.
+#
+# Dying with the parent: a worker's own parent is the server, so PR_SET_PDEATHSIG (`_die_with_parent`)
+# follows the server, and the server must end with this process. It does by design once its
+# "alive" pipe reaches EOF, but every forked child gets a copy of that pipe's write end, which
+# would keep the server (and so the workers) alive after a SIGKILL of this process: each worker
+# closes its copy (`_leave_forkserver`), so the pipe is held here only.
+
+#: imported by the forkserver when it starts (it calls `preload_pipeline`)
+_PRELOAD_MODULE = "kg._pool_preload"
+#: in the forkserver and in workers forked from it before they adopt it: (what it was built for, pipeline)
+_PRELOADED: tuple[tuple[Any, ...], Language] | None = None
+#: whether this worker runs the forkserver's pipeline (tested: workers do not build their own)
+_FROM_SERVER = False
+
+
+def _pipeline_key(model: str | None) -> tuple[Any, ...]:
+    """What `build_nlp(model)` builds, besides the package itself: the spaCy model, whether the
+    span classifier is on, and which span-model file (path, size, mtime) it would load."""
+    from extractors.spanmodel import DEFAULT_MODEL, MODEL_ENV, model_enabled
+
+    path = Path(os.environ.get(MODEL_ENV) or DEFAULT_MODEL).resolve()
+    try:
+        stat = path.stat()
+        file: tuple[int, int] | None = (stat.st_size, stat.st_mtime_ns)
+    except OSError:
+        file = None
+    return (model, model_enabled(), str(path), file)
+
+
+def preload_pipeline() -> None:
+    """In the forkserver: build the default pipeline once for every worker forked later. Any
+    failure (a corrupt model file) leaves nothing preloaded: each worker then builds its own and
+    reports the error as a spawned one would."""
+    global _PRELOADED
+    try:
+        from extractors import build_nlp
+
+        _PRELOADED = (_pipeline_key(None), build_nlp(None))
+    except Exception:  # noqa: BLE001 - the worker's own build reports it
+        _PRELOADED = None
+    gc.collect()
+    gc.freeze()  # shared with every worker: keep the collector from touching (and copying) its pages
+
+
+def _adopt_preloaded(model: str | None) -> None:
+    """Use the server's pipeline if it is what this worker would build now, else forget it (and
+    the span models the server loaded: the file may have changed since)."""
+    global _PRELOADED, _FROM_SERVER
+    preloaded, _PRELOADED = _PRELOADED, None
+    _FROM_SERVER = False
+    if preloaded is None:
+        return
+    key, nlp = preloaded
+    if key == _pipeline_key(model):
+        _NLP_CACHE[(model, threading.get_ident())] = (nlp, len(nlp.vocab.strings))
+        _FROM_SERVER = True
+    else:
+        from extractors import spanmodel
+
+        spanmodel._MODELS.clear()
+
+
+def _leave_forkserver() -> None:
+    """Close this worker's copy of the forkserver's "alive" pipe (see above)."""
+    from multiprocessing import forkserver
+
+    fd = getattr(forkserver._forkserver, "_forkserver_alive_fd", None)
+    if fd is not None:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+        forkserver._forkserver._forkserver_alive_fd = None
+
+
+def _pool_context() -> tuple[Any, int | None]:
+    """The multiprocessing context for a local pool, and the forkserver's pid when it is one."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        from multiprocessing import forkserver
+
+        forkserver.set_forkserver_preload([_PRELOAD_MODULE])  # for a server started from here on
+        try:
+            forkserver.ensure_running()
+        except OSError as exc:
+            log.info("no forkserver (%s): workers are spawned", exc)
+        else:
+            server = getattr(forkserver._forkserver, "_forkserver_pid", None)
+            if server:
+                return multiprocessing.get_context("forkserver"), server
+    return multiprocessing.get_context("spawn"), None
 
 
 def _beat(position: int, papers: int) -> None:
@@ -595,7 +710,7 @@ class _Done:
 
 
 class _LocalPool:
-    """A spawn-context process pool whose workers build the pipeline once; replaced if it dies.
+    """A process pool (forkserver or spawn, `_pool_context`) whose workers hold one pipeline each; replaced if it dies.
 
     With a time limit, each worker posts on a shared board which papers it is on since when; the
     parent, while it waits, kills a worker that overran the limit by `KILL_GRACE` (it did not heed
@@ -611,11 +726,13 @@ class _LocalPool:
             runner.watch, runner.resubmit = self.watch, self.submit
 
     def _start(self) -> ProcessPoolExecutor:
-        context = multiprocessing.get_context("spawn")
-        initargs: tuple[Any, ...] = (self.runner.model, os.getpid())
+        context, server = _pool_context()
+        board = seats = None
         if self.runner.seconds:
-            self.board = context.Array("d", _SLOT * self.workers, lock=False)
-            initargs += (self.board, context.Value("i", 0))
+            self.board = board = context.Array("d", _SLOT * self.workers, lock=False)
+            seats = context.Value("i", 0)
+        initargs = (self.runner.model, os.getpid(), board, seats, server,
+                    dict(os.environ) if server else None, os.getcwd() if server else None)
         return ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
                                    initializer=_init_worker, initargs=initargs)
 

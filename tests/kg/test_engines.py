@@ -1,6 +1,6 @@
 """kg.engines: parallel extraction (local processes, Dask) equals the single-process run.
 
-The worker-side helpers below are top-level functions so the spawned workers can import them;
+The worker-side helpers below are top-level functions so the workers can import them;
 they stand in for a paper that breaks extraction or kills its worker process (no test-only switch
 exists in the production code).
 """
@@ -17,7 +17,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from pathlib import Path
+
 from extractors import build_nlp
+from extractors.spanmodel import DEFAULT_MODEL as SPAN_MODEL
+from extractors.spanmodel import MODEL_ENV, NO_MODEL_ENV
 from kg import engines
 from kg.build import SAMPLE_CORPUS, extract_pairs, extraction_line
 from kg.engines import EngineStats, LostPaper, extract_chunk, extract_parallel
@@ -27,6 +31,13 @@ from schema import Extraction, Paper
 N_PAPERS = 60
 POISON = "poison-paper"  # extraction raises on it, wherever it runs
 LETHAL = "lethal-paper"  # kills the worker process that meets it; fine in the parent
+
+
+def _server_pipeline_extract(papers: list[Paper], nlp, min_confidence: float) -> list[Extraction]:
+    """`extract_chunk` with the pipeline the forkserver built; raises in a worker that built its own."""
+    if multiprocessing.parent_process() is not None and not engines._FROM_SERVER:
+        raise RuntimeError("this worker built its own pipeline")
+    return extract_chunk(papers, nlp, min_confidence)
 
 
 def _failing_extract(papers: list[Paper], nlp, min_confidence: float) -> list[Extraction]:
@@ -256,3 +267,48 @@ def test_engines_bad_arguments_raise_one_line_at_call(kwargs, message):
     with pytest.raises(ValueError) as info:
         extract_parallel(iter(()), **kwargs)  # raised at the call, before any iteration
     assert str(info.value) == message
+
+
+forkserver_only = pytest.mark.skipif("forkserver" not in multiprocessing.get_all_start_methods(),
+                                     reason="workers are spawned where there is no forkserver")
+
+
+@forkserver_only
+def test_engines_workers_start_with_the_pipeline_the_forkserver_built(sample_papers, expected):
+    messages: list[str] = []
+    got = _dumps(extract_parallel(sample_papers, workers=2, chunk_size=8, window=2,
+                                  extract_fn=_server_pipeline_extract, on_error=messages.append))
+    assert messages == [] and got == expected
+
+
+@forkserver_only
+def test_engines_forked_workers_take_the_environment_and_folder_the_parent_has_now(
+        sample_papers, expected, tmp_path, monkeypatch):
+    list(extract_parallel(sample_papers[:16], workers=2, chunk_size=8))  # the server is up, with the model on
+    rules = [(p.id, e.model_dump()) for p, e in extract_pairs(sample_papers, build_nlp(use_model=False))]
+    (tmp_path / "model.json").write_bytes(Path(SPAN_MODEL).read_bytes())
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(MODEL_ENV, "model.json")  # relative: found only from the parent's folder
+    messages: list[str] = []
+    with_model = _dumps(extract_parallel(sample_papers, workers=2, chunk_size=8, on_error=messages.append))
+    monkeypatch.setenv(NO_MODEL_ENV, "1")  # what `--no-model` does
+    without = _dumps(extract_parallel(sample_papers, workers=2, chunk_size=8, on_error=messages.append))
+    assert messages == []
+    assert with_model == expected and without == rules and without != with_model
+
+
+def test_engines_a_preloaded_pipeline_is_adopted_only_when_built_for_the_same_settings(monkeypatch):
+    from extractors import spanmodel
+
+    preloaded = build_nlp()
+    monkeypatch.setattr(engines, "_PRELOADED", (engines._pipeline_key(None), preloaded))
+    engines._adopt_preloaded(None)
+    assert engines.cached_nlp(None) is preloaded and engines._PRELOADED is None and engines._FROM_SERVER
+
+    monkeypatch.setattr(engines, "_NLP_CACHE", {})
+    monkeypatch.setattr(engines, "_PRELOADED", (engines._pipeline_key(None), preloaded))
+    monkeypatch.setattr(spanmodel, "_MODELS", {"stale": object()})
+    monkeypatch.setenv(NO_MODEL_ENV, "1")  # the parent runs without the model now
+    engines._adopt_preloaded(None)
+    assert spanmodel._MODELS == {} and not engines._FROM_SERVER
+    assert "kg_classifier" not in engines.cached_nlp(None).pipe_names

@@ -182,11 +182,23 @@ def _running(pid: int) -> bool:
     return stat[stat.rindex(")") + 2] != "Z"
 
 
-def _is_worker(pid: int) -> bool:
+def _cmdline(pid: int) -> bytes:
     try:
-        return b"multiprocessing" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def _is_worker(pid: int) -> bool:
+    """A pool worker: forked by multiprocessing's forkserver (so it shares the server's command
+    line), or spawned; not the server itself, nor the resource tracker."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(errors="replace")
     except OSError:
         return False
+    parent = int(stat[stat.rindex(")") + 2 :].split()[1])
+    return b"multiprocessing.spawn" in _cmdline(pid) or (
+        b"multiprocessing.forkserver" in _cmdline(parent) and b"multiprocessing.forkserver" in _cmdline(pid))
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
