@@ -67,8 +67,9 @@ def collect_samples(papers: Iterable[Paper], gold: Sequence[Mapping[str, Any]],
     Returns one :class:`Sample` per extracted entity, with the features the calibration model
     is keyed on, the uncalibrated score and the confidence as extracted.
     """
+    from extractors import build_nlp  # the one the rest of kg calls (the tests share its pipelines)
     from extractors.lexicon import load_lexicon
-    from extractors.pipeline import build_nlp, make_doc
+    from extractors.pipeline import make_doc
     from extractors.records import doc_to_extraction
 
     by_id = {g["id"]: g for g in gold}

@@ -51,14 +51,19 @@ def _failing_extract(papers: list[Paper], nlp, min_confidence: float) -> list[Ex
 
 
 @pytest.fixture(autouse=True)
+def empty_pipeline_cache(monkeypatch):
+    """No pipeline cached in `kg.engines` by an earlier test."""
+    monkeypatch.setattr(engines, "_NLP_CACHE", {})
+
+
+@pytest.fixture
 def fresh_pipelines(shared_pipelines, monkeypatch):
-    """These tests are about building, caching and recycling pipelines: the real `build_nlp`, not the
-    session's shared pipelines (tests/conftest.py), and no pipeline cached by an earlier test (one
-    that has seen every string of the sample would never grow, so never be recycled)."""
+    """For the tests about building and recycling pipelines: the real `build_nlp`, not the session's
+    shared pipelines (tests/conftest.py; one that has seen every string of the sample would never
+    grow, so never be recycled)."""
     import extractors
 
     monkeypatch.setattr(extractors, "build_nlp", shared_pipelines)
-    monkeypatch.setattr(engines, "_NLP_CACHE", {})
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +109,7 @@ def test_engines_one_worker_equals_extract_pairs(sample_papers, expected):
     assert stats.chunks == 4 and stats.retried_chunks == 0 and stats.lost == []
 
 
-def test_engines_grown_pipeline_is_rebuilt_with_same_output(sample_papers, expected, monkeypatch):
+def test_engines_grown_pipeline_is_rebuilt_with_same_output(sample_papers, expected, monkeypatch, fresh_pipelines):
     monkeypatch.setattr(engines, "MAX_NEW_STRINGS", 0)  # any new string: rebuild after every chunk
     before = engines.cached_nlp(None)
     got = _dumps(extract_parallel(sample_papers, workers=1, chunk_size=30))
@@ -112,7 +117,7 @@ def test_engines_grown_pipeline_is_rebuilt_with_same_output(sample_papers, expec
     assert engines.cached_nlp(None) is not before
 
 
-def test_engines_frozen_pipeline_is_freed_when_recycled(monkeypatch):
+def test_engines_frozen_pipeline_is_freed_when_recycled(monkeypatch, fresh_pipelines):
     """Pool workers gc.freeze() their pipeline; recycling it must unfreeze, or the old one would leak."""
     monkeypatch.setattr(engines, "_NLP_CACHE", {})
     monkeypatch.setattr(engines, "_FREEZE_PIPELINES", True)
