@@ -478,7 +478,7 @@ def neo4j_server(tmp_path_factory):
         pytest.skip(f"Neo4j tests need Java 17+ and Maven: {reason}")
     import launcher
 
-    server = launcher.start(tmp_path_factory.mktemp("neo4j"), password=NEO4J_PASSWORD, jvm_options=launcher.QUICK_JIT)
+    server = launcher.start(tmp_path_factory.mktemp("neo4j"), password=NEO4J_PASSWORD, jvm_options=launcher.SHORT_RUN)
     try:
         yield server
     finally:

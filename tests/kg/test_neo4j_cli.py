@@ -197,7 +197,7 @@ def test_server_gone_mid_load_then_rerun_completes(tmp_path, nlp, graph_snapshot
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "neo4j"))
     import launcher
 
-    server = launcher.start(tmp_path / "neo4j", password="gone-midway", jvm_options=launcher.QUICK_JIT)
+    server = launcher.start(tmp_path / "neo4j", password="gone-midway", jvm_options=launcher.SHORT_RUN)
     env = {**os.environ, "NEO4J_URI": server.uri, "NEO4J_PASSWORD": "gone-midway", "NEO4J_USER": "neo4j"}
     data = copies(tmp_path / "big.jsonl", 2)
     try:
@@ -215,7 +215,7 @@ def test_server_gone_mid_load_then_rerun_completes(tmp_path, nlp, graph_snapshot
         assert "Traceback" not in stderr
 
         server = launcher.start(tmp_path / "neo4j", port=server.port, password="gone-midway",
-                                jvm_options=launcher.QUICK_JIT)
+                                jvm_options=launcher.SHORT_RUN)
         done = runner.invoke(app, ["build", str(data), "--backend", "neo4j", "-w", "1"], env=env)  # in-process
         assert done.exit_code == 0, done.output
         with Neo4jBackend(uri=server.uri, password="gone-midway") as store:

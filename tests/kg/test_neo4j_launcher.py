@@ -49,7 +49,7 @@ def running_launcher(tmp_path):
         pytest.skip(f"needs Java 17+, Maven and Linux /proc: {reason}")
     launcher.build()
     proc = subprocess.Popen([sys.executable, str(LAUNCHER), "--port", str(launcher.free_port()),
-                             "--data", str(tmp_path / "neo4j"), "--quick-jit"],
+                             "--data", str(tmp_path / "neo4j"), "--short-run"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = proc.stdout.readline()
     assert "Neo4j is up" in line, proc.stderr.read()

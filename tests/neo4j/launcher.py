@@ -26,10 +26,11 @@ TARGET = HERE / "target"
 CLASSPATH = os.pathsep.join([str(TARGET / "classes"), str(TARGET / "lib" / "*")])
 MAIN_CLASS = "kgtest.NeoServer"
 #: JVM options for servers that live for one test run: the client compiler only (no C2), which
-#: halves the CPU a start costs (about 8 s instead of 15 s) and most of the JIT work after it, and
-#: the serial collector (no concurrent GC threads on a 2-core machine): the Neo4j tests' server
-#: used 117 s of CPU with the defaults, 87 s with C1 alone, 78 s with both
-QUICK_JIT = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
+#: halves the CPU a start costs (about 8 s instead of 15 s) and most of the JIT work after it; the
+#: serial collector (no concurrent GC threads on a 2-core machine); and NeoServer's settings for a
+#: short run (kgtest.shortRun: no replanning, a small page cache). The Neo4j tests' server used
+#: 117 s of CPU with the defaults, 87 s with C1 alone, 78 s with the serial GC, 65 s with all.
+SHORT_RUN = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Dkgtest.shortRun=true")
 
 
 class LauncherUnavailable(RuntimeError):
@@ -121,7 +122,7 @@ def start(data: Path, port: int | None = None, password: str | None = None, time
           jvm_options: tuple[str, ...] = ()) -> Server:
     """Start a server on `port` (default: a free one) storing its files under `data`; waits until Bolt is up.
 
-    `jvm_options` go to `java` (the tests pass QUICK_JIT; benchmarks keep the full JIT)."""
+    `jvm_options` go to `java` (the tests pass SHORT_RUN; benchmarks keep the defaults)."""
     build()
     port = port or free_port()
     data.mkdir(parents=True, exist_ok=True)
@@ -153,9 +154,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=7687)
     parser.add_argument("--data", type=Path, default=Path("/tmp/kg-neo4j"))
     parser.add_argument("--password", default=None, help="enable auth with user neo4j and this password")
-    parser.add_argument("--quick-jit", action="store_true",
-                        help="client JIT compiler only and the serial GC: half the start-up CPU, slower on long loads "
-                             "(the tests use it)")
+    parser.add_argument("--short-run", action="store_true",
+                        help="settings for a server that lives for one test run (the tests use them): client JIT "
+                             "only, serial GC, no query replanning, a small page cache")
     args = parser.parse_args(argv)
 
     def terminated(signum: int, frame: object) -> None:
@@ -164,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, terminated)
     server = None
     try:
-        server = start(args.data, args.port, args.password, jvm_options=QUICK_JIT if args.quick_jit else ())
+        server = start(args.data, args.port, args.password, jvm_options=SHORT_RUN if args.short_run else ())
         print(f"Neo4j is up at {server.uri} (data in {args.data}); Ctrl+C or SIGTERM stops it", flush=True)
         server.process.wait()
     except LauncherUnavailable as exc:

@@ -47,7 +47,7 @@ public final class NeoServer {
         Path home = Path.of(args[1]).toAbsolutePath();
         String password = args.length > 2 ? args[2] : null;
 
-        DatabaseManagementService dbms = new DatabaseManagementServiceBuilder(home)
+        DatabaseManagementServiceBuilder builder = new DatabaseManagementServiceBuilder(home)
                 .setConfig(BoltConnector.enabled, true)
                 .setConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", port))
                 .setConfig(BoltConnector.advertised_address, new SocketAddress("127.0.0.1", port))
@@ -58,8 +58,19 @@ public final class NeoServer {
                 // no 2 x 5 s grace for Bolt connections and threads at shutdown: a stop takes
                 // 0.2 s instead of 10 s (tests stop servers on purpose, with nothing in flight)
                 .setConfig(BoltConnectorInternalSettings.connection_shutdown_wait_time, Duration.ZERO)
-                .setConfig(BoltConnectorInternalSettings.thread_pool_shutdown_wait_time, Duration.ZERO)
-                .build();
+                .setConfig(BoltConnectorInternalSettings.thread_pool_shutdown_wait_time, Duration.ZERO);
+        if (Boolean.getBoolean("kgtest.shortRun")) {
+            // a server for one test run (-Dkgtest.shortRun=true, launcher.SHORT_RUN), which empties
+            // and refills its database all the time: keep a query's first plan instead of planning
+            // it again whenever the counts moved (plans never change results), a small page cache
+            // and no preallocated transaction logs. The Neo4j tests' server used 84 s of CPU
+            // without these, 69 s with them. Benchmarks (bench/neo4j_load.py) keep the defaults.
+            builder.setConfig(GraphDatabaseSettings.cypher_min_replan_interval, Duration.ofHours(1))
+                    .setConfig(GraphDatabaseSettings.query_statistics_divergence_threshold, 1.0)
+                    .setConfig(GraphDatabaseSettings.pagecache_memory, 64L * 1024 * 1024)
+                    .setConfig(GraphDatabaseSettings.preallocate_logical_logs, false);
+        }
+        DatabaseManagementService dbms = builder.build();
         Runtime.getRuntime().addShutdownHook(new Thread(dbms::shutdown));
 
         if (password != null) {
