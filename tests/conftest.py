@@ -179,6 +179,34 @@ def sample_head():
 
 
 @pytest.fixture(scope="session")
+def built_once(tmp_path_factory):
+    """`built_once(name, make)`: a folder that `make(folder)` fills once per run, shared by the
+    xdist workers (the first to ask builds it under a lock; the others wait, then read it). Read
+    it, or copy it before changing anything."""
+    try:
+        import fcntl
+    except ImportError:  # no flock: each process builds its own
+        fcntl = None
+    root = tmp_path_factory.getbasetemp()
+    if fcntl is not None and os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's base folder, the workers' folders are in it
+
+    def get(name: str, make) -> Path:
+        folder = root / f"once-{name}"
+        with open(root / f"once-{name}.lock", "w") as lock:
+            if fcntl is not None:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+            if not (folder / ".built").exists():
+                shutil.rmtree(folder, ignore_errors=True)
+                folder.mkdir()
+                make(folder)
+                (folder / ".built").touch()
+        return folder
+
+    return get
+
+
+@pytest.fixture(scope="session")
 def sample_graph():
     """The graph of the bundled sample corpus (215 papers), built once per worker. Shared: read it,
     or change a `.copy()`."""

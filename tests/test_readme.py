@@ -153,13 +153,14 @@ def _params(neo4j: bool) -> list:
 # -- the folder every block starts from ---------------------------------------------------------
 
 @pytest.fixture(scope="session")
-def readme_home(tmp_path_factory) -> Path:
-    """examples/ plus the quick start's graph (`kg build` on the bundled sample)."""
-    home = tmp_path_factory.mktemp("readme-home")
-    shutil.copytree(ROOT / "examples", home / "examples")
-    line = next((n for b in BLOCKS if b.lang == "bash" for n, c in shell_commands(b) if c == QUICK_START), 0)
-    _check(_run(INSTEAD[QUICK_START], home, _env()), line, QUICK_START)
-    return home
+def readme_home(built_once) -> Path:
+    """examples/ plus the quick start's graph (`kg build` on the bundled sample), once per run."""
+    def make(home: Path) -> None:
+        shutil.copytree(ROOT / "examples", home / "examples")
+        line = next((n for b in BLOCKS if b.lang == "bash" for n, c in shell_commands(b) if c == QUICK_START), 0)
+        _check(_run(INSTEAD[QUICK_START], home, _env()), line, QUICK_START)
+
+    return built_once("readme-home", make)
 
 
 @pytest.fixture

@@ -114,9 +114,9 @@ def test_incremental_snapshot_in_neo4j(neo4j_backend, tmp_path, nlp, graph_snaps
 
 
 def test_interrupted_load_rerun_gives_the_uninterrupted_graph(neo4j_backend, tmp_path, nlp, graph_snapshot):
-    data = copies(tmp_path / "big.jsonl", 2)  # 430 papers in batches of 40: killed after the first
+    data = copies(tmp_path / "big.jsonl", 1)  # 215 papers in 11 batches: killed after the first
     proc = subprocess.Popen([sys.executable, "-m", "kg", "build", str(data), "--backend", "neo4j", "-w", "1",
-                             "--batch-papers", "40"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             "--batch-papers", "20"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 300
         while neo4j_backend.counts().nodes["Paper"] == 0:
@@ -128,7 +128,7 @@ def test_interrupted_load_rerun_gives_the_uninterrupted_graph(neo4j_backend, tmp
         if proc.poll() is None:
             proc.kill()
     partial = neo4j_backend.counts().nodes["Paper"]
-    assert 0 < partial < 430 and partial % 40 == 0  # whole batches of --batch-papers
+    assert 0 < partial < 215 and partial % 20 == 0  # whole batches of --batch-papers
     done = runner.invoke(app, ["build", str(data), "--backend", "neo4j", "-w", "1"])  # the rerun, in-process
     assert done.exit_code == 0, done.output
     assert graph_snapshot(neo4j_backend.to_networkx()) == graph_snapshot(reference([data], nlp))
@@ -199,10 +199,10 @@ def test_server_gone_mid_load_then_rerun_completes(tmp_path, nlp, graph_snapshot
 
     server = launcher.start(tmp_path / "neo4j", password="gone-midway", jvm_options=launcher.SHORT_RUN)
     env = {**os.environ, "NEO4J_URI": server.uri, "NEO4J_PASSWORD": "gone-midway", "NEO4J_USER": "neo4j"}
-    data = copies(tmp_path / "big.jsonl", 2)
+    data = copies(tmp_path / "big.jsonl", 1)
     try:
         proc = subprocess.Popen([sys.executable, "-m", "kg", "build", str(data), "--backend", "neo4j", "-w", "1",
-                                 "--batch-papers", "40"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                 "--batch-papers", "20"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                 env=env)
         with Neo4jBackend(uri=server.uri, password="gone-midway") as probe:
             while probe.counts().nodes["Paper"] == 0:
