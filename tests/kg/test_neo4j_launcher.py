@@ -4,6 +4,7 @@ a launcher killed outright takes its server with it (issue 16, point 9). Real Ja
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -70,3 +71,26 @@ def test_stopping_or_killing_the_launcher_stops_the_java_server(running_launcher
     assert _wait_gone(java, 120), "the Java server outlived its launcher"
     if how == signal.SIGTERM:
         assert proc.returncode == 0 and "Neo4j stopped" in proc.stderr.read()
+
+
+@pytest.mark.neo4j
+def test_two_processes_building_the_launcher_at_once_both_get_it(tmp_path):
+    """Two test workers may start servers at the same moment on a fresh clone: the second waits for
+    the first's `mvn package` instead of copying the same jars into target/ beside it (which fails)."""
+    sys.path.insert(0, str(LAUNCHER.parent))
+    import launcher
+
+    reason = launcher.missing_tools()
+    if reason:
+        pytest.skip(f"needs Java 17+ and Maven: {reason}")
+    copy = tmp_path / "neo4j"
+    copy.mkdir()
+    for name in ("launcher.py", "pom.xml", "src"):
+        src = LAUNCHER.parent / name
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, copy / name)
+    code = f"import sys; sys.path.insert(0, {str(copy)!r}); import launcher; launcher.build()"
+    procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True) for _ in range(2)]
+    outputs = [proc.communicate(timeout=300)[0] for proc in procs]
+    assert [proc.returncode for proc in procs] == [0, 0], outputs
+    assert (copy / "target" / "lib" / ".built").exists() and list((copy / "target").glob("*.jar"))

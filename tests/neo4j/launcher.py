@@ -50,19 +50,29 @@ def _sources() -> list[Path]:
 
 
 def build(quiet: bool = True) -> None:
-    """`mvn package` unless the built classes are newer than pom.xml and the Java source."""
+    """`mvn package` unless the built classes are newer than pom.xml and the Java source. Builds
+    are serialised by a lock file: two test workers that start servers at once on a fresh clone
+    would otherwise copy the same jars into target/ together (and fail)."""
     reason = missing_tools()
     if reason:
         raise LauncherUnavailable(reason)
-    stamp = TARGET / "lib" / ".built"
-    if stamp.exists() and all(stamp.stat().st_mtime >= p.stat().st_mtime for p in _sources()):
-        return
-    cmd = ["mvn", "-q", "-B", "package"] if quiet else ["mvn", "-B", "package"]
-    done = subprocess.run(cmd, cwd=HERE, capture_output=quiet, text=True, check=False)
-    if done.returncode != 0:
-        tail = (done.stdout or "")[-2000:] + (done.stderr or "")[-2000:]
-        raise LauncherUnavailable(f"mvn package failed in {HERE}:\n{tail}")
-    stamp.touch()
+    TARGET.mkdir(exist_ok=True)
+    with open(TARGET / ".build.lock", "w") as lock:
+        try:
+            import fcntl
+
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        except ImportError:  # no flock (Windows): one build at a time is up to the caller
+            pass
+        stamp = TARGET / "lib" / ".built"
+        if stamp.exists() and all(stamp.stat().st_mtime >= p.stat().st_mtime for p in _sources()):
+            return
+        cmd = ["mvn", "-q", "-B", "package"] if quiet else ["mvn", "-B", "package"]
+        done = subprocess.run(cmd, cwd=HERE, capture_output=quiet, text=True, check=False)
+        if done.returncode != 0:
+            tail = (done.stdout or "")[-2000:] + (done.stderr or "")[-2000:]
+            raise LauncherUnavailable(f"mvn package failed in {HERE}:\n{tail}")
+        stamp.touch()
 
 
 def free_port() -> int:
