@@ -96,9 +96,12 @@ class ReadSummary:
 
     def __str__(self) -> str:
         """One line for a log or a CLI footer."""
-        filtered = f"filtered out {self.filtered}; " if self.filtered else ""
-        text = f"read {self.read} papers from {self.files} file(s); {filtered}skipped {self.skipped}"
-        if self.warnings:  # zero counts are left out: "0 warning(s)" under printed issues misleads
+        text = f"read {self.read} papers from {self.files} file(s)"
+        if self.filtered:  # zero counts are left out: "0 warning(s)" under printed issues misleads
+            text += f"; filtered out {self.filtered}"
+        if self.skipped:
+            text += f"; skipped {self.skipped}"
+        if self.warnings:
             text += f"; {self.warnings} warning(s)"
         if self.failed_files:
             text += f"; {len(self.failed_files)} file(s) failed"

@@ -116,7 +116,7 @@ def test_filters_year_range_on_a_format_without_categories(fixtures_dir: Path) -
     papers, summary = _read([fixtures_dir / "papers.jsonl"], None, PaperFilter(year_from=2021))
     assert [(p.id, p.year) for p in papers] == [("10.0000/fixture.2", 2024)]
     assert summary.filtered == 2  # 2020, and no year
-    assert str(summary) == "read 1 papers from 1 file(s); filtered out 2; skipped 0"  # no zero counts
+    assert str(summary) == "read 1 papers from 1 file(s); filtered out 2"  # no zero counts
     assert summary.filtered_by == {"year": 2}
 
 
