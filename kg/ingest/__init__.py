@@ -4,7 +4,7 @@
 >>> summary = ReadSummary()
 >>> papers = list(read_papers(["papers.txt", "more.jsonl.gz"], summary=summary))  # doctest: +SKIP
 >>> print(summary)  # doctest: +SKIP
-read 215 papers from 2 file(s); skipped 0; 0 warning(s); 0 file(s) failed
+read 215 papers from 2 file(s); skipped 1; 1 warning(s)
 """
 
 from kg.ingest.base import IngestError, Reader
