@@ -15,7 +15,9 @@ variables and explicit options.
 from __future__ import annotations
 
 import csv
+import functools
 import io
+import itertools
 import json
 import logging
 import os
@@ -1076,11 +1078,17 @@ def _eval_dev_sets(dev_set: DevSet, folds: int, shipped: bool, no_model: bool) -
         how = "shipped model (trained on these papers: optimistic)"
     else:
         how = f"{folds}-fold cross-validated by paper"
+    run = functools.partial(cross_validate, k=folds, sets=sets, use_model=not no_model, shipped=shipped)
     try:
-        with _vanish_on_error(_progress()) as progress:
-            task = progress.add_task("evaluating", total=None, rate="")
-            reports = cross_validate(k=folds, sets=sets, use_model=not no_model, shipped=shipped,
-                                     progress=lambda msg: progress.update(task, description=msg))
+        if no_model or shipped:  # one pass over the papers, no folds to count
+            with _status(f"evaluating, {how}"):
+                reports = run()
+        else:  # a bar over the folds (all done at once when the held-out predictions are cached)
+            with _vanish_on_error(_progress()) as progress:
+                task = progress.add_task("evaluating", total=folds * len(sets), rate="")
+                done = itertools.count()
+                reports = run(progress=lambda msg: progress.update(task, description=msg, completed=next(done)))
+                progress.update(task, description="evaluating", completed=folds * len(sets))
     except ModelError as exc:
         raise fail(str(exc), EXIT_FAILED) from None
     return [(f"{SET_TITLES[name]}, {how}", reports[name]) for name in sets]

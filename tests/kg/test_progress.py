@@ -99,3 +99,20 @@ def test_extraction_of_a_few_hundred_papers_chooses_this_process(tmp_path, monke
     monkeypatch.setattr(engines, "IN_PROCESS_MAX", 100)  # above the limit, the workers asked for
     report = extract_files([path], io.StringIO(), engine=Engine(workers=2))
     assert (report.extracted, report.workers) == (300, 2)
+
+
+@pytest.mark.xdist_group("kg-eval")  # shares the run's cross-validation (tests/kg/test_train.py)
+def test_cli_eval_counts_its_folds_on_a_terminal(monkeypatch):
+    screen = _tty_console(monkeypatch)
+    result = CliRunner().invoke(app, ["eval", "--format", "json"])
+    assert result.exit_code == EXIT_OK, result.output
+    shown = screen.getvalue()
+    assert "10/10" in shown and "/?" not in shown  # 5 folds of each dev set, cached or trained
+
+
+def test_cli_eval_without_folds_shows_a_status_not_an_empty_bar(monkeypatch):
+    screen = _tty_console(monkeypatch)
+    result = CliRunner().invoke(app, ["eval", "--no-model", "--set", "seed", "--format", "json"])
+    assert result.exit_code == EXIT_OK, result.output
+    shown = screen.getvalue()
+    assert "evaluating, rules only (--no-model)" in shown and "/?" not in shown
