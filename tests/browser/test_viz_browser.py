@@ -40,9 +40,16 @@ def _search(page, text: str) -> None:
     page.press("#kg-search", "Enter")
 
 
-def test_viz_browser_sample_loads_and_draws(open_page, sample_page):
+@pytest.fixture
+def sample_view(open_page, sample_page):
+    """The sample's explorer in a fresh page, drawn and ready."""
     opened = open_page(sample_page)
     opened.wait_ready()
+    return opened
+
+
+def test_viz_browser_sample_loads_and_draws(sample_view):
+    opened = sample_view
     page = opened.page
     canvas = page.locator("#kg-graph canvas")
     assert canvas.count() == 1
@@ -52,9 +59,8 @@ def test_viz_browser_sample_loads_and_draws(open_page, sample_page):
     _assert_clean(opened)
 
 
-def test_viz_browser_search_selects_colbert(open_page, sample_page):
-    opened = open_page(sample_page)
-    opened.wait_ready()
+def test_viz_browser_search_selects_colbert(sample_view):
+    opened = sample_view
     page = opened.page
     _search(page, "colbert")
     selected = page.evaluate("window.kgSelected")
@@ -68,9 +74,8 @@ def test_viz_browser_search_selects_colbert(open_page, sample_page):
     _assert_clean(opened)
 
 
-def test_viz_browser_click_shows_details(open_page, sample_page):
-    opened = open_page(sample_page)
-    opened.wait_ready()
+def test_viz_browser_click_shows_details(sample_view):
+    opened = sample_view
     page = opened.page
     node = page.evaluate("kgData.nodes.filter(n => n.label !== 'Paper').sort((a, b) => b.degree - a.degree)[0]")
     page.evaluate(f"kgNetwork.focus({node['id']}, {{scale: 2, animation: false}})")
@@ -93,9 +98,8 @@ def test_viz_browser_click_shows_details(open_page, sample_page):
     _assert_clean(opened)
 
 
-def test_viz_browser_filters_hide_labels_and_weak_entities(open_page, sample_page):
-    opened = open_page(sample_page)
-    opened.wait_ready()
+def test_viz_browser_filters_hide_labels_and_weak_entities(sample_view):
+    opened = sample_view
     page = opened.page
     papers = page.evaluate("kgData.nodes.filter(n => n.label === 'Paper').length")
     page.locator("#kg-legend input[data-label='Paper']").uncheck()
@@ -149,9 +153,8 @@ def _label_boxes(page) -> list[tuple[int, float, float, float, float]]:
                     return [n.id, s.left, s.top, s.left + s.width, s.top + s.height]; })""")]
 
 
-def test_viz_browser_labels_never_overlap(open_page, sample_page):
-    opened = open_page(sample_page)
-    opened.wait_ready()
+def test_viz_browser_labels_never_overlap(sample_view):
+    opened = sample_view
     boxes = _label_boxes(opened.page)
     overlapping = [(a[0], b[0]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
                    if a[1] < b[3] and b[1] < a[3] and a[2] < b[4] and b[2] < a[4]]
@@ -163,9 +166,8 @@ def test_viz_browser_labels_never_overlap(open_page, sample_page):
     _assert_clean(opened)
 
 
-def test_viz_browser_typo_suggests_close_names(open_page, sample_page):
-    opened = open_page(sample_page)
-    opened.wait_ready()
+def test_viz_browser_typo_suggests_close_names(sample_view):
+    opened = sample_view
     page = opened.page
     _search(page, "BRET")
     status = page.locator("#kg-search-status")
